@@ -1,0 +1,1 @@
+"""chainrule's HTTP layer: translates requests to engine calls and back."""

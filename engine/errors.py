@@ -1,0 +1,24 @@
+"""The one error type the engine raises: it names what is wrong and, when known, where."""
+
+from __future__ import annotations
+
+
+class EngineError(Exception):
+    """A user-facing error: a machine-readable code, a sentence, and an optional source position."""
+
+    def __init__(
+        self,
+        code: str,
+        message: str,
+        line: int | None = None,
+        column: int | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+        self.line = line
+        self.column = column
+
+    def __repr__(self) -> str:
+        where = f" at {self.line}:{self.column}" if self.line is not None else ""
+        return f"EngineError({self.code!r}{where}: {self.message})"

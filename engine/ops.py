@@ -1,0 +1,331 @@
+"""Every op, declared once: its name, drawn symbol, forward, local gradient and the formula text.
+
+An op gives only its *local* derivative. The chain rule — upstream × local = downstream,
+summing at fan-out, un-broadcasting — is applied by the graph (engine.graph), never here.
+
+Elementwise ops declare `local`: one function per input returning ∂out/∂input elementwise
+(the diagonal of diag(f′(z))). Other ops declare `vjp`: one function per input mapping the
+upstream gradient to the downstream one. Either may be given with the other as a shortcut
+(add's vjp just passes the upstream on). Per-input functions let the graph skip inputs that
+need no gradient, such as a batch of data.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from engine.errors import EngineError
+
+Array = np.ndarray
+LocalFn = Callable[..., Array]  # (*inputs, out, **attrs) -> ∂out/∂input, elementwise
+VjpFn = Callable[..., Array]  # (upstream, *inputs, out, **attrs) -> downstream
+
+
+@dataclass(frozen=True)
+class Op:
+    """One computation the graph can draw as a gate."""
+
+    name: str
+    symbol: str
+    arity: int
+    forward: Callable[..., Array]
+    formulas: tuple[str, ...]  # local gradient per input; {a}, {b} name the inputs, {out} the output
+    description: str
+    local: tuple[LocalFn, ...] | None = None
+    vjp: tuple[VjpFn, ...] | None = None
+    operator: str | None = None  # how the source writes it as an operator: "+", "@", "neg"
+    function: str | None = None  # how the source writes it as a call: "max", "sigmoid"
+    attrs: tuple[tuple[str, float], ...] = ()  # literal-only extra arguments, with defaults
+    differentiable: tuple[bool, ...] = field(default=())  # empty: every input is
+
+    @property
+    def elementwise(self) -> bool:
+        return self.local is not None
+
+    def is_differentiable(self, slot: int) -> bool:
+        return not self.differentiable or self.differentiable[slot]
+
+    def downstream(
+        self, slot: int, upstream: Array, inputs: tuple[Array, ...], out: Array, attrs: dict
+    ) -> Array:
+        """upstream × local for one input, before un-broadcasting to the input's shape."""
+        if self.vjp is not None:
+            return self.vjp[slot](upstream, *inputs, out, **attrs)
+        return upstream * self.local[slot](*inputs, out, **attrs)
+
+    def formula(self, slot: int, names: dict[str, str]) -> str:
+        return self.formulas[slot].format(**names)
+
+
+def _ones(*args: Array, **_: float) -> Array:
+    return np.ones_like(args[-1])
+
+
+def _passthrough(g: Array, *_: object, **__: float) -> Array:
+    return g
+
+
+def _masked_log_base(a: Array, b: Array, out: Array) -> Array:
+    # ∂(a^b)/∂b = a^b · ln a; PyTorch's convention sets it to 0 where a = 0 and b ≥ 0.
+    with np.errstate(all="ignore"):
+        result = out * np.log(a)
+    return np.where((a == 0) & (b >= 0), 0.0, result)
+
+
+def _matmul_vjp_a(g: Array, a: Array, b: Array, out: Array) -> Array:
+    if a.ndim == 1 and b.ndim == 1:
+        return g * b
+    if a.ndim == 1:  # (n,) @ (..., n, k): a broadcasts as a row
+        return np.sum(np.matmul(b, g[..., :, None])[..., 0], axis=tuple(range(b.ndim - 2)))
+    if b.ndim == 1:  # (..., m, n) @ (n,)
+        return g[..., :, None] * b
+    return np.matmul(g, np.swapaxes(b, -1, -2))
+
+
+def _matmul_vjp_b(g: Array, a: Array, b: Array, out: Array) -> Array:
+    if a.ndim == 1 and b.ndim == 1:
+        return g * a
+    if b.ndim == 1:  # (..., m, n) @ (n,): sum over every leading axis
+        return np.tensordot(g, a, axes=(tuple(range(g.ndim)), tuple(range(a.ndim - 1))))
+    if a.ndim == 1:
+        return a[:, None] * g[..., None, :]
+    return np.matmul(np.swapaxes(a, -1, -2), g)
+
+
+def _softmax(v: Array) -> Array:
+    shifted = v - np.max(v, axis=-1, keepdims=True) if v.ndim else v - v
+    e = np.exp(shifted)
+    return e / np.sum(e, axis=-1, keepdims=True) if v.ndim else e / e
+
+
+def _softmax_vjp(g: Array, v: Array, out: Array) -> Array:
+    if out.ndim == 0:
+        return np.zeros_like(g)
+    return out * (g - np.sum(g * out, axis=-1, keepdims=True))
+
+
+def _dot(a: Array, b: Array) -> Array:
+    if a.shape != b.shape:
+        raise ValueError(f"dot needs two arrays of one shape, got {a.shape} and {b.shape}")
+    return np.asarray(np.sum(a * b))
+
+
+def _mse(pred: Array, target: Array) -> Array:
+    return np.asarray(np.mean((pred - target) ** 2))
+
+
+def _mse_vjp(sign: float) -> VjpFn:
+    def vjp(g: Array, pred: Array, target: Array, out: Array) -> Array:
+        diff = np.broadcast_to(pred - target, np.broadcast_shapes(pred.shape, target.shape))
+        return sign * g * 2.0 * diff / max(diff.size, 1)
+
+    return vjp
+
+
+def _class_indices(logits: Array, index: Array) -> tuple[Array, Array]:
+    """Logits as (batch, classes), indices as int (batch,), checked."""
+    if logits.ndim not in (1, 2):
+        raise ValueError(f"cross_entropy takes logits of shape (C,) or (N, C), got {logits.shape}")
+    batch = logits.reshape(1, -1) if logits.ndim == 1 else logits
+    flat = index.reshape(-1)
+    if flat.size != batch.shape[0]:
+        raise ValueError(f"cross_entropy: {batch.shape[0]} rows of logits but {flat.size} indices")
+    classes = batch.shape[1]
+    if not np.all(np.isfinite(flat)) or np.any(flat != np.round(flat)):
+        raise EngineError("invalid_value", "cross_entropy: class indices must be whole numbers")
+    if np.any(flat < 0) or np.any(flat >= classes):
+        raise EngineError(
+            "invalid_value", f"cross_entropy: class index out of range 0…{classes - 1}"
+        )
+    return batch, flat.astype(np.intp)
+
+
+def _cross_entropy(logits: Array, index: Array) -> Array:
+    batch, idx = _class_indices(logits, index)
+    shifted = batch - np.max(batch, axis=1, keepdims=True)
+    log_probs = shifted - np.log(np.sum(np.exp(shifted), axis=1, keepdims=True))
+    return np.asarray(-np.mean(log_probs[np.arange(len(idx)), idx]))
+
+
+def _cross_entropy_vjp(g: Array, logits: Array, index: Array, out: Array) -> Array:
+    batch, idx = _class_indices(logits, index)
+    probs = _softmax(batch)
+    probs[np.arange(len(idx)), idx] -= 1.0
+    return (g * probs / len(idx)).reshape(logits.shape)
+
+
+def _zero_vjp(g: Array, *inputs: Array) -> Array:
+    return np.zeros_like(inputs[1])
+
+
+def _sigmoid(a: Array) -> Array:
+    # Two branches so that neither exp overflows.
+    with np.errstate(over="ignore"):
+        positive = 1.0 / (1.0 + np.exp(-a))
+        e = np.exp(a)
+        negative = e / (1.0 + e)
+    return np.where(a >= 0, positive, negative)
+
+
+def _elementwise(
+    name: str,
+    symbol: str,
+    forward: Callable[..., Array],
+    local: tuple[LocalFn, ...],
+    formulas: tuple[str, ...],
+    description: str,
+    **extra: object,
+) -> Op:
+    return Op(
+        name=name,
+        symbol=symbol,
+        arity=len(local),
+        forward=forward,
+        local=local,
+        formulas=formulas,
+        description=description,
+        **extra,
+    )
+
+
+OPS: tuple[Op, ...] = (
+    _elementwise(
+        "add", "+", np.add, (_ones, _ones), ("1", "1"), "Sum a + b; passes the gradient on.",
+        operator="+", vjp=(_passthrough, _passthrough),
+    ),
+    _elementwise(
+        "sub", "−", np.subtract, (_ones, lambda a, b, out: -np.ones_like(out)), ("1", "−1"),
+        "Difference a − b.", operator="-",
+        vjp=(_passthrough, lambda g, a, b, out: -g),
+    ),
+    _elementwise(
+        "mul", "×", np.multiply, (lambda a, b, out: b, lambda a, b, out: a), ("{b}", "{a}"),
+        "Product a · b; swaps the inputs as local gradients.", operator="*",
+    ),
+    _elementwise(
+        "div", "÷", np.divide,
+        (lambda a, b, out: 1.0 / b, lambda a, b, out: -a / (b * b)),
+        ("1/{b}", "−{a}/{b}²"), "Quotient a / b.", operator="/",
+    ),
+    _elementwise(
+        "pow", "^", np.power,
+        (lambda a, b, out: b * np.power(a, b - 1.0), _masked_log_base),
+        ("{b}·{a}^({b}−1)", "{a}^{b}·ln {a}"), "Power a ** b.", operator="**",
+    ),
+    Op(
+        name="matmul", symbol="@", arity=2, forward=np.matmul,
+        vjp=(_matmul_vjp_a, _matmul_vjp_b), formulas=("upstream · {b}ᵀ", "{a}ᵀ · upstream"),
+        description="Matrix product; W @ x with a vector x gives a vector.", operator="@",
+    ),
+    _elementwise(
+        "neg", "−", np.negative, (lambda a, out: -np.ones_like(out),), ("−1",),
+        "Negation −a.", operator="neg", vjp=(lambda g, a, out: -g,),
+    ),
+    _elementwise(
+        "max", "max", lambda a, b: np.where(a >= b, a, b),
+        (lambda a, b, out: (a >= b).astype(float), lambda a, b, out: (a < b).astype(float)),
+        ("1 if {a} ≥ {b} else 0", "1 if {b} > {a} else 0"),
+        "Larger of a and b; the gradient goes to the larger one, to a on a tie.", function="max",
+    ),
+    _elementwise(
+        "min", "min", lambda a, b: np.where(a <= b, a, b),
+        (lambda a, b, out: (a <= b).astype(float), lambda a, b, out: (a > b).astype(float)),
+        ("1 if {a} ≤ {b} else 0", "1 if {b} < {a} else 0"),
+        "Smaller of a and b; the gradient goes to the smaller one, to a on a tie.", function="min",
+    ),
+    _elementwise(
+        "exp", "exp", np.exp, (lambda a, out: out,), ("exp({a})",), "Exponential eᵃ.",
+        function="exp",
+    ),
+    _elementwise(
+        "log", "log", np.log, (lambda a, out: 1.0 / a,), ("1/{a}",), "Natural logarithm.",
+        function="log",
+    ),
+    _elementwise(
+        "sqrt", "√", np.sqrt, (lambda a, out: 0.5 / out,), ("1/(2√{a})",), "Square root.",
+        function="sqrt",
+    ),
+    _elementwise(
+        "abs", "|·|", np.abs, (lambda a, out: np.sign(a),), ("sign({a}) (0 at 0)",),
+        "Absolute value; derivative 0 at 0.", function="abs",
+    ),
+    _elementwise(
+        "sigmoid", "σ", _sigmoid, (lambda a, out: out * (1.0 - out),), ("σ({a})·(1 − σ({a}))",),
+        "Logistic sigmoid 1/(1 + e⁻ᵃ).", function="sigmoid",
+    ),
+    _elementwise(
+        "tanh", "tanh", np.tanh, (lambda a, out: 1.0 - out * out,), ("1 − tanh²({a})",),
+        "Hyperbolic tangent.", function="tanh",
+    ),
+    _elementwise(
+        "hardtanh", "hardtanh", lambda a: np.clip(a, -1.0, 1.0),
+        (lambda a, out: ((a > -1.0) & (a < 1.0)).astype(float),),
+        ("1 if −1 < {a} < 1 else 0",), "Clip to [−1, 1]; derivative 0 at ±1.",
+        function="hardtanh",
+    ),
+    _elementwise(
+        "relu", "relu", lambda a: np.maximum(a, 0.0), (lambda a, out: (a > 0).astype(float),),
+        ("1 if {a} > 0 else 0",), "Rectifier max(0, a); derivative 0 at 0.", function="relu",
+    ),
+    _elementwise(
+        "leaky_relu", "lrelu", lambda a, slope: np.where(a > 0, a, slope * a),
+        (lambda a, out, slope: np.where(a > 0, 1.0, slope),),
+        ("1 if {a} > 0 else {slope}",),
+        "Leaky rectifier: a if a > 0 else slope·a (slope 0.01 unless given).",
+        function="leaky_relu", attrs=(("slope", 0.01),),
+    ),
+    Op(
+        name="softmax", symbol="softmax", arity=1, forward=_softmax, vjp=(_softmax_vjp,),
+        formulas=("diag(p) − p pᵀ, p = softmax({a})",),
+        description="Softmax over the last axis.", function="softmax",
+    ),
+    Op(
+        name="sum", symbol="Σ", arity=1, forward=lambda a: np.asarray(np.sum(a)),
+        vjp=(lambda g, a, out: np.broadcast_to(g, a.shape),), formulas=("1 for every element",),
+        description="Sum of every element.", function="sum",
+    ),
+    Op(
+        name="mean", symbol="mean", arity=1, forward=lambda a: np.asarray(np.mean(a)),
+        vjp=(lambda g, a, out: np.broadcast_to(g / max(a.size, 1), a.shape),),
+        formulas=("1/n for every element",), description="Mean of every element.",
+        function="mean",
+    ),
+    Op(
+        name="dot", symbol="·", arity=2, forward=_dot,
+        vjp=(lambda g, a, b, out: g * b, lambda g, a, b, out: g * a), formulas=("{b}", "{a}"),
+        description="Dot product Σᵢ aᵢbᵢ of two arrays of one shape.", function="dot",
+    ),
+    Op(
+        name="transpose", symbol="ᵀ", arity=1, forward=np.transpose,
+        vjp=(lambda g, a, out: np.transpose(g),), formulas=("transpose of the upstream",),
+        description="Transpose (reverses the axes).", function="transpose",
+    ),
+    Op(
+        name="mse", symbol="MSE", arity=2, forward=_mse, vjp=(_mse_vjp(1.0), _mse_vjp(-1.0)),
+        formulas=("2({a} − {b})/n", "−2({a} − {b})/n"),
+        description="Mean squared error mean((pred − target)²).", function="mse",
+    ),
+    Op(
+        name="cross_entropy", symbol="CE", arity=2, forward=_cross_entropy,
+        vjp=(_cross_entropy_vjp, _zero_vjp),
+        formulas=("(softmax({a}) − onehot({b}))/N", "none: a class index is not differentiable"),
+        description="Softmax cross-entropy of logits against a class index (mean over rows).",
+        function="cross_entropy", differentiable=(True, False),
+    ),
+    _elementwise(
+        "hinge", "hinge", lambda t, c: np.maximum(0.0, 1.0 - t + c),
+        (
+            lambda t, c, out: -((1.0 - t + c) > 0).astype(float),
+            lambda t, c, out: ((1.0 - t + c) > 0).astype(float),
+        ),
+        ("−1 if 1 − {a} + {b} > 0 else 0", "1 if 1 − {a} + {b} > 0 else 0"),
+        "Max-margin loss max(0, 1 − s_true + s_corrupt).", function="hinge",
+    ),
+)
+
+OPS_BY_NAME: dict[str, Op] = {op.name: op for op in OPS}
+OPS_BY_OPERATOR: dict[str, Op] = {op.operator: op for op in OPS if op.operator}
+OPS_BY_FUNCTION: dict[str, Op] = {op.function: op for op in OPS if op.function}
