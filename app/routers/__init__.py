@@ -1,0 +1,1 @@
+"""HTTP routers: one per resource, thin — they translate, the engine computes."""

@@ -1,0 +1,42 @@
+"""The HTML pages: Jinja2 templates from the repository's `templates/`."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, Response
+from fastapi.templating import Jinja2Templates
+
+ROOT = Path(__file__).resolve().parents[2]
+TEMPLATES_DIR = ROOT / "templates"
+templates = Jinja2Templates(directory=str(TEMPLATES_DIR))
+
+router = APIRouter(include_in_schema=False)
+
+
+def _page(request: Request, name: str) -> Response:
+    """Render templates/<name>; a plain placeholder while the template does not exist yet."""
+    if not (TEMPLATES_DIR / name).is_file():
+        body = (
+            "<!doctype html><html lang='en'><head><meta charset='utf-8'><title>chainrule</title></head>"
+            f"<body><p>chainrule: the page template <code>templates/{name}</code> is not there yet.</p>"
+            "<p>The API is at <a href='/docs'>/docs</a>.</p></body></html>"
+        )
+        return HTMLResponse(body)
+    return templates.TemplateResponse(request, name, {"request": request})
+
+
+@router.get("/", response_class=HTMLResponse)
+def index(request: Request) -> Response:
+    return _page(request, "index.html")
+
+
+@router.get("/train", response_class=HTMLResponse)
+def train(request: Request) -> Response:
+    return _page(request, "train.html")
+
+
+@router.get("/optimizers", response_class=HTMLResponse)
+def optimizers(request: Request) -> Response:
+    return _page(request, "optimizers.html")

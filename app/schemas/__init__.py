@@ -1,0 +1,1 @@
+"""Pydantic request/response models, kept apart from the engine's domain objects."""
