@@ -1,0 +1,56 @@
+// The JSON API client: the only way any page talks to the engine.
+// Non-finite numbers travel as the strings "NaN", "Infinity", "-Infinity" (strict JSON).
+
+export class ApiError extends Error {
+  constructor(status, error) {
+    super(error?.message || `HTTP ${status}`);
+    this.name = "ApiError";
+    this.status = status;
+    this.code = error?.code || "http_error";
+    this.line = error?.line ?? null;
+    this.column = error?.column ?? null;
+  }
+}
+
+/** GET (body undefined) or POST JSON to /api/v1/<path>; resolves the parsed body or throws ApiError. */
+export async function request(path, body, { signal } = {}) {
+  const url = path.startsWith("/") ? path : `/api/v1/${path}`;
+  const init = { method: body === undefined ? "GET" : "POST", headers: { Accept: "application/json" }, signal };
+  if (body !== undefined) {
+    init.headers["Content-Type"] = "application/json";
+    init.body = JSON.stringify(body);
+  }
+  let response;
+  try {
+    response = await fetch(url, init);
+  } catch (error) {
+    if (error.name === "AbortError") throw error;
+    throw new ApiError(0, { code: "network", message: String(error.message || error) });
+  }
+  let data = null;
+  try { data = await response.json(); } catch { data = null; }
+  if (!response.ok) throw new ApiError(response.status, data?.error || data?.detail?.error || null);
+  return data;
+}
+
+export const evaluate = (body, options) => request("evaluate", body, options);
+export const gradcheck = (body, options) => request("gradcheck", body, options);
+export const examples = (options) => request("examples", undefined, options);
+export const example = (id, options) => request(`examples/${encodeURIComponent(id)}`, undefined, options);
+export const ops = (options) => request("ops", undefined, options);
+export const train = (body, options) => request("train", body, options);
+export const optimize = (body, options) => request("optimize", body, options);
+
+/** A JSON number or one of the non-finite strings, as a JS number. */
+export function toNumber(value) {
+  if (typeof value === "number") return value;
+  if (value === "NaN") return Number.NaN;
+  if (value === "Infinity") return Number.POSITIVE_INFINITY;
+  if (value === "-Infinity") return Number.NEGATIVE_INFINITY;
+  return Number(value);
+}
+
+/** Nested lists of JSON numbers → nested arrays of JS numbers. */
+export function toNumbers(value) {
+  return Array.isArray(value) ? value.map(toNumbers) : value === null ? null : toNumber(value);
+}
