@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cached_property, lru_cache
 
 import numpy as np
 
@@ -112,15 +112,15 @@ class MLP:
         if len(self.sizes) < 2 or any(int(n) < 1 for n in self.sizes):
             raise EngineError("invalid_model", "every layer needs at least one neuron")
 
-    @property
+    @cached_property
     def layers(self) -> list[Linear]:
         return [Linear(a, b, k + 1) for k, (a, b) in enumerate(zip(self.sizes, self.sizes[1:], strict=False))]
 
-    @property
+    @cached_property
     def parameter_names(self) -> tuple[str, ...]:
         return tuple(name for layer in self.layers for name in (layer.weight, layer.bias))
 
-    @property
+    @cached_property
     def weight_names(self) -> tuple[str, ...]:
         return tuple(layer.weight for layer in self.layers)
 
@@ -178,18 +178,23 @@ class MLP:
         return "\n".join(self.body() + [f"out = {_OUTPUT_SOURCE[loss]}"])
 
     def graph(self, loss: str = "mse", l2: float = 0.0, l2_biases: bool = False) -> Graph:
-        return _parsed(self.source(loss, l2, l2_biases))
+        return _training_graph(self, loss, float(l2), bool(l2_biases))
 
     def output_graph(self, loss: str = "mse") -> Graph:
-        return _parsed(self.output_source(loss))
+        return _output_graph(self, loss)
 
     def __repr__(self) -> str:
         return f"MLP({' → '.join(map(str, self.sizes))}, {self.activation})"
 
 
 @lru_cache(maxsize=64)
-def _parsed(source: str) -> Graph:
-    return parse(source)
+def _training_graph(model: MLP, loss: str, l2: float, l2_biases: bool) -> Graph:
+    return parse(model.source(loss, l2, l2_biases))
+
+
+@lru_cache(maxsize=64)
+def _output_graph(model: MLP, loss: str) -> Graph:
+    return parse(model.output_source(loss))
 
 
 def loss_and_gradients(

@@ -1,0 +1,274 @@
+"""Training as a pure function of (configuration, state).
+
+    result = train(config, steps=100)                       # from a fresh, seeded start
+    half = train(config, steps=50); rest = train(config, half.state, steps=50)
+    # rest.state equals result.state bit for bit
+
+A step takes the next minibatch of the current epoch's seeded permutation of the training
+split (the last batch of an epoch may be smaller, as PyTorch's DataLoader gives it), runs the
+minibatch graph forward and backward, and lets the optimiser update the parameters with the
+schedule's rate for the epoch. The state holds everything that changes: parameters, optimiser
+state, the epoch's data order and the position in it, the step count.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+import numpy as np
+
+from engine import nn, optim
+from engine.data import DATASETS, DEFAULT_FEATURES, SQUARE, Dataset, features, grid_points, make_dataset
+from engine.errors import EngineError
+
+Array = np.ndarray
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    """Everything that stays fixed during a run (DESIGN.md's /train body minus `steps`, `state`)."""
+
+    dataset: str = "circle"
+    samples: int = 200
+    noise: float = 0.0
+    test_fraction: float = 0.5
+    data_seed: int = 0
+    features: tuple[str, ...] = DEFAULT_FEATURES
+    layers: tuple[int, ...] = (4, 2)
+    activation: str = "tanh"
+    init: str = "xavier_uniform"
+    seed: int = 0  # initial parameters and the shuffling of every epoch
+    loss: str = "logistic"
+    optimizer: str = "adam"
+    hyper: Mapping[str, object] = field(default_factory=lambda: {"lr": 0.03})
+    schedule: str = "constant"
+    schedule_params: Mapping[str, object] = field(default_factory=dict)
+    l2: float = 0.0
+    l2_biases: bool = False
+    batch_size: int = 10
+
+    def model(self) -> nn.MLP:
+        outputs = 2 if self.loss == "cross_entropy" else 1
+        return nn.MLP((len(self.features), *self.layers, outputs), self.activation)
+
+    def data(self) -> Dataset:
+        return _dataset(self.dataset, self.samples, self.noise, self.test_fraction, self.data_seed)
+
+    def check(self) -> None:
+        if self.dataset not in DATASETS:
+            raise EngineError("unknown_dataset", f"unknown data set '{self.dataset}' (known: {', '.join(DATASETS)})")
+        nn._check(self.loss, nn.LOSSES, "loss")
+        nn._check(self.init, nn.INITS, "init")
+        if not self.data().classification and self.loss != "mse":
+            raise EngineError("invalid_loss", f"'{self.dataset}' is a regression data set: use the loss 'mse'")
+        if self.batch_size < 1:
+            raise EngineError("invalid_value", "batch_size must be at least 1")
+        if not self.l2 >= 0:
+            raise EngineError("invalid_value", "l2 must be ≥ 0")
+        optim.hyperparameters(self.optimizer, self.hyper)
+        optim.schedule_parameters(self.schedule, self.schedule_params)
+
+
+@lru_cache(maxsize=16)
+def _dataset(name: str, samples: int, noise: float, test_fraction: float, seed: int) -> Dataset:
+    return make_dataset(name, samples, noise, test_fraction, seed)
+
+
+@dataclass
+class TrainState:
+    """What one call hands to the next."""
+
+    params: dict[str, Array]
+    optimizer: optim.State
+    order: Array  # the current epoch's permutation of the training split
+    position: int  # how many of `order` this epoch has used
+    epoch: int
+    step: int
+
+
+@dataclass
+class TrainResult:
+    state: TrainState
+    lr: float
+    loss_curve: dict[str, list[float | None]]  # one entry per step of this call, after the step
+    gradient_norms: list[list[float]]  # per step, per layer: ‖(∂L/∂W, ∂L/∂b)‖ of the minibatch
+    metrics: dict[str, float | None]
+    classification: bool
+    grid: Array | None = None  # (size, size): grid[i][j] is the output at (axis[j], axis[i])
+    axis: Array | None = None
+    neurons: list[Array] | None = None  # per layer, (neurons, size, size)
+
+
+def epoch_order(seed: int, epoch: int, n: int) -> Array:
+    """The seeded shuffle of epoch `epoch`: a pure function, so no generator state is carried."""
+    return np.random.default_rng([seed, 2, epoch]).permutation(n)
+
+
+def initial_state(config: TrainConfig) -> TrainState:
+    model = config.model()
+    params = model.init(config.init, config.seed)
+    return TrainState(
+        params=params,
+        optimizer=optim.init_state(config.optimizer, params, config.hyper),
+        order=epoch_order(config.seed, 0, len(config.data().train_y)),
+        position=0,
+        epoch=0,
+        step=0,
+    )
+
+
+def check_state(config: TrainConfig, state: TrainState) -> TrainState:
+    """A state handed back in must fit the configuration: shapes, names, order."""
+    model = config.model()
+    shapes = model.shapes()
+    if set(state.params) != set(shapes):
+        raise EngineError("invalid_state", "state parameters do not match the model's layers")
+    params = {}
+    for name, shape in shapes.items():
+        value = np.asarray(state.params[name], dtype=np.float64)
+        if value.shape != shape:
+            raise EngineError("invalid_state", f"state parameter {name} has shape {value.shape}, the model {shape}")
+        params[name] = value
+    n = len(config.data().train_y)
+    order = np.asarray(state.order)
+    if order.shape != (n,) or not np.array_equal(np.sort(order), np.arange(n)):
+        raise EngineError("invalid_state", f"state order must be a permutation of the {n} training points")
+    if not 0 <= state.position <= n or state.epoch < 0 or state.step < 0:
+        raise EngineError("invalid_state", "state position, epoch and step must be counts")
+    fresh = optim.init_state(config.optimizer, params, config.hyper)
+    slots = {}
+    for name, expected in fresh.items():
+        given = state.optimizer.get(name) if isinstance(state.optimizer, Mapping) else None
+        if not isinstance(given, Mapping) or set(given) != set(expected):
+            raise EngineError("invalid_state", f"optimizer state for {name} does not match '{config.optimizer}'")
+        slots[name] = {
+            key: _like(given[key], expected[key], shapes[name], f"{name}.{key}") for key in expected
+        }
+    return TrainState(params, slots, order.astype(np.intp), int(state.position), int(state.epoch), int(state.step))
+
+
+def _like(value: object, template: object, shape: tuple[int, ...], where: str) -> object:
+    """One optimiser slot handed back in: a count, an array of the parameter's shape, or None."""
+    if isinstance(template, int):
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0:
+            raise EngineError("invalid_state", f"optimizer state {where} must be a count")
+        return int(value)
+    if value is None and template is None:
+        return None
+    try:
+        array = np.asarray(value, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise EngineError("invalid_state", f"optimizer state {where} must hold numbers") from None
+    if array.shape != shape:
+        raise EngineError("invalid_state", f"optimizer state {where} has shape {array.shape}, not {shape}")
+    return array
+
+
+def next_batch(config: TrainConfig, state: TrainState, n: int) -> tuple[Array, TrainState]:
+    """Indices of the next minibatch, moving to a fresh permutation when the epoch is used up."""
+    order, position, epoch = state.order, state.position, state.epoch
+    if position >= n:
+        epoch += 1
+        order, position = epoch_order(config.seed, epoch, n), 0
+    batch = order[position : position + config.batch_size]
+    return batch, TrainState(state.params, state.optimizer, order, position + len(batch), epoch, state.step)
+
+
+def _layer_norms(model: nn.MLP, grads: Mapping[str, Array]) -> list[float]:
+    return [
+        float(np.sqrt(np.sum(grads[layer.weight] ** 2) + np.sum(grads[layer.bias] ** 2))) for layer in model.layers
+    ]
+
+
+def train(
+    config: TrainConfig,
+    state: TrainState | None = None,
+    steps: int = 1,
+    grid_size: int | None = 40,
+    neurons: bool = False,
+    curve: bool = True,
+) -> TrainResult:
+    """`steps` minibatch updates from `state` (a fresh seeded start when None)."""
+    config.check()
+    model, data = config.model(), config.data()
+    state = initial_state(config) if state is None else check_state(config, state)
+    X_train = features(data.train_x, config.features)
+    X_test = features(data.test_x, config.features)
+    outputs = model.sizes[-1]
+    Y_train = nn.targets(config.loss, data.train_y, outputs)
+    Y_test = nn.targets(config.loss, data.test_y, outputs)
+    n = len(Y_train)
+    base_lr = float(optim.hyperparameters(config.optimizer, config.hyper)["lr"])
+    loss_curve: dict[str, list[float | None]] = {"train": [], "test": []}
+    norms: list[list[float]] = []
+    for _ in range(steps):
+        batch, state = next_batch(config, state, n)
+        lr = optim.learning_rate(base_lr, config.schedule, state.epoch, config.schedule_params)
+        _, grads = nn.loss_and_gradients(
+            model, state.params, X_train[batch], Y_train[batch], config.loss, config.l2, config.l2_biases
+        )
+        params, slots = optim.step(config.optimizer, state.params, grads, state.optimizer, config.hyper, lr)
+        state = TrainState(params, slots, state.order, state.position, state.epoch, state.step + 1)
+        norms.append(_layer_norms(model, grads))
+        if curve:
+            loss_curve["train"].append(nn.evaluate_loss(model, params, X_train, Y_train, config.loss))
+            loss_curve["test"].append(_split_loss(model, params, X_test, Y_test, config.loss))
+    # The rate the next step will use: the epoch rolls over once this one's points are used up.
+    upcoming_epoch = state.epoch + (1 if state.position >= n else 0)
+    lr = optim.learning_rate(base_lr, config.schedule, upcoming_epoch, config.schedule_params)
+    result = TrainResult(
+        state=state,
+        lr=lr,
+        loss_curve=loss_curve,
+        gradient_norms=norms,
+        metrics=metrics(config, model, state.params, data),
+        classification=data.classification,
+    )
+    if grid_size:
+        axis, points = grid_points(grid_size, SQUARE)
+        values = nn.predict(model, state.params, features(points, config.features), config.loss)
+        result.axis = axis
+        result.grid = values["out"].reshape(grid_size, grid_size)
+        if neurons:
+            result.neurons = [
+                values[name].T.reshape(-1, grid_size, grid_size) for name in model.activations()
+            ]
+    return result
+
+
+def _split_loss(model: nn.MLP, params: Mapping[str, Array], X: Array, Y: Array, loss: str) -> float | None:
+    return nn.evaluate_loss(model, params, X, Y, loss) if len(X) else None
+
+
+def metrics(config: TrainConfig, model: nn.MLP, params: Mapping[str, Array], data: Dataset) -> dict:
+    """Data loss (no L2 term) on each split and, for classification, accuracy at threshold 0.5."""
+    result: dict[str, float | None] = {}
+    outputs = model.sizes[-1]
+    for split, X, y in (("train", data.train_x, data.train_y), ("test", data.test_x, data.test_y)):
+        Xf = features(X, config.features)
+        result[f"{split}_loss"] = _split_loss(model, params, Xf, nn.targets(config.loss, y, outputs), config.loss)
+        if data.classification:
+            if len(X) == 0:
+                result[f"{split}_accuracy"] = None
+                continue
+            out = nn.predict(model, params, Xf, config.loss)["out"]
+            result[f"{split}_accuracy"] = float(np.mean((out >= 0.5) == (y == 1)))
+    return result
+
+
+def minibatch_graph(config: TrainConfig, state: TrainState | None = None, size: int = 4) -> tuple[str, dict]:
+    """Source and inputs of the network's graph for the next `size` points (the graph playground's)."""
+    config.check()
+    state = initial_state(config) if state is None else check_state(config, state)
+    data, model = config.data(), config.model()
+    n = len(data.train_y)
+    order = state.order if state.position < n else epoch_order(config.seed, state.epoch + 1, n)
+    start = state.position if state.position < n else 0
+    batch = order[start : start + size]
+    if len(batch) < size:
+        batch = np.concatenate([batch, order[: size - len(batch)]])
+    X = features(data.train_x[batch], config.features)
+    y = nn.targets(config.loss, data.train_y[batch], model.sizes[-1])
+    return nn.minibatch_source(model, state.params, X, y, config.loss, config.l2, config.l2_biases)
