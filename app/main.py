@@ -7,23 +7,40 @@ from pathlib import Path
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
+from app import errors
 from app.routers import graph, pages, training
+from app.schemas.graph import Health
+from app.serialize import StrictJSONResponse
+from app.settings import Settings, get_settings
 
 ROOT = Path(__file__).resolve().parents[1]
 STATIC_DIR = ROOT / "static"
 
+DESCRIPTION = """Backpropagation made visible. `POST /api/v1/evaluate` turns an expression such as
+`a = x + y; b = max(y, z); f = a * b` into its computational graph with every node's value and
+gradient, every edge's upstream × local = downstream, the forward/backward steps and a layout.
+Errors are `{"error": {"code", "message", "line"?, "column"?}}`. See docs/api.md."""
 
-def create_app() -> FastAPI:
-    application = FastAPI(title="chainrule", version="0.1.0")
 
-    @application.get("/healthz", tags=["health"])
-    def healthz() -> dict:
-        return {"status": "ok"}
+def create_app(settings: Settings | None = None) -> FastAPI:
+    application = FastAPI(
+        title="chainrule",
+        version="0.1.0",
+        description=DESCRIPTION,
+        default_response_class=StrictJSONResponse,
+    )
+    application.state.settings = settings or get_settings()
+    application.state.unexpected_errors = 0
+
+    @application.get("/healthz", tags=["health"], response_model=Health)
+    def healthz() -> StrictJSONResponse:
+        return StrictJSONResponse({"status": "ok"})
 
     application.include_router(graph.router, prefix="/api/v1")
     application.include_router(training.router, prefix="/api/v1")
     application.include_router(pages.router)
     application.mount("/static", StaticFiles(directory=str(STATIC_DIR), check_dir=False), name="static")
+    errors.install(application)
     return application
 
 

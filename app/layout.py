@@ -1,0 +1,238 @@
+"""Layered left-to-right layout of a computational graph (Sugiyama-style, deterministic).
+
+1. Layers: an op's layer is the longest path to it from the inputs; an input or constant sits
+   just left of its nearest consumer (so the graph's first inputs are layer 0, and a weight used
+   deep in a network is drawn beside its use, as the lecture slides do); the output gets the
+   last layer alone.
+2. Order within layers: a source whose wires span several layers gets one chain of dummy
+   nodes (shared by its wires, bounded in number), then barycentre sweeps (down, then up)
+   reorder each layer; the order with the fewest crossings between adjacent layers wins.
+3. Coordinates: layers become columns wide enough for their widest box plus room for the
+   edge labels; in each column nodes are pulled toward the mean height of their neighbours,
+   keeping their order and at least LABEL_ROOM above and below every box for the value
+   (above) and gradient (below) labels of the edges.
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_right, insort
+from collections.abc import Sequence
+from dataclasses import dataclass
+from itertools import pairwise
+from typing import Any
+
+GATE = 44  # a scalar gate or input: a circle of this diameter
+CELL_W, CELL_H, PAD, CAPTION = 46, 20, 8, 16  # a small tensor drawn as a matrix of cells
+SMALL_ROWS, SMALL_COLS = 6, 6  # the largest tensor drawn cell by cell
+HEATMAP = 96  # larger tensors: a fixed heatmap box
+LABEL_ROOM = 40  # vertical room above and below every box for edge labels
+COLUMN_GAP = 120  # horizontal room between columns for edge labels
+MARGIN = 40
+SWEEPS = 4
+
+
+@dataclass(frozen=True)
+class LayoutNode:
+    id: str
+    inputs: tuple[str, ...]
+    shape: tuple[int, ...] = ()
+    kind: str = "op"
+
+
+def box_size(shape: Sequence[int]) -> tuple[int, int]:
+    """Width and height a node needs: a gate circle, a small matrix, or a heatmap."""
+    if len(shape) == 0:
+        return GATE, GATE
+    rows, cols = (shape[0], 1) if len(shape) == 1 else (shape[0], shape[1]) if len(shape) == 2 else (0, 0)
+    if len(shape) <= 2 and 0 < rows <= SMALL_ROWS and 0 < cols <= SMALL_COLS:
+        return max(GATE, cols * CELL_W + 2 * PAD), max(GATE, rows * CELL_H + 2 * PAD + CAPTION)
+    return HEATMAP, HEATMAP + CAPTION
+
+
+def _layers(nodes: Sequence[LayoutNode], index: dict[str, int], output: str | None) -> list[int]:
+    layer = [0] * len(nodes)
+    consumers: list[list[int]] = [[] for _ in nodes]
+    for i, node in enumerate(nodes):
+        sources = [index[s] for s in node.inputs if s in index]
+        for s in sources:
+            consumers[s].append(i)
+        layer[i] = max((layer[s] + 1 for s in sources), default=0)
+    for i, node in enumerate(nodes):  # sources sit just left of their nearest consumer
+        if not node.inputs and consumers[i]:
+            layer[i] = max(0, min(layer[c] for c in consumers[i]) - 1)
+    if output is not None and output in index:
+        out = index[output]
+        others = [layer[i] for i in range(len(nodes)) if i != out]
+        if others and max(others) >= layer[out]:
+            layer[out] = max(others) + 1
+    return layer
+
+
+def _crossings(upper: list[int], lower_pos: dict[int, int], upper_pos: dict[int, int], succ: list[list[int]]) -> int:
+    """Crossings between two adjacent layers: inversions among the edges sorted by upper end."""
+    ends = sorted([(upper_pos[u], lower_pos[v]) for u in upper for v in succ[u]])
+    count, seen = 0, []
+    for k, (_, v) in enumerate(ends):
+        count += k - bisect_right(seen, v)  # earlier edges ending further down cross this one
+        insort(seen, v)
+    return count
+
+
+def _total_crossings(order: list[list[int]], succ: list[list[int]]) -> int:
+    total = 0
+    for upper, lower in pairwise(order):
+        up = {n: i for i, n in enumerate(upper)}
+        low = {n: i for i, n in enumerate(lower)}
+        total += _crossings(upper, low, up, succ)
+    return total
+
+
+def _wires(
+    nodes: Sequence[LayoutNode], index: dict[str, int], layer_of: list[int], sizes: list[tuple[int, int]]
+) -> tuple[list[list[int]], list[list[int]], list[list[int]], dict[str, list[int]]]:
+    """Neighbour lists with dummies appended: (succ, pred, succ in the next layer only, bends).
+
+    Each source gets one chain of dummies up to its furthest consumer, shared by its wires;
+    when the budget is spent, a long wire joins its ends directly (barycentres only).
+    """
+    budget = 4 * len(nodes) + 200
+    succ: list[list[int]] = [[] for _ in nodes]
+    pred: list[list[int]] = [[] for _ in nodes]
+    adjacent: list[list[int]] = [[] for _ in nodes]
+    consumers: list[list[int]] = [[] for _ in nodes]
+    for t, node in enumerate(nodes):
+        for s in dict.fromkeys(index[x] for x in node.inputs if x in index):  # one wire per pair
+            consumers[s].append(t)
+    bends: dict[str, list[int]] = {}
+    points = 0
+    for s, targets in enumerate(consumers):
+        if not targets:
+            continue
+        span = max(layer_of[t] for t in targets) - layer_of[s] - 1
+        chain: list[int] = []
+        if 0 < span <= budget:
+            budget -= span
+            previous = s
+            for layer in range(layer_of[s] + 1, layer_of[s] + 1 + span):
+                dummy = len(layer_of)
+                layer_of.append(layer)
+                sizes.append((0, 0))
+                succ.append([])
+                pred.append([])
+                adjacent.append([])
+                for lists, a, b in ((succ, previous, dummy), (pred, dummy, previous), (adjacent, previous, dummy)):
+                    lists[a].append(b)
+                chain.append(dummy)
+                previous = dummy
+        for t in targets:
+            hops = layer_of[t] - layer_of[s] - 1
+            start = chain[hops - 1] if 0 < hops <= len(chain) else s
+            succ[start].append(t)
+            pred[t].append(start)
+            if layer_of[t] == layer_of[start] + 1:
+                adjacent[start].append(t)
+            if start != s and points + hops <= 4 * len(nodes) + 200:  # bends beyond that: straight
+                points += hops
+                bends[f"{nodes[s].id}->{nodes[t].id}"] = chain[:hops]
+    return succ, pred, adjacent, bends
+
+
+def _order(
+    layer_of: list[int], succ: list[list[int]], pred: list[list[int]], adjacent: list[list[int]]
+) -> list[list[int]]:
+    """Barycentre sweeps over the layers (dummies included); keeps the best order seen."""
+    depth = max(layer_of) + 1
+    order: list[list[int]] = [[] for _ in range(depth)]
+    for v, layer in enumerate(layer_of):
+        order[layer].append(v)
+    best, best_crossings = [list(o) for o in order], _total_crossings(order, adjacent)
+    pos = [0] * len(layer_of)
+    for layer in order:
+        for i, v in enumerate(layer):
+            pos[v] = i
+    for sweep in range(SWEEPS):
+        downward = sweep % 2 == 0
+        span = range(1, depth) if downward else range(depth - 2, -1, -1)
+        for layer in span:
+            neighbours = pred if downward else succ
+            keyed = []
+            for v in order[layer]:
+                near = neighbours[v]
+                centre = sum([pos[u] for u in near]) / len(near) if near else pos[v]
+                keyed.append((centre, pos[v], v))
+            keyed.sort()
+            order[layer] = [v for _, _, v in keyed]
+            for i, v in enumerate(order[layer]):
+                pos[v] = i
+        if downward:
+            continue  # judge each down-and-up pair of sweeps together
+        crossings = _total_crossings(order, adjacent)
+        if crossings < best_crossings:
+            best, best_crossings = [list(o) for o in order], crossings
+        if best_crossings == 0:
+            break
+    return best
+
+
+def _place_column(ids: list[int], heights: list[float], desired: list[float]) -> list[float]:
+    """Heights as close to `desired` as the order and the spacing allow (left-to-right pushes)."""
+    gaps = [(heights[a] + heights[b]) / 2 + 2 * LABEL_ROOM for a, b in pairwise(ids)]
+    y = [desired[0]]
+    for gap, want in zip(gaps, desired[1:], strict=True):
+        y.append(max(want, y[-1] + gap))
+    shift = sum(w - v for w, v in zip(desired, y, strict=True)) / len(y)  # balance the pushes up and down
+    if shift < 0:
+        y = [v + shift for v in y]
+        for k in range(len(y) - 2, -1, -1):  # restore spacing from the bottom, upward
+            y[k] = min(y[k], y[k + 1] - gaps[k])
+    return y
+
+
+def layout(nodes: Sequence[LayoutNode], output: str | None = None) -> dict[str, Any]:
+    """{"nodes": {id: {x, y, width, height, layer}}, "edges": {…}, "width", "height"}."""
+    if not nodes:
+        return {"nodes": {}, "width": 0, "height": 0}
+    index = {n.id: i for i, n in enumerate(nodes)}
+    layer_of = _layers(nodes, index, output)
+    sizes = [box_size(n.shape) for n in nodes]
+    succ, pred, adjacent, bends = _wires(nodes, index, layer_of, sizes)
+    order = _order(layer_of, succ, pred, adjacent)
+
+    x_of_layer, x = [], MARGIN
+    for k, members in enumerate(order):
+        width = max((sizes[v][0] for v in members), default=0)
+        if k:
+            x += COLUMN_GAP
+        x_of_layer.append(x + width / 2)
+        x += width
+    heights = [float(max(h, 8)) for _, h in sizes]
+    y = [0.0] * len(layer_of)
+    for members in order:  # initial: stacked
+        y_col = _place_column(members, heights, [0.0] * len(members)) if members else []
+        for v, value in zip(members, y_col, strict=True):
+            y[v] = value
+    for sweep in range(3):  # pull toward neighbours, alternating direction
+        columns = order if sweep % 2 == 0 else order[::-1]
+        neighbours = pred if sweep % 2 == 0 else succ
+        for members in columns:
+            if not members:
+                continue
+            desired = [sum([y[u] for u in neighbours[v]]) / len(neighbours[v]) if neighbours[v] else y[v] for v in members]
+            for v, value in zip(members, _place_column(members, heights, desired), strict=True):
+                y[v] = value
+    top = min(y[v] - heights[v] / 2 for v in range(len(y))) - LABEL_ROOM - MARGIN
+    placed: dict[str, dict[str, Any]] = {}
+    for i, node in enumerate(nodes):
+        placed[node.id] = {
+            "x": round(x_of_layer[layer_of[i]], 1),
+            "y": round(y[i] - top, 1),
+            "width": sizes[i][0],
+            "height": sizes[i][1],
+            "layer": layer_of[i],
+        }
+    bottom = max(y[v] + heights[v] / 2 for v in range(len(y))) - top + LABEL_ROOM + MARGIN
+    bends = {
+        wire: [[round(x_of_layer[layer_of[d]], 1), round(y[d] - top, 1)] for d in chain]
+        for wire, chain in bends.items()
+    }
+    return {"nodes": placed, "bends": bends, "width": round(x + MARGIN, 1), "height": round(bottom, 1)}
