@@ -13,7 +13,7 @@ state, the epoch's data order and the position in it, the step count.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
 
@@ -189,8 +189,11 @@ def train(
     grid_size: int | None = 40,
     neurons: bool = False,
     curve: bool = True,
+    on_step: Callable[[int], None] | None = None,
 ) -> TrainResult:
-    """`steps` minibatch updates from `state` (a fresh seeded start when None)."""
+    """`steps` minibatch updates from `state` (a fresh seeded start when None).
+
+    `on_step(k)` runs after step k of this call; it may raise to abandon the call (a deadline)."""
     config.check()
     model, data = config.model(), config.data()
     state = initial_state(config) if state is None else check_state(config, state)
@@ -215,6 +218,8 @@ def train(
         if curve:
             loss_curve["train"].append(nn.evaluate_loss(model, params, X_train, Y_train, config.loss))
             loss_curve["test"].append(_split_loss(model, params, X_test, Y_test, config.loss))
+        if on_step is not None:
+            on_step(state.step)
     # The rate the next step will use: the epoch rolls over once this one's points are used up.
     upcoming_epoch = state.epoch + (1 if state.position >= n else 0)
     lr = optim.learning_rate(base_lr, config.schedule, upcoming_epoch, config.schedule_params)
