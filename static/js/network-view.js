@@ -1,0 +1,237 @@
+// The network diagram of /train (the Playground's middle column): input features as toggles,
+// hidden layers with their +/− buttons, every neuron showing its own output over the data square
+// as a small heatmap, and SVG links between them coloured by the weight's sign and thickened by
+// its size. Three phases as in NN-SVG: topology (build, keyed by ids), layout (links from the
+// boxes' positions), style (weights and heatmaps change attributes and pixels only).
+import { drawHeatmap, palette, sampleGrid } from "./heatmap.js";
+
+const SVG_NS = "http://www.w3.org/2000/svg";
+const FEATURE_FN = {
+  x1: (x) => x,
+  x2: (x, y) => y,
+  x1_squared: (x) => x * x,
+  x2_squared: (x, y) => y * y,
+  x1_x2: (x, y) => x * y,
+  sin_x1: (x) => Math.sin(x),
+  sin_x2: (x, y) => Math.sin(y),
+};
+const FEATURE_DOMAIN = {
+  x1: [-6, 6], x2: [-6, 6], x1_squared: [-36, 36], x2_squared: [-36, 36], x1_x2: [-36, 36],
+  sin_x1: [-1, 1], sin_x2: [-1, 1],
+};
+export const FEATURE_LABEL = {
+  x1: "x₁", x2: "x₂", x1_squared: "x₁²", x2_squared: "x₂²", x1_x2: "x₁x₂", sin_x1: "sin x₁", sin_x2: "sin x₂",
+};
+const NODE_PX = 36;
+
+function button(className, text, i18nTitle, t, onClick) {
+  const b = document.createElement("button");
+  b.type = "button";
+  b.className = className;
+  b.textContent = text;
+  b.dataset.i18nTitle = i18nTitle;
+  b.dataset.i18nAriaLabel = i18nTitle;
+  b.title = t(i18nTitle);
+  b.setAttribute("aria-label", t(i18nTitle));
+  b.addEventListener("click", onClick);
+  return b;
+}
+
+function nodeCanvas(id) {
+  const c = document.createElement("canvas");
+  c.width = NODE_PX;
+  c.height = NODE_PX;
+  c.className = "nv-canvas";
+  c.dataset.node = id;
+  return c;
+}
+
+/**
+ * createNetworkView(host, {features, t, on: {toggleFeature, addLayer, removeLayer, addNeuron,
+ * removeNeuron}}) → {render(state), drawNeurons(grids), drawWeights(weights), layoutLinks()}.
+ */
+export function createNetworkView(host, { features, t, on }) {
+  host.classList.add("nv");
+  const svg = document.createElementNS(SVG_NS, "svg");
+  svg.setAttribute("class", "nv-links");
+  svg.setAttribute("aria-hidden", "true");
+  const columns = document.createElement("div");
+  columns.className = "nv-columns";
+  host.append(svg, columns);
+  let topology = null;
+  let weights = null;
+
+  function featureColumn(active) {
+    const col = document.createElement("div");
+    col.className = "nv-col nv-features";
+    const head = document.createElement("div");
+    head.className = "nv-head";
+    const title = document.createElement("span");
+    title.dataset.i18n = "train.features";
+    title.textContent = t("train.features");
+    head.append(title);
+    col.append(head);
+    const pal = palette();
+    for (const name of features) {
+      const on_ = active.includes(name);
+      const b = document.createElement("button");
+      b.type = "button";
+      b.className = "nv-node nv-feature";
+      b.dataset.feature = name;
+      b.setAttribute("aria-pressed", String(on_));
+      b.dataset.i18nTitle = "train.feature.toggle";
+      b.title = t("train.feature.toggle");
+      const c = nodeCanvas(`in:${name}`);
+      drawHeatmap(c, sampleGrid(FEATURE_FN[name], 18, -6, 6), { domain: FEATURE_DOMAIN[name], pal });
+      const label = document.createElement("span");
+      label.className = "nv-label";
+      label.textContent = FEATURE_LABEL[name];
+      b.append(label, c);
+      b.addEventListener("click", () => on.toggleFeature(name));
+      col.append(b);
+    }
+    return col;
+  }
+
+  function layerColumn(index, size, count) {
+    const col = document.createElement("div");
+    col.className = "nv-col nv-layer";
+    col.dataset.layer = String(index);
+    const head = document.createElement("div");
+    head.className = "nv-head nv-layer-head";
+    const minus = button("nv-pm", "−", "train.neuron.remove", t, () => on.removeNeuron(index));
+    minus.disabled = size <= 1;
+    const plus = button("nv-pm", "+", "train.neuron.add", t, () => on.addNeuron(index));
+    plus.disabled = size >= 8;
+    const label = document.createElement("span");
+    label.className = "nv-count";
+    label.textContent = t(size === 1 ? "train.neuron.one" : "train.neuron.many", { n: size });
+    label.dataset.count = String(size);
+    head.append(minus, label, plus);
+    col.append(head);
+    for (let j = 0; j < size; j += 1) {
+      const node = document.createElement("div");
+      node.className = "nv-node nv-neuron";
+      node.dataset.node = `h${index}:${j}`;
+      node.append(nodeCanvas(`h${index}:${j}`));
+      col.append(node);
+    }
+    void count;
+    return col;
+  }
+
+  function outputColumn() {
+    const col = document.createElement("div");
+    col.className = "nv-col nv-output";
+    const head = document.createElement("div");
+    head.className = "nv-head";
+    const title = document.createElement("span");
+    title.dataset.i18n = "train.output";
+    title.textContent = t("train.output");
+    head.append(title);
+    const node = document.createElement("div");
+    node.className = "nv-node nv-neuron";
+    node.dataset.node = "out";
+    node.append(nodeCanvas("out"));
+    col.append(head, node);
+    return col;
+  }
+
+  /** Topology: rebuild the columns when the features or layer sizes change. */
+  function render(state) {
+    const key = JSON.stringify([state.features, state.layers]);
+    if (topology === key) return;
+    topology = key;
+    const layersBar = document.createElement("div");
+    layersBar.className = "nv-layers-bar";
+    const minus = button("nv-pm", "−", "train.layer.remove", t, on.removeLayer);
+    minus.disabled = state.layers.length === 0;
+    const plus = button("nv-pm", "+", "train.layer.add", t, on.addLayer);
+    plus.disabled = state.layers.length >= 6;
+    const count = document.createElement("span");
+    count.className = "nv-layer-count";
+    count.dataset.layers = String(state.layers.length);
+    count.textContent = t("train.layers.count", { n: state.layers.length });
+    layersBar.append(minus, count, plus);
+    const cols = [featureColumn(state.features)];
+    state.layers.forEach((size, i) => cols.push(layerColumn(i, size, state.layers.length)));
+    cols.push(outputColumn());
+    columns.replaceChildren(...cols);
+    host.querySelector(".nv-layers-bar")?.remove();
+    host.prepend(layersBar);
+    requestAnimationFrame(layoutLinks);
+  }
+
+  function centre(el, box) {
+    const r = el.getBoundingClientRect();
+    return { left: r.left - box.left, right: r.right - box.left, y: r.top - box.top + r.height / 2 };
+  }
+
+  /** Layout: one link per (source, target) pair between consecutive columns. */
+  function layoutLinks() {
+    const box = host.getBoundingClientRect();
+    svg.setAttribute("viewBox", `0 0 ${box.width} ${box.height}`);
+    svg.setAttribute("width", String(box.width));
+    svg.setAttribute("height", String(box.height));
+    const cols = [...columns.children];
+    const links = [];
+    for (let c = 0; c + 1 < cols.length; c += 1) {
+      const from = [...cols[c].querySelectorAll(".nv-node")].filter((n) => n.getAttribute("aria-pressed") !== "false");
+      const to = [...cols[c + 1].querySelectorAll(".nv-node")];
+      from.forEach((a, i) => to.forEach((b, j) => {
+        const p = centre(a.querySelector("canvas"), box);
+        const q = centre(b.querySelector("canvas"), box);
+        const mx = (p.right + q.left) / 2;
+        links.push({ id: `${c}:${i}:${j}`, layer: c, i, j, d: `M${p.right},${p.y}C${mx},${p.y} ${mx},${q.y} ${q.left},${q.y}` });
+      }));
+    }
+    svg.replaceChildren(...links.map((l) => {
+      const path = document.createElementNS(SVG_NS, "path");
+      path.setAttribute("d", l.d);
+      path.dataset.link = l.id;
+      path.setAttribute("class", "nv-link");
+      return path;
+    }));
+    if (weights) drawWeights(weights);
+  }
+
+  /** Style: weights[l][j][i] from input i to neuron j of layer l (row per neuron, as z = Wx + b). */
+  function drawWeights(next) {
+    weights = next;
+    if (!weights) return;
+    const pal = palette();
+    let peak = 1e-9;
+    for (const W of weights) for (const row of W) for (const w of row) peak = Math.max(peak, Math.abs(w));
+    for (const path of svg.querySelectorAll("path")) {
+      const [layer, i, j] = path.dataset.link.split(":").map(Number);
+      const w = weights[layer]?.[j]?.[i];
+      if (typeof w !== "number") continue;
+      const rgb = w >= 0 ? pal.pos : pal.neg;
+      path.style.stroke = `rgb(${rgb.join(",")})`;
+      path.style.strokeWidth = (0.5 + 4 * Math.abs(w) / peak).toFixed(2);
+      path.style.strokeDasharray = w >= 0 ? "none" : "4 3";
+      path.dataset.weight = w.toPrecision(3);
+    }
+  }
+
+  /** Style: grids keyed by node id ("h0:1", "out") → values[row][col], row 0 at the top. */
+  function drawNeurons(grids, domains = {}) {
+    const pal = palette();
+    for (const canvas of columns.querySelectorAll("canvas.nv-canvas")) {
+      const grid = grids[canvas.dataset.node];
+      if (grid) drawHeatmap(canvas, grid, { domain: domains[canvas.dataset.node] || [-1, 1], pal });
+    }
+  }
+
+  /** Re-translate the generated labels (the counts carry numbers). */
+  function retranslate() {
+    for (const label of columns.querySelectorAll(".nv-count")) {
+      const n = Number(label.dataset.count);
+      label.textContent = t(n === 1 ? "train.neuron.one" : "train.neuron.many", { n });
+    }
+    const count = host.querySelector(".nv-layer-count");
+    if (count) count.textContent = t("train.layers.count", { n: Number(count.dataset.layers) });
+  }
+
+  return { render, drawWeights, drawNeurons, layoutLinks, retranslate };
+}

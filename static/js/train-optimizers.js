@@ -1,0 +1,109 @@
+// The optimisers both pages offer, with PyTorch's hyper-parameter names and defaults, declared
+// once: the controls, the URL state and the request bodies are all read from this table.
+// kind: "number" (an <input type=number>) or "bool" (a checkbox); betas travel as a pair.
+
+export const OPTIMIZERS = {
+  sgd: [
+    { key: "lr", kind: "number", default: 0.03, min: 0, step: 0.001 },
+    { key: "momentum", kind: "number", default: 0, min: 0, max: 0.999, step: 0.05 },
+    { key: "dampening", kind: "number", default: 0, min: 0, max: 1, step: 0.05 },
+    { key: "nesterov", kind: "bool", default: false },
+    { key: "weight_decay", kind: "number", default: 0, min: 0, step: 0.001 },
+  ],
+  adagrad: [
+    { key: "lr", kind: "number", default: 0.01, min: 0, step: 0.001 },
+    { key: "lr_decay", kind: "number", default: 0, min: 0, step: 0.001 },
+    { key: "initial_accumulator_value", kind: "number", default: 0, min: 0, step: 0.1 },
+    { key: "eps", kind: "number", default: 1e-10, min: 0, step: 1e-10 },
+    { key: "weight_decay", kind: "number", default: 0, min: 0, step: 0.001 },
+  ],
+  rmsprop: [
+    { key: "lr", kind: "number", default: 0.01, min: 0, step: 0.001 },
+    { key: "alpha", kind: "number", default: 0.99, min: 0, max: 0.9999, step: 0.01 },
+    { key: "momentum", kind: "number", default: 0, min: 0, max: 0.999, step: 0.05 },
+    { key: "centered", kind: "bool", default: false },
+    { key: "eps", kind: "number", default: 1e-8, min: 0, step: 1e-8 },
+    { key: "weight_decay", kind: "number", default: 0, min: 0, step: 0.001 },
+  ],
+  adam: [
+    { key: "lr", kind: "number", default: 0.001, min: 0, step: 0.001 },
+    { key: "beta1", kind: "number", default: 0.9, min: 0, max: 0.9999, step: 0.01 },
+    { key: "beta2", kind: "number", default: 0.999, min: 0, max: 0.99999, step: 0.001 },
+    { key: "amsgrad", kind: "bool", default: false },
+    { key: "eps", kind: "number", default: 1e-8, min: 0, step: 1e-8 },
+    { key: "weight_decay", kind: "number", default: 0, min: 0, step: 0.001 },
+  ],
+  sparse_adam: [
+    { key: "lr", kind: "number", default: 0.001, min: 0, step: 0.001 },
+    { key: "beta1", kind: "number", default: 0.9, min: 0, max: 0.9999, step: 0.01 },
+    { key: "beta2", kind: "number", default: 0.999, min: 0, max: 0.99999, step: 0.001 },
+    { key: "eps", kind: "number", default: 1e-8, min: 0, step: 1e-8 },
+  ],
+};
+
+export const OPTIMIZER_NAMES = Object.keys(OPTIMIZERS);
+
+/** The default hyper-parameters of an optimiser, as a flat object. */
+export function defaults(name) {
+  const out = {};
+  for (const p of OPTIMIZERS[name] || []) out[p.key] = p.default;
+  return out;
+}
+
+/** The request body's optimizer object: PyTorch names, betas as a pair, unknown keys dropped. */
+export function optimizerBody(name, params = {}) {
+  const body = { name };
+  for (const p of OPTIMIZERS[name] || []) {
+    const raw = params[p.key] ?? p.default;
+    const value = p.kind === "bool" ? Boolean(raw) : Number(raw);
+    if (p.kind === "number" && !Number.isFinite(value)) continue;
+    body[p.key] = value;
+  }
+  if ("beta1" in body || "beta2" in body) {
+    body.betas = [body.beta1, body.beta2];
+    delete body.beta1;
+    delete body.beta2;
+  }
+  return body;
+}
+
+/**
+ * Build the hyper-parameter inputs for one optimiser into `host`; onChange(key, value) fires on
+ * every edit. labelFor(key) gives the (translated) label; ids are prefixed to stay unique.
+ */
+export function renderParams(host, name, values, { prefix, labelFor, onChange, skip = [] }) {
+  host.replaceChildren();
+  for (const p of OPTIMIZERS[name] || []) {
+    if (skip.includes(p.key)) continue;
+    const id = `${prefix}-${p.key}`;
+    const wrap = document.createElement("label");
+    wrap.className = p.kind === "bool" ? "cr-field cr-check" : "cr-field";
+    wrap.htmlFor = id;
+    const text = document.createElement("span");
+    text.className = "cr-field-label";
+    text.dataset.i18n = `opt.${p.key}`;
+    text.textContent = labelFor(p.key);
+    const input = document.createElement("input");
+    input.id = id;
+    input.dataset.param = p.key;
+    if (p.kind === "bool") {
+      input.type = "checkbox";
+      input.checked = Boolean(values[p.key] ?? p.default);
+      input.addEventListener("change", () => onChange(p.key, input.checked));
+      wrap.append(input, text);
+    } else {
+      input.type = "number";
+      input.inputMode = "decimal";
+      if (p.min !== undefined) input.min = String(p.min);
+      if (p.max !== undefined) input.max = String(p.max);
+      input.step = String(p.step ?? "any");
+      input.value = String(values[p.key] ?? p.default);
+      input.addEventListener("change", () => {
+        const v = Number(input.value);
+        if (Number.isFinite(v)) onChange(p.key, v);
+      });
+      wrap.append(text, input);
+    }
+    host.appendChild(wrap);
+  }
+}

@@ -1,0 +1,108 @@
+// The output column of /train: the metrics, the decision-boundary heatmap with the data points,
+// the train/test loss curves and the per-layer gradient norms.
+import { formatNumber, t } from "./i18n.js";
+import { drawHeatmap, drawPoints, palette } from "./heatmap.js";
+import { createLineChart } from "./linechart.js";
+import { SQUARE } from "./train-state.js";
+
+const $ = (id) => document.getElementById(id);
+// Okabe–Ito colours with a dash pattern each, so no series is told by colour alone.
+export const SERIES_STYLE = [
+  { color: "#0072B2", dash: "none" },
+  { color: "#D55E00", dash: "6 4" },
+  { color: "#009E73", dash: "2 3" },
+  { color: "#CC79A7", dash: "9 3 2 3" },
+  { color: "#E69F00", dash: "12 4" },
+  { color: "#56B4E9", dash: "4 2" },
+  { color: "#000000", dash: "1 2" },
+];
+
+export function createOutputView({ state: s }) {
+  const canvas = $("tr-heatmap");
+  const lossHost = $("tr-loss-chart");
+  const gradHost = $("tr-grad-chart");
+  let lossChart = null;
+  let gradChart = null;
+  let gradLayers = 0;
+  let last = null;
+
+  function makeLossChart() {
+    lossHost.replaceChildren();
+    lossChart = createLineChart(lossHost, {
+      ariaLabel: t("train.lossChart.aria"),
+      series: [
+        { key: "train", label: t("train.series.train"), ...SERIES_STYLE[0] },
+        { key: "test", label: t("train.series.test"), ...SERIES_STYLE[1] },
+      ],
+    });
+  }
+
+  function makeGradChart(n) {
+    gradHost.replaceChildren();
+    gradLayers = n;
+    gradChart = createLineChart(gradHost, {
+      ariaLabel: t("train.gradChart.aria"),
+      height: 130,
+      series: Array.from({ length: n }, (_, i) => ({
+        key: `W${i + 1}`, label: t("train.layerN", { n: i + 1 }), ...SERIES_STYLE[i % SERIES_STYLE.length],
+      })),
+    });
+  }
+
+  function setText(id, value, digits = 3) {
+    $(id).textContent = value === undefined || value === null ? "–" : formatNumber(value, digits);
+  }
+
+  function setPercent(id, value) {
+    $(id).textContent = typeof value === "number" && Number.isFinite(value)
+      ? `${formatNumber(Math.round(value * 1000) / 10, 3)} %` : "–";
+  }
+
+  /** Draw one response (see train-run.js's view). */
+  function draw(view) {
+    last = view;
+    const m = view.metrics || {};
+    setText("tr-test-loss", m.test_loss);
+    setText("tr-train-loss", m.train_loss);
+    setPercent("tr-test-acc", m.test_accuracy);
+    setPercent("tr-train-acc", m.train_accuracy);
+    for (const el of document.querySelectorAll(".tr-acc")) el.hidden = !view.classification;
+    drawMap(view);
+    if (!lossChart) makeLossChart();
+    lossChart.update(view.history, { log: false });
+    const n = Object.keys(view.gradNorms || {}).length;
+    if (n && (!gradChart || gradLayers !== n)) makeGradChart(n);
+    if (gradChart) gradChart.update(view.gradNorms, { log: true });
+  }
+
+  function drawMap(view) {
+    const domain = view.classification ? [0, 1] : [-1, 1];
+    const pal = palette();
+    if (view.grid) {
+      const cut = (domain[0] + domain[1]) / 2;
+      const values = s.discretize
+        ? view.grid.map((row) => row.map((v) => (v >= cut ? domain[1] : domain[0])))
+        : view.grid;
+      drawHeatmap(canvas, values, { domain, pal, strength: 0.72 });
+    }
+    const points = (view.points || []).filter((p) => s.showTest || !p.test);
+    drawPoints(canvas, points, { extent: SQUARE, domain, pal, continuous: !view.classification });
+  }
+
+  function clear() {
+    last = null;
+    canvas.getContext("2d").clearRect(0, 0, canvas.width, canvas.height);
+    makeLossChart();
+    lossChart.update({ train: [], test: [] });
+    makeGradChart(s.layers.length + 1);
+    gradChart.update({});
+    for (const id of ["tr-test-loss", "tr-train-loss", "tr-test-acc", "tr-train-acc"]) $(id).textContent = "–";
+  }
+
+  function retranslate() {
+    lossChart?.setLabels({ train: t("train.series.train"), test: t("train.series.test") }, t("train.lossChart.aria"));
+    if (last) draw(last);
+  }
+
+  return { draw, clear, retranslate, redraw: () => last && draw(last) };
+}

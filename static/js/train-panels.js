@@ -1,0 +1,148 @@
+// The /train controls: data-set thumbnails, data sliders, model selects, the optimiser with its
+// own hyper-parameters, the rate schedule, L2 and the view toggles — all built from the state's
+// declarations; every edit goes through change(patch).
+import { t } from "./i18n.js";
+import { checkField, numberField, rangeField, selectField } from "./train-controls.js";
+import { OPTIMIZER_NAMES, renderParams } from "./train-optimizers.js";
+import {
+  ACTIVATIONS, DATASETS, INITS, isRegression, lossesFor, optimizerParams, SCHEDULES,
+} from "./train-state.js";
+import { drawThumb } from "./train-thumbs.js";
+
+const $ = (id) => document.getElementById(id);
+export const L2_VALUES = [0, 0.0001, 0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1];
+const percent = (v) => `${Math.round(v * 100)} %`;
+
+export function buildControls({ state: s, change, regenerate }) {
+  const thumbs = $("tr-datasets");
+  for (const name of DATASETS) {
+    const b = document.createElement("button");
+    b.type = "button";
+    b.className = "tr-thumb";
+    b.dataset.dataset = name;
+    b.dataset.i18nTitle = `train.dataset.${name}`;
+    b.dataset.i18nAriaLabel = `train.dataset.${name}`;
+    b.title = t(`train.dataset.${name}`);
+    b.setAttribute("aria-label", t(`train.dataset.${name}`));
+    const c = document.createElement("canvas");
+    c.width = 64;
+    c.height = 64;
+    c.setAttribute("aria-hidden", "true");
+    b.append(c);
+    b.addEventListener("click", () => {
+      const patch = { dataset: name };
+      if (!lossesFor(name).includes(s.loss)) patch.loss = lossesFor(name)[0];
+      change(patch);
+    });
+    thumbs.append(b);
+  }
+
+  function redrawThumbs() {
+    for (const b of thumbs.querySelectorAll(".tr-thumb")) {
+      drawThumb(b.querySelector("canvas"), b.dataset.dataset);
+      b.setAttribute("aria-pressed", String(b.dataset.dataset === s.dataset));
+      b.classList.toggle("tr-thumb-regression", isRegression(b.dataset.dataset));
+    }
+  }
+
+  const data = $("tr-data-fields");
+  rangeField(data, {
+    id: "tr-split", labelKey: "train.split", min: 0.1, max: 0.9, step: 0.1, value: s.testFraction,
+    format: percent, onChange: (v) => change({ testFraction: v }),
+  });
+  rangeField(data, {
+    id: "tr-noise", labelKey: "train.noise", min: 0, max: 0.5, step: 0.05, value: s.noise,
+    format: percent, onChange: (v) => change({ noise: v }),
+  });
+  rangeField(data, {
+    id: "tr-batch", labelKey: "train.batch", min: 1, max: 30, step: 1, value: s.batchSize,
+    onChange: (v) => change({ batchSize: v }),
+  });
+  rangeField(data, {
+    id: "tr-samples", labelKey: "train.samples", min: 50, max: 500, step: 50, value: s.samples,
+    onChange: (v) => change({ samples: v }),
+  });
+  $("tr-regenerate").addEventListener("click", regenerate);
+
+  const model = $("tr-model-fields");
+  selectField(model, {
+    id: "tr-activation", labelKey: "train.activation", value: s.activation,
+    options: ACTIVATIONS.map((a) => ({ value: a, key: `act.${a}` })), onChange: (v) => change({ activation: v }),
+  });
+  selectField(model, {
+    id: "tr-init", labelKey: "train.init", value: s.init,
+    options: INITS.map((a) => ({ value: a, key: `init.${a}` })), onChange: (v) => change({ init: v }),
+  });
+  const lossHost = document.createElement("div");
+  lossHost.className = "tr-loss-host";
+  model.append(lossHost);
+  function lossSelect() {
+    lossHost.replaceChildren();
+    selectField(lossHost, {
+      id: "tr-loss", labelKey: "train.loss", value: s.loss,
+      options: lossesFor(s.dataset).map((a) => ({ value: a, key: `loss.${a}` })), onChange: (v) => change({ loss: v }),
+    });
+  }
+
+  const learn = $("tr-learn-fields");
+  selectField(learn, {
+    id: "tr-optimizer", labelKey: "train.optimizer", value: s.optimizer,
+    options: OPTIMIZER_NAMES.map((a) => ({ value: a, key: `optname.${a}` })), onChange: (v) => change({ optimizer: v }),
+  });
+  selectField(learn, {
+    id: "tr-l2", labelKey: "train.l2", value: String(s.l2),
+    options: L2_VALUES.map((v) => ({ value: String(v), key: `l2.${v}` })),
+    onChange: (v) => change({ l2: Number(v) }),
+  });
+  selectField(learn, {
+    id: "tr-schedule", labelKey: "train.schedule", value: s.schedule,
+    options: SCHEDULES.map((a) => ({ value: a, key: `sched.${a}` })), onChange: (v) => change({ schedule: v }),
+  });
+
+  function optimizerParamsView() {
+    renderParams($("tr-opt-params"), s.optimizer, optimizerParams(s), {
+      prefix: "tr-opt", labelFor: (k) => t(`opt.${k}`),
+      onChange: (key, value) => change({ [`${s.optimizer}.${key}`]: value }),
+    });
+  }
+
+  function scheduleView() {
+    const host = $("tr-sched-params");
+    host.replaceChildren();
+    if (s.schedule === "step") {
+      numberField(host, { id: "tr-step-size", labelKey: "train.stepSize", min: 1, step: 1, value: s.stepSize,
+        onChange: (v) => change({ stepSize: Math.max(1, Math.round(v)) }) });
+      numberField(host, { id: "tr-gamma", labelKey: "train.gamma", min: 0, step: 0.05, value: s.gamma,
+        onChange: (v) => change({ gamma: v }) });
+    } else if (s.schedule === "exponential") {
+      numberField(host, { id: "tr-exp-gamma", labelKey: "train.gamma", min: 0, step: 0.01, value: s.expGamma,
+        onChange: (v) => change({ expGamma: v }) });
+    } else if (s.schedule === "inverse_time") {
+      numberField(host, { id: "tr-decay-rate", labelKey: "train.decayRate", min: 0, step: 0.1, value: s.decayRate,
+        onChange: (v) => change({ decayRate: v }) });
+    }
+  }
+
+  const toggles = $("tr-toggles");
+  checkField(toggles, { id: "tr-show-test", labelKey: "train.showTest", value: s.showTest,
+    onChange: (v) => change({ showTest: v }) });
+  checkField(toggles, { id: "tr-discretize", labelKey: "train.discretize", value: s.discretize,
+    onChange: (v) => change({ discretize: v }) });
+
+  /** Bring the controls that depend on other fields up to date after a change. */
+  function sync(changed) {
+    if (changed.includes("dataset")) {
+      redrawThumbs();
+      lossSelect();
+    }
+    if (changed.includes("loss")) lossSelect();
+    if (changed.includes("optimizer")) optimizerParamsView();
+    if (changed.includes("schedule")) scheduleView();
+  }
+
+  redrawThumbs();
+  lossSelect();
+  optimizerParamsView();
+  scheduleView();
+  return { sync, redrawThumbs };
+}
