@@ -1,0 +1,79 @@
+// Export the drawing as a standalone SVG or a PNG (through a canvas), the document as JSON.
+// Everything happens in the page: no request leaves it.
+const VARS = ["--fg", "--muted", "--bg", "--surface", "--surface-2", "--border", "--accent", "--grad",
+  "--wire", "--gate-fill", "--gate-stroke", "--bad", "--stroke"];
+
+/** A self-contained SVG string of the whole graph (not just the zoomed view), theme colours baked in. */
+export function svgString(svg) {
+  const root = svg.querySelector(".viewport");
+  const box = root.getBBox();
+  const pad = 24;
+  const clone = svg.cloneNode(true);
+  const width = Math.ceil(box.width + 2 * pad);
+  const height = Math.ceil(box.height + 2 * pad);
+  clone.setAttribute("xmlns", "http://www.w3.org/2000/svg");
+  clone.setAttribute("viewBox", `${Math.floor(box.x - pad)} ${Math.floor(box.y - pad)} ${width} ${height}`);
+  clone.setAttribute("width", String(width));
+  clone.setAttribute("height", String(height));
+  clone.removeAttribute("tabindex");
+  clone.removeAttribute("style");
+  clone.querySelector(".viewport").removeAttribute("transform");
+  const computed = getComputedStyle(svg);
+  const vars = VARS.map((name) => `${name}: ${computed.getPropertyValue(name).trim() || "initial"};`).join(" ");
+  const style = clone.querySelector("style");
+  style.textContent = `.graph { ${vars} }\n${style.textContent}`;
+  const background = document.createElementNS("http://www.w3.org/2000/svg", "rect");
+  for (const [k, v] of Object.entries({ x: box.x - pad, y: box.y - pad, width, height, fill: computed.getPropertyValue("--bg").trim() || "#ffffff" })) {
+    background.setAttribute(k, String(v));
+  }
+  clone.querySelector(".viewport").prepend(background);
+  // Hidden (not yet reached) labels stay hidden; gradients hidden with `g` are dropped.
+  if (svg.classList.contains("hide-grads")) clone.querySelectorAll(".grad").forEach((el) => el.remove());
+  return new XMLSerializer().serializeToString(clone);
+}
+
+function download(blob, filename) {
+  const url = URL.createObjectURL(blob);
+  const link = document.createElement("a");
+  link.href = url;
+  link.download = filename;
+  document.body.append(link);
+  link.click();
+  link.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 1000);
+}
+
+export function exportSvg(svg, filename = "chainrule-graph.svg") {
+  download(new Blob([svgString(svg)], { type: "image/svg+xml" }), filename);
+}
+
+/** Rasterise the standalone SVG at 2× on a canvas. */
+export function exportPng(svg, filename = "chainrule-graph.png", scale = 2) {
+  const text = svgString(svg);
+  const width = Number(/width="(\d+)"/.exec(text)?.[1] || 800);
+  const height = Number(/height="(\d+)"/.exec(text)?.[1] || 600);
+  return new Promise((resolve, reject) => {
+    const image = new Image();
+    image.onload = () => {
+      const canvas = document.createElement("canvas");
+      canvas.width = Math.min(8192, width * scale);
+      canvas.height = Math.min(8192, height * scale);
+      const context = canvas.getContext("2d");
+      context.setTransform(canvas.width / width, 0, 0, canvas.height / height, 0, 0);
+      context.drawImage(image, 0, 0, width, height);
+      canvas.toBlob((blob) => {
+        if (!blob) { reject(new Error("PNG encoding failed")); return; }
+        download(blob, filename);
+        resolve();
+      }, "image/png");
+    };
+    image.onerror = () => reject(new Error("the SVG could not be rasterised"));
+    image.src = `data:image/svg+xml;charset=utf-8,${encodeURIComponent(text)}`;
+  });
+}
+
+export function exportJson(doc, request, filename = "chainrule-graph.json") {
+  // The API's document as it came, plus the request that reproduces it.
+  const body = JSON.stringify({ ...doc, request }, null, 2);
+  download(new Blob([body], { type: "application/json" }), filename);
+}

@@ -1,0 +1,83 @@
+// The step written out with its numbers, as the lecture does it:
+//   forward     a = x + y = 1 + 2 = 3
+//   backward    upstream ∂f/∂a = 2 · local ∂a/∂x = 1 → downstream 2
+//   accumulate  ∂f/∂y = 2 + 3 = 5
+// Returns lines of segments {text, cls}; the page renders them (cls: val, grad, muted, sym).
+import { valueText, wrap } from "./graph-format.js";
+import { t } from "./i18n.js";
+
+const INFIX = new Set(["+", "−", "-", "×", "÷", "/", "^", "@", "·", "*"]);
+
+const seg = (text, cls = "") => ({ text, cls });
+const v = (value) => valueText(value, { maxElements: 9 });
+
+function substituted(node, byId) {
+  const args = node.inputs.map((id) => {
+    const input = byId[id];
+    const text = v(input.value);
+    return input.shape.length && text.length > 24 ? `${input.label}₍${input.shape.join("×")}₎` : text;
+  });
+  const paren = (text) => (/^[−-]/.test(text) ? `(${text})` : text);
+  const symbol = node.symbol || node.op;
+  if (args.length === 2 && INFIX.has(symbol)) return `${paren(args[0])} ${symbol} ${paren(args[1])}`;
+  if (args.length === 1 && symbol === "−") return `−${paren(args[0])}`;
+  if (args.length === 1 && symbol === "ᵀ") return `${paren(args[0])}ᵀ`;
+  if (args.length === 1 && symbol === "|·|") return `|${args[0]}|`;
+  return `${symbol}(${args.join(", ")})`;
+}
+
+function forwardLines(node, byId) {
+  if (node.kind === "input") return [[seg(`${node.label} = `), seg(v(node.value), "val"), seg(`  ${t("explain.input")}`, "muted")]];
+  if (node.kind === "constant") return [[seg(v(node.value), "val"), seg(`  ${t("explain.constant")}`, "muted")]];
+  const formula = node.formula || node.label;
+  return [[seg(`${formula} = ${substituted(node, byId)} = `), seg(v(node.value), "val")]];
+}
+
+const partial = (doc, byId, id) => `∂${wrap(byId[doc.output].label)}/∂${wrap(byId[id].label)}`;
+
+function edgeLine(edge, doc, byId) {
+  const [lhs, ...rest] = (edge.formula || "").split(" = ");
+  const rhs = rest.join(" = ");
+  const local = edge.local_kind === "omitted" || edge.local === null ? null : v(edge.local);
+  const localSegs = [seg(`${t("explain.local")} `, "muted"), seg(lhs || `∂${byId[edge.target].label}/∂${byId[edge.source].label}`)];
+  if (rhs && rhs !== local) localSegs.push(seg(` = ${/\s/.test(rhs) ? `(${rhs})` : rhs}`));
+  if (local !== null) localSegs.push(seg(" = "), seg(local, "sym"));
+  else localSegs.push(seg(`  ${t("explain.omitted")}`, "muted"));
+  return [
+    seg(`${t("explain.upstream")} `, "muted"), seg(`${partial(doc, byId, edge.target)} = `), seg(v(edge.upstream), "grad"),
+    seg(" · "), ...localSegs,
+    seg(" → "), seg(`${t("explain.downstream")} `, "muted"), seg(v(edge.downstream), "grad"),
+  ];
+}
+
+/** {phase, node, lines} for step k of the document. */
+export function explainStep(doc, k) {
+  const step = doc.steps[k];
+  if (!step) return { phase: "", node: "", lines: [] };
+  const byId = Object.fromEntries(doc.nodes.map((n) => [n.id, n]));
+  const edgesById = Object.fromEntries(doc.edges.map((e) => [e.id, e]));
+  const node = byId[step.node];
+  const gradOf = partial(doc, byId, node.id);
+  let lines = [];
+  if (step.phase === "forward") {
+    lines = forwardLines(node, byId);
+  } else if (step.phase === "backward") {
+    const edges = step.edges.map((id) => edgesById[id]).filter(Boolean);
+    if (node.id === doc.output) {
+      lines = [[seg(`${gradOf} = `), seg(v(step.grad ?? node.grad), "grad"), seg(`  ${t("explain.seed")}`, "muted")]];
+    } else if (!edges.length) {
+      lines = [[seg(`${gradOf} = `), seg(v(step.grad ?? node.grad), "grad"), seg(`  ${t("explain.unused")}`, "muted")]];
+    } else {
+      lines = edges.map((edge) => edgeLine(edge, doc, byId));
+      if ("grad" in step && step.grad !== null) lines.push([seg(`${gradOf} = `), seg(v(step.grad), "grad")]);
+      else lines.push([seg(t("explain.sumNext", { name: gradOf }), "muted")]);
+    }
+  } else if (step.phase === "accumulate") {
+    const terms = (step.terms || []).map((term) => v(term)).join(" + ");
+    lines = [[seg(`${gradOf} = `), seg(terms, "grad"), seg(" = "), seg(v(step.grad), "grad")]];
+  }
+  return { phase: step.phase, node: node.label, lines };
+}
+
+/** Plain text of explained lines (for tests, titles and the export). */
+export const linesText = (lines) => lines.map((line) => line.map((s) => s.text).join("")).join("\n");
