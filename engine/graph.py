@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from functools import partial
 
 import numpy as np
 
@@ -57,13 +58,15 @@ def unbroadcast(gradient: Array, shape: tuple[int, ...]) -> Array:
     """Sum a gradient over the axes numpy broadcast, back to `shape` (sum is expand in reverse)."""
     if gradient.shape == shape:
         return gradient
+    if np.broadcast_shapes(gradient.shape, shape) != gradient.shape:
+        raise ValueError(f"a gradient of shape {gradient.shape} does not fit a value of shape {shape}")
     extra = gradient.ndim - len(shape)
     if extra > 0:
         gradient = gradient.sum(axis=tuple(range(extra)))
     stretched = tuple(i for i, n in enumerate(shape) if n == 1 and gradient.shape[i] != 1)
     if stretched:
         gradient = gradient.sum(axis=stretched, keepdims=True)
-    return gradient.reshape(shape)
+    return np.asarray(gradient) if gradient.shape == shape else np.asarray(gradient).reshape(shape)
 
 
 class Graph:
@@ -92,11 +95,31 @@ class Graph:
         self.input_names: tuple[str, ...] = tuple(n.id for n in self.nodes if n.kind == INPUT)
         self.defaults = dict(defaults or {})
         self.sources = [tuple(self.index[s] for s in n.inputs) for n in self.nodes]
-        self._attrs = [dict(n.attrs) for n in self.nodes]
+        self.attrs = [dict(n.attrs) for n in self.nodes]
         self.consumers: list[list[tuple[int, int]]] = [[] for _ in self.nodes]
         for target, sources in enumerate(self.sources):
             for slot, source in enumerate(sources):
                 self.consumers[source].append((target, slot))
+        # Bound once here so that each pass only indexes lists: per op node its forward, and per
+        # input slot the VJP (None where the input is not differentiable, like a class index).
+        self._ops = [
+            (i, partial(n.op.forward, **self.attrs[i]) if n.attrs else n.op.forward, self.sources[i])
+            for i, n in enumerate(self.nodes)
+            if n.kind == OP
+        ]
+        self.vjps: list[tuple] = [
+            tuple(
+                n.op.vjp_with(slot, self.attrs[i]) if n.op.is_differentiable(slot) else None
+                for slot in range(len(n.inputs))
+            )
+            if n.kind == OP
+            else ()
+            for i, n in enumerate(self.nodes)
+        ]
+        self._inputs = [(i, n.id) for i, n in enumerate(self.nodes) if n.kind == INPUT]
+        self._constants = [(i, n.value) for i, n in enumerate(self.nodes) if n.kind == CONSTANT]
+        self._needs: dict[tuple[str, ...] | None, list[bool]] = {}
+        self.memo: dict[str, object] = {}  # what other passes derive from the graph alone (the trace's)
 
     def __len__(self) -> int:
         return len(self.nodes)
@@ -106,46 +129,62 @@ class Graph:
 
     def input_values(self, inputs: Mapping[str, object] | None) -> dict[str, Array]:
         """Checked input arrays: every free name given (or defaulted), nothing extra."""
-        given = dict(self.defaults)
-        given.update(inputs or {})
-        extra = sorted(set(given) - set(self.input_names))
-        if extra:
-            raise EngineError("unknown_input", f"'{extra[0]}' is not an input of the graph")
-        missing = [name for name in self.input_names if name not in given]
-        if missing:
-            raise EngineError("missing_input", f"no value given for input '{missing[0]}'")
-        return {name: as_value(given[name], name) for name in self.input_names}
+        given = {**self.defaults, **(inputs or {})} if self.defaults else dict(inputs or {})
+        if len(given) != len(self.input_names) or not all(name in given for name in self.input_names):
+            extra = sorted(set(given) - set(self.input_names))
+            if extra:
+                raise EngineError("unknown_input", f"'{extra[0]}' is not an input of the graph")
+            name = next(name for name in self.input_names if name not in given)
+            node = self.nodes[self.index[name]]
+            raise EngineError("missing_input", f"no value given for input '{name}'", node.line, node.column)
+        for name, raw in given.items():
+            if type(raw) is not np.ndarray or raw.dtype != np.float64:
+                given[name] = as_value(raw, name)
+        return given
 
     def forward(self, inputs: Mapping[str, object] | None) -> list[Array]:
         """Every node's value, in order."""
         given = self.input_values(inputs)
-        values: list[Array] = []
+        values: list = [None] * len(self.nodes)
+        for i, name in self._inputs:
+            values[i] = given[name]
+        for i, value in self._constants:
+            values[i] = value
         with np.errstate(all="ignore"):  # non-finite results are values, not errors
-            for i, node in enumerate(self.nodes):
-                if node.kind == INPUT:
-                    values.append(given[node.id])
-                elif node.kind == CONSTANT:
-                    values.append(node.value)
-                else:
-                    args = [values[s] for s in self.sources[i]]
-                    values.append(self._apply(node, args, self._attrs[i]))
+            for i, forward, sources in self._ops:
+                args = [values[s] for s in sources]
+                try:
+                    values[i] = np.asarray(forward(*args), dtype=np.float64)
+                except (EngineError, ValueError, IndexError, TypeError) as error:
+                    raise self._forward_error(i, args, error) from None
         return values
 
-    def _apply(self, node: Node, args: list[Array], attrs: dict) -> Array:
-        try:
-            return np.asarray(node.op.forward(*args, **attrs), dtype=np.float64)
-        except EngineError as error:
-            raise EngineError(
-                error.code, f"{node.text or node.label}: {error.message}", node.line, node.column
-            ) from None
-        except (ValueError, IndexError) as error:
-            shapes = " and ".join(str(tuple(a.shape)) for a in args)
-            raise EngineError(
-                "shape_mismatch",
-                f"'{node.text or node.label}': {node.op.name} cannot combine shapes {shapes} ({error})",
-                node.line,
-                node.column,
-            ) from None
+    def _forward_error(self, i: int, args: list[Array], error: Exception) -> EngineError:
+        node = self.nodes[i]
+        where = node.text or node.label
+        if isinstance(error, EngineError):
+            return EngineError(error.code, f"{where}: {error.message}", node.line, node.column)
+        shapes = " and ".join(str(tuple(np.shape(a))) for a in args)
+        return EngineError(
+            "shape_mismatch",
+            f"'{where}': {node.op.name} cannot combine shapes {shapes} ({error})",
+            node.line,
+            node.column,
+        )
+
+    def downstream(self, target: int, slot: int, upstream: Array, args: list[Array], out: Array) -> Array:
+        """upstream × local through one edge, un-broadcast to the input's shape (the chain rule)."""
+        down = self.vjps[target][slot](upstream, args, out)
+        shape = args[slot].shape
+        if down.shape != shape:
+            try:
+                down = unbroadcast(np.asarray(down, dtype=np.float64), shape)
+            except ValueError as error:
+                node = self.nodes[target]
+                raise EngineError(
+                    "invalid_gradient", f"'{node.text or node.label}': {error}", node.line, node.column
+                ) from None
+        return down
 
     def seed_for(self, out: Array, seed: object | None) -> Array:
         if seed is None:
@@ -159,15 +198,18 @@ class Graph:
         return array
 
     def requires_grad(self, wrt: Iterable[str] | None) -> list[bool]:
-        """Which nodes lie on a path from the differentiated inputs (PyTorch's requires_grad)."""
-        wanted = set(self.input_names if wrt is None else wrt)
-        needs = []
-        for i, node in enumerate(self.nodes):
-            if node.kind == OP:
-                needs.append(any(needs[s] for s in self.sources[i]))
-            else:
-                needs.append(node.id in wanted)
-        return needs
+        """Which nodes lie on a path from the differentiated nodes (PyTorch's requires_grad)."""
+        key = None if wrt is None else tuple(wrt)
+        if key not in self._needs:
+            wanted = set(self.input_names if key is None else key)
+            unknown = sorted(wanted - set(self.index))
+            if unknown:
+                raise EngineError("unknown_name", f"cannot differentiate with respect to '{unknown[0]}'")
+            needs: list[bool] = []
+            for i, node in enumerate(self.nodes):
+                needs.append(node.id in wanted or any(needs[s] for s in self.sources[i]))
+            self._needs[key] = needs
+        return self._needs[key]
 
     def run(
         self,
@@ -175,29 +217,41 @@ class Graph:
         seed: object | None = None,
         wrt: Iterable[str] | None = None,
     ) -> tuple[dict[str, Array], dict[str, Array]]:
-        """Forward and backward without a trace: (values, gradients of the inputs in `wrt`)."""
+        """Forward and backward without a trace: (values, gradients of the nodes in `wrt`)."""
+        names = self.input_names if wrt is None else tuple(wrt)
+        needs = self.requires_grad(names)
         values = self.forward(inputs)
         out = self.index[self.output]
-        needs = self.requires_grad(wrt)
-        grads: list[Array | None] = [None] * len(self.nodes)
+        grads: list = [None] * len(self.nodes)
         grads[out] = self.seed_for(values[out], seed)
         with np.errstate(all="ignore"):
             for i in range(out, -1, -1):
                 upstream = grads[i]
-                node = self.nodes[i]
-                if upstream is None or node.kind != OP:
+                vjps = self.vjps[i]
+                if upstream is None or not vjps:
                     continue
                 sources = self.sources[i]
-                args = tuple(values[s] for s in sources)
+                args = [values[s] for s in sources]
                 for slot, source in enumerate(sources):
-                    if not needs[source] or not node.op.is_differentiable(slot):
-                        continue
-                    down = node.op.downstream(slot, upstream, args, values[i], self._attrs[i])
-                    down = unbroadcast(np.asarray(down), values[source].shape)
-                    grads[source] = down if grads[source] is None else np.asarray(grads[source] + down)
-        names = self.input_names if wrt is None else tuple(wrt)
-        gradients = {}
+                    if needs[source] and vjps[slot] is not None:
+                        down = self.downstream(i, slot, upstream, args, values[i])
+                        grads[source] = down if grads[source] is None else grads[source] + down
+        gradients: dict[str, Array] = {}
+        taken = {id(grads[out])}  # the seed may be the caller's own array
         for name in names:
             j = self.index[name]
-            gradients[name] = grads[j] if grads[j] is not None else np.zeros_like(values[j])
+            gradients[name] = _owned(grads[j] if grads[j] is not None else np.zeros_like(values[j]), taken)
         return {n.id: values[i] for i, n in enumerate(self.nodes)}, gradients
+
+
+def _owned(gradient: Array, taken: set[int]) -> Array:
+    """A float64 array of its own: an optimiser may update it in place without touching another."""
+    if (
+        type(gradient) is not np.ndarray
+        or gradient.base is not None
+        or not gradient.flags.writeable
+        or id(gradient) in taken
+    ):
+        gradient = np.array(gradient, dtype=np.float64)
+    taken.add(id(gradient))
+    return gradient

@@ -56,12 +56,48 @@ class Op:
             return self.vjp[slot](upstream, *inputs, out, **attrs)
         return upstream * self.local[slot](*inputs, out, **attrs)
 
+    def vjp_with(self, slot: int, attrs: dict) -> Callable[[Array, list[Array], Array], Array]:
+        """downstream(upstream, inputs, out) for one input, attrs bound once per graph node."""
+        if self.vjp is not None:
+            vjp = self.vjp[slot]
+            if attrs:
+                return lambda g, inputs, out: vjp(g, *inputs, out, **attrs)
+            return lambda g, inputs, out: vjp(g, *inputs, out)
+        local = self.local[slot]
+        return lambda g, inputs, out: g * local(*inputs, out, **attrs)
+
     def formula(self, slot: int, names: dict[str, str]) -> str:
-        return self.formulas[slot].format(**names)
+        return self.formulas[slot].format_map(_KeepUnknown(names))
 
 
-def _ones(*args: Array, **_: float) -> Array:
-    return np.ones_like(args[-1])
+class _KeepUnknown(dict):
+    """str.format_map that leaves a placeholder it cannot fill (a user gate's {x}) as written."""
+
+    def __missing__(self, key: str) -> str:
+        return "{" + key + "}"
+
+
+def _read_only(value: float) -> Array:
+    array = np.array(value)
+    array.flags.writeable = False
+    return array
+
+
+_ONE, _MINUS_ONE = _read_only(1.0), _read_only(-1.0)
+
+
+def _ones(*_: Array, **__: float) -> Array:
+    """The local gradient 1 (a shared 0-d array; the trace spreads it over the output's shape)."""
+    return _ONE
+
+
+def _minus_ones(*_: Array, **__: float) -> Array:
+    return _MINUS_ONE
+
+
+def _step(x: Array, at_zero: float) -> Array:
+    """1 where x > 0, 0 where x < 0, `at_zero` at 0 — the kink conventions, as one ufunc."""
+    return np.heaviside(x, at_zero)
 
 
 def _passthrough(g: Array, *_: object, **__: float) -> Array:
@@ -162,12 +198,9 @@ def _zero_vjp(g: Array, *inputs: Array) -> Array:
 
 
 def _sigmoid(a: Array) -> Array:
-    # Two branches so that neither exp overflows.
-    with np.errstate(over="ignore"):
-        positive = 1.0 / (1.0 + np.exp(-a))
-        e = np.exp(a)
-        negative = e / (1.0 + e)
-    return np.where(a >= 0, positive, negative)
+    # For a < −709, e⁻ᵃ overflows to inf and 1/(1 + inf) = 0, the right limit (the graph
+    # silences the overflow warning); elsewhere the quotient is accurate to the last bits.
+    return 1.0 / (1.0 + np.exp(-a))
 
 
 def _elementwise(
@@ -197,7 +230,7 @@ OPS: tuple[Op, ...] = (
         operator="+", vjp=(_passthrough, _passthrough),
     ),
     _elementwise(
-        "sub", "−", np.subtract, (_ones, lambda a, b, out: -np.ones_like(out)), ("1", "−1"),
+        "sub", "−", np.subtract, (_ones, _minus_ones), ("1", "−1"),
         "Difference a − b.", operator="-",
         vjp=(_passthrough, lambda g, a, b, out: -g),
     ),
@@ -221,18 +254,18 @@ OPS: tuple[Op, ...] = (
         description="Matrix product; W @ x with a vector x gives a vector.", operator="@",
     ),
     _elementwise(
-        "neg", "−", np.negative, (lambda a, out: -np.ones_like(out),), ("−1",),
+        "neg", "−", np.negative, (_minus_ones,), ("−1",),
         "Negation −a.", operator="neg", vjp=(lambda g, a, out: -g,),
     ),
     _elementwise(
-        "max", "max", lambda a, b: np.where(a >= b, a, b),
-        (lambda a, b, out: (a >= b).astype(float), lambda a, b, out: (a < b).astype(float)),
+        "max", "max", np.maximum,
+        (lambda a, b, out: _step(a - b, 1.0), lambda a, b, out: _step(b - a, 0.0)),
         ("1 if {a} ≥ {b} else 0", "1 if {b} > {a} else 0"),
         "Larger of a and b; the gradient goes to the larger one, to a on a tie.", function="max",
     ),
     _elementwise(
-        "min", "min", lambda a, b: np.where(a <= b, a, b),
-        (lambda a, b, out: (a <= b).astype(float), lambda a, b, out: (a > b).astype(float)),
+        "min", "min", np.minimum,
+        (lambda a, b, out: _step(b - a, 1.0), lambda a, b, out: _step(a - b, 0.0)),
         ("1 if {a} ≤ {b} else 0", "1 if {b} < {a} else 0"),
         "Smaller of a and b; the gradient goes to the smaller one, to a on a tie.", function="min",
     ),
@@ -261,17 +294,17 @@ OPS: tuple[Op, ...] = (
         "Hyperbolic tangent.", function="tanh",
     ),
     _elementwise(
-        "hardtanh", "hardtanh", lambda a: np.clip(a, -1.0, 1.0),
-        (lambda a, out: ((a > -1.0) & (a < 1.0)).astype(float),),
+        "hardtanh", "hardtanh", lambda a: np.minimum(np.maximum(a, -1.0), 1.0),
+        (lambda a, out: _step(1.0 - np.abs(a), 0.0),),
         ("1 if −1 < {a} < 1 else 0",), "Clip to [−1, 1]; derivative 0 at ±1.",
         function="hardtanh",
     ),
     _elementwise(
-        "relu", "relu", lambda a: np.maximum(a, 0.0), (lambda a, out: (a > 0).astype(float),),
+        "relu", "relu", lambda a: np.maximum(a, 0.0), (lambda a, out: _step(a, 0.0),),
         ("1 if {a} > 0 else 0",), "Rectifier max(0, a); derivative 0 at 0.", function="relu",
     ),
     _elementwise(
-        "leaky_relu", "lrelu", lambda a, slope: np.where(a > 0, a, slope * a),
+        "leaky_relu", "lrelu", lambda a, slope: np.maximum(a, 0.0) + slope * np.minimum(a, 0.0),
         (lambda a, out, slope: np.where(a > 0, 1.0, slope),),
         ("1 if {a} > 0 else {slope}",),
         "Leaky rectifier: a if a > 0 else slope·a (slope 0.01 unless given).",
@@ -317,10 +350,7 @@ OPS: tuple[Op, ...] = (
     ),
     _elementwise(
         "hinge", "hinge", lambda t, c: np.maximum(0.0, 1.0 - t + c),
-        (
-            lambda t, c, out: -((1.0 - t + c) > 0).astype(float),
-            lambda t, c, out: ((1.0 - t + c) > 0).astype(float),
-        ),
+        (lambda t, c, out: -_step(out, 0.0), lambda t, c, out: _step(out, 0.0)),  # out > 0: margin violated
         ("−1 if 1 − {a} + {b} > 0 else 0", "1 if 1 − {a} + {b} > 0 else 0"),
         "Max-margin loss max(0, 1 − s_true + s_corrupt).", function="hinge",
     ),

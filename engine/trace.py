@@ -102,8 +102,7 @@ class Evaluation:
         grads: dict[str, Array | None] = {n.id: None for n in self.nodes}
         edges_by_id = {e.id: e for e in self.edges}
         edge_state = {
-            e.id: {"value": None, "local": None, "upstream": None, "downstream": None}
-            for e in self.edges
+            e.id: {"value": None, "local": None, "upstream": None, "downstream": None} for e in self.edges
         }
         outgoing: dict[str, list[str]] = {n.id: [] for n in self.nodes}
         for e in self.edges:
@@ -124,27 +123,107 @@ class Evaluation:
         return Snapshot(k, values, grads, edge_state)
 
 
-def _local(graph: Graph, target: int, slot: int, args: tuple, out: Array) -> tuple[Array | None, str]:
-    """∂target/∂input as a number, an elementwise derivative, a small Jacobian, or omitted."""
+def _record(cls: type, **fields: object):
+    """A frozen record built by filling its __dict__: the dataclass stays frozen for every reader,
+    but the trace, which makes several per node, skips the per-field object.__setattr__ calls of a
+    frozen __init__ (they cost more than the arithmetic on a scalar graph)."""
+    record = object.__new__(cls)
+    record.__dict__.update(fields)
+    return record
+
+
+@dataclass(frozen=True)
+class _Static:
+    """What the trace needs that depends on the graph alone, derived once per Graph."""
+
+    edge_ids: tuple[tuple[str, ...], ...]  # per target, the id of its incoming edge in each slot
+    formulas: tuple[tuple[str, ...], ...]  # per target, ∂target/∂input per slot
+    node_formulas: tuple[str, ...]
+
+
+def _static(graph: Graph) -> _Static:
+    static = graph.memo.get("trace")
+    if static is None:
+        edge_ids, count = [], 0
+        for sources in graph.sources:
+            edge_ids.append(tuple(f"e{count + slot}" for slot in range(len(sources))))
+            count += len(sources)
+        static = _Static(
+            tuple(edge_ids),
+            tuple(_formulas(graph, i) for i in range(len(graph.nodes))),
+            tuple(_node_formula(node) for node in graph.nodes),
+        )
+        graph.memo["trace"] = static
+    return static
+
+
+def _formulas(graph: Graph, target: int) -> tuple[str, ...]:
     node = graph.nodes[target]
-    op, attrs, source_value = node.op, dict(node.attrs), args[slot]
-    if not op.is_differentiable(slot):
-        return None, "omitted"
-    if op.elementwise:
-        local = np.broadcast_to(op.local[slot](*args, out, **attrs), out.shape)
-        kind = "scalar" if out.ndim == 0 and source_value.ndim == 0 else "elementwise"
-        return np.array(local, dtype=np.float64), kind
+    labels = [graph.nodes[s].label for s in graph.sources[target]]
+    names = {"a": "", "b": "", "slope": ""}
+    names.update(zip("ab", labels, strict=False))
+    names.update({k: f"{v:g}" for k, v in node.attrs})
+    return tuple(
+        f"∂{_wrap(node.label)}/∂{_wrap(label)} = {node.op.formula(slot, names)}"
+        for slot, label in enumerate(labels)
+    )
+
+
+def _node_formula(node) -> str:
+    if node.kind != OP:
+        return ""
+    return f"{node.label} = {node.text}" if node.text != node.label else node.text
+
+
+def _wrap(label: str) -> str:
+    return f"({label})" if " " in label else label
+
+
+def _jacobian(graph: Graph, target: int, slot: int, args: list[Array], out: Array) -> Array | None:
+    """∂target/∂input in full, one VJP per output element (one Jacobian row each), if small enough."""
+    source_value = args[slot]
     if out.size * source_value.size > LOCAL_JACOBIAN_MAX:
-        return None, "omitted"
+        return None
     rows = []
-    for position in range(out.size):  # one VJP per output element gives one Jacobian row
+    for position in range(out.size):
         basis = np.zeros(out.size)
         basis[position] = 1.0
-        row = op.downstream(slot, basis.reshape(out.shape), args, out, attrs)
-        rows.append(unbroadcast(np.asarray(row, dtype=np.float64), source_value.shape))
-    jacobian = np.array(rows).reshape(out.shape + source_value.shape)
-    kind = "scalar" if jacobian.ndim == 0 else "jacobian"
-    return jacobian, kind
+        rows.append(graph.downstream(target, slot, basis.reshape(out.shape), args, out))
+    return np.array(rows, dtype=np.float64).reshape(out.shape + source_value.shape)
+
+
+def _edge(graph: Graph, static: _Static, target: int, slot: int, args: list, values: list, upstream: Array):
+    """The record of one edge input → target: the value carried and upstream × local = downstream."""
+    node = graph.nodes[target]
+    source_value, out = args[slot], values[target]
+    if graph.vjps[target][slot] is None:  # e.g. a class index: not differentiable
+        local, kind, downstream = None, "omitted", np.zeros_like(source_value)
+    elif node.op.elementwise:  # local = the diagonal of diag(f′), downstream = upstream × local
+        local = np.asarray(node.op.local[slot](*args, out, **graph.attrs[target]), dtype=np.float64)
+        if local.shape != out.shape:
+            local = np.array(np.broadcast_to(local, out.shape))
+        kind = "scalar" if out.ndim == 0 and source_value.ndim == 0 else "elementwise"
+        downstream = upstream * local
+        if downstream.shape != source_value.shape:
+            downstream = unbroadcast(downstream, source_value.shape)
+        downstream = np.asarray(downstream)
+    else:
+        downstream = np.asarray(graph.downstream(target, slot, upstream, args, out), dtype=np.float64)
+        local = _jacobian(graph, target, slot, args, out)
+        kind = "omitted" if local is None else "scalar" if local.ndim == 0 else "jacobian"
+    return _record(
+        EdgeRecord,
+        id=static.edge_ids[target][slot],
+        source=graph.nodes[graph.sources[target][slot]].id,
+        target=node.id,
+        slot=slot,
+        value=source_value,
+        local=local,
+        local_kind=kind,
+        upstream=upstream,
+        downstream=downstream,
+        formula=static.formulas[target][slot],
+    )
 
 
 def evaluate(
@@ -155,99 +234,101 @@ def evaluate(
     nodes = graph.nodes
     out = graph.index[graph.output]
     seed_value = graph.seed_for(values[out], seed)
+    static = _static(graph)
+    args = [[values[s] for s in sources] for sources in graph.sources]
 
-    edge_ids: dict[tuple[int, int], str] = {}
-    for target, sources in enumerate(graph.sources):
-        for slot in range(len(sources)):
-            edge_ids[(target, slot)] = f"e{len(edge_ids)}"
-
-    steps: list[Step] = []
-    for i, node in enumerate(nodes):
-        incoming = tuple(edge_ids[(i, s)] for s in range(len(node.inputs)))
-        steps.append(Step(len(steps), FORWARD, node.id, incoming, value=values[i]))
-
-    grads: list[Array | None] = [None] * len(nodes)
-    edge_records: dict[str, EdgeRecord] = {}
+    steps: list[Step] = [
+        _record(
+            Step,
+            index=i,
+            phase=FORWARD,
+            node=node.id,
+            edges=static.edge_ids[i],
+            value=values[i],
+            grad=None,
+            terms=(),
+        )
+        for i, node in enumerate(nodes)
+    ]
+    grads: list = [None] * len(nodes)
+    edge_records: list = [None] * len(nodes)  # per target, its incoming edges' records by slot
+    for i, sources in enumerate(graph.sources):
+        edge_records[i] = [None] * len(sources)
     with np.errstate(all="ignore"):
         for i in range(len(nodes) - 1, -1, -1):
             outgoing = graph.consumers[i]
             terms = []
             for target, slot in outgoing:
-                record = _edge_record(graph, edge_ids[(target, slot)], target, slot, values, grads)
-                edge_records[record.id] = record
+                record = _edge(graph, static, target, slot, args[target], values, grads[target])
+                edge_records[target][slot] = record
                 terms.append(record.downstream)
-            edge_list = tuple(edge_ids[c] for c in outgoing)
-            if i == out:
-                grads[i] = seed_value
-                steps.append(Step(len(steps), BACKWARD, nodes[i].id, edge_list, grad=grads[i]))
-            elif len(terms) == 1:
-                grads[i] = terms[0]
-                steps.append(Step(len(steps), BACKWARD, nodes[i].id, edge_list, grad=grads[i]))
-            elif not terms:
-                grads[i] = np.zeros_like(values[i])  # feeds nothing: the output does not depend on it
-                steps.append(Step(len(steps), BACKWARD, nodes[i].id, grad=grads[i]))
-            else:
-                steps.append(Step(len(steps), BACKWARD, nodes[i].id, edge_list))
-                grads[i] = np.asarray(sum(terms[1:], terms[0]))
+            edge_list = tuple(static.edge_ids[target][slot] for target, slot in outgoing)
+            node_id = nodes[i].id
+            if i == out or len(terms) <= 1:
+                if i == out:
+                    grads[i] = seed_value
+                elif terms:
+                    grads[i] = terms[0]
+                else:  # feeds nothing: the output does not depend on it
+                    grads[i] = np.zeros_like(values[i])
                 steps.append(
-                    Step(len(steps), ACCUMULATE, nodes[i].id, edge_list, grad=grads[i], terms=tuple(terms))
+                    _record(
+                        Step,
+                        index=len(steps),
+                        phase=BACKWARD,
+                        node=node_id,
+                        edges=edge_list,
+                        value=None,
+                        grad=grads[i],
+                        terms=(),
+                    )
+                )
+            else:
+                steps.append(
+                    _record(
+                        Step,
+                        index=len(steps),
+                        phase=BACKWARD,
+                        node=node_id,
+                        edges=edge_list,
+                        value=None,
+                        grad=None,
+                        terms=(),
+                    )
+                )
+                total = terms[0]
+                for term in terms[1:]:
+                    total = total + term
+                grads[i] = np.asarray(total)
+                steps.append(
+                    _record(
+                        Step,
+                        index=len(steps),
+                        phase=ACCUMULATE,
+                        node=node_id,
+                        edges=edge_list,
+                        value=None,
+                        grad=grads[i],
+                        terms=tuple(terms),
+                    )
                 )
 
-    node_records = tuple(_node_record(graph, i, values[i], grads[i]) for i in range(len(nodes)))
-    edges = tuple(edge_records[edge_ids[key]] for key in edge_ids)
+    node_records = tuple(
+        _record(
+            NodeRecord,
+            id=node.id,
+            kind=node.kind,
+            op=node.op.name if node.op else None,
+            symbol=node.op.symbol if node.op else "",
+            label=node.label,
+            inputs=node.inputs,
+            value=values[i],
+            grad=grads[i],
+            formula=static.node_formulas[i],
+            line=node.line,
+            column=node.column,
+        )
+        for i, node in enumerate(nodes)
+    )
+    edges = tuple(record for records in edge_records for record in records)
     return Evaluation(graph.output, node_records, edges, tuple(n.id for n in nodes), tuple(steps))
-
-
-def _edge_record(
-    graph: Graph, edge_id: str, target: int, slot: int, values: list[Array], grads: list
-) -> EdgeRecord:
-    node = graph.nodes[target]
-    sources = graph.sources[target]
-    args = tuple(values[s] for s in sources)
-    source = sources[slot]
-    upstream = grads[target]
-    if node.op.is_differentiable(slot):
-        down = node.op.downstream(slot, upstream, args, values[target], dict(node.attrs))
-        downstream = unbroadcast(np.asarray(down, dtype=np.float64), values[source].shape)
-    else:
-        downstream = np.zeros_like(values[source])
-    local, kind = _local(graph, target, slot, args, values[target])
-    names = {"a": "", "b": "", "slope": ""}
-    names.update(dict(zip("ab", (graph.nodes[s].label for s in sources))))
-    names.update({k: f"{v:g}" for k, v in node.attrs})
-    return EdgeRecord(
-        id=edge_id,
-        source=graph.nodes[source].id,
-        target=node.id,
-        slot=slot,
-        value=values[source],
-        local=local,
-        local_kind=kind,
-        upstream=upstream,
-        downstream=downstream,
-        formula=f"∂{_wrap(node.label)}/∂{_wrap(graph.nodes[source].label)} = {node.op.formula(slot, names)}",
-    )
-
-
-def _wrap(label: str) -> str:
-    return f"({label})" if " " in label else label
-
-
-def _node_record(graph: Graph, i: int, value: Array, grad: Array) -> NodeRecord:
-    node = graph.nodes[i]
-    formula = ""
-    if node.kind == OP:
-        formula = f"{node.label} = {node.text}" if node.text != node.label else node.text
-    return NodeRecord(
-        id=node.id,
-        kind=node.kind,
-        op=node.op.name if node.op else None,
-        symbol=node.op.symbol if node.op else "",
-        label=node.label,
-        inputs=node.inputs,
-        value=value,
-        grad=grad,
-        formula=formula,
-        line=node.line,
-        column=node.column,
-    )

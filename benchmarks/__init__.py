@@ -1,0 +1,1 @@
+"""Speed and scale measurements, run on demand (`python -m benchmarks`), never part of the tests."""

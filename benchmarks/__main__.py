@@ -1,0 +1,38 @@
+"""Run every benchmarks/bench_*.py module's main() in turn, or only those named on the command line.
+
+python -m benchmarks              # all of them
+python -m benchmarks engine api   # bench_engine.py and bench_api.py only
+"""
+
+from __future__ import annotations
+
+import importlib
+import pkgutil
+import sys
+
+import benchmarks
+
+
+def available() -> list[str]:
+    return sorted(
+        info.name.removeprefix("bench_")
+        for info in pkgutil.iter_modules(benchmarks.__path__)
+        if info.name.startswith("bench_")
+    )
+
+
+def main(argv: list[str]) -> int:
+    names = [name.removeprefix("bench_").removesuffix(".py") for name in argv] or available()
+    unknown = sorted(set(names) - set(available()))
+    if unknown:
+        print(f"unknown benchmark(s): {', '.join(unknown)}; available: {', '.join(available())}")
+        return 2
+    for name in names:
+        print(f"== bench_{name} ==", flush=True)
+        importlib.import_module(f"benchmarks.bench_{name}").main()
+        print(flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

@@ -1,0 +1,248 @@
+"""The engine against hand-written numpy (and PyTorch / micrograd when installed), same run, medians.
+
+1. One training step — forward, backward, SGD update — of three MLPs built through the engine
+   (source text, parameters as inputs, Graph.run with wrt = the parameters) against the same
+   computation written out in numpy. Goals: ≤ 2× on 2-8-8-1 and 2-16-16-1, ≤ 1.15× on 784-128-10.
+2. Scalar graphs of 1,000 and 10,000 nodes evaluated with the full trace (engine.trace.evaluate).
+   Goal: ≤ 10 µs per node.
+"""
+
+from __future__ import annotations
+
+import statistics
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+
+from engine import Var, fn, maximum, parse
+from engine.builder import build_graph
+from engine.trace import evaluate
+
+LR = 0.05
+TANH_MLP = (
+    "z1 = X @ W1 + b1; h1 = tanh(z1); z2 = h1 @ W2 + b2; h2 = tanh(z2); p = h2 @ W3 + b3; loss = mse(p, Y)"
+)
+RELU_SOFTMAX = "z1 = X @ W1 + b1; h = relu(z1); logits = h @ W2 + b2; loss = cross_entropy(logits, y)"
+
+
+@dataclass
+class Net:
+    name: str
+    sizes: tuple[int, ...]
+    batch: int
+    goal: float
+
+
+NETS = [
+    Net("2-8-8-1 tanh", (2, 8, 8, 1), 10, 2.0),
+    Net("2-16-16-1 tanh", (2, 16, 16, 1), 100, 2.0),
+    Net("784-128-10 relu+CE", (784, 128, 10), 64, 1.15),
+]
+
+
+def _parameters(sizes: tuple[int, ...], rng: np.random.Generator) -> dict[str, np.ndarray]:
+    params = {}
+    for k, (fan_in, fan_out) in enumerate(zip(sizes, sizes[1:], strict=False), start=1):
+        bound = np.sqrt(6.0 / (fan_in + fan_out))
+        params[f"W{k}"] = rng.uniform(-bound, bound, size=(fan_in, fan_out))
+        params[f"b{k}"] = np.zeros(fan_out)
+    return params
+
+
+def _data(net: Net, rng: np.random.Generator) -> dict[str, np.ndarray]:
+    X = rng.normal(size=(net.batch, net.sizes[0]))
+    if len(net.sizes) == 4:
+        return {"X": X, "Y": rng.normal(size=(net.batch, 1))}
+    return {"X": X, "y": rng.integers(0, net.sizes[-1], size=net.batch).astype(np.float64)}
+
+
+def engine_step(net: Net, params: dict[str, np.ndarray], data: dict[str, np.ndarray]) -> Callable[[], None]:
+    graph = parse(TANH_MLP if len(net.sizes) == 4 else RELU_SOFTMAX)
+    names = tuple(params)
+
+    def step() -> None:
+        _, grads = graph.run({**params, **data}, wrt=names)
+        for name in names:
+            params[name] -= LR * grads[name]
+
+    return step
+
+
+def numpy_step(net: Net, params: dict[str, np.ndarray], data: dict[str, np.ndarray]) -> Callable[[], None]:
+    p = params
+    if len(net.sizes) == 4:
+        X, Y = data["X"], data["Y"]
+
+        def step() -> None:
+            h1 = np.tanh(X @ p["W1"] + p["b1"])
+            h2 = np.tanh(h1 @ p["W2"] + p["b2"])
+            out = h2 @ p["W3"] + p["b3"]
+            d_out = 2.0 * (out - Y) / out.size
+            d_z2 = (d_out @ p["W3"].T) * (1.0 - h2 * h2)
+            d_z1 = (d_z2 @ p["W2"].T) * (1.0 - h1 * h1)
+            grads = {
+                "W1": X.T @ d_z1,
+                "b1": d_z1.sum(0),
+                "W2": h1.T @ d_z2,
+                "b2": d_z2.sum(0),
+                "W3": h2.T @ d_out,
+                "b3": d_out.sum(0),
+            }
+            for name, grad in grads.items():
+                p[name] -= LR * grad
+
+        return step
+    X, index = data["X"], data["y"].astype(np.intp)
+    rows = np.arange(len(index))
+
+    def step() -> None:
+        z1 = X @ p["W1"] + p["b1"]
+        h = np.maximum(z1, 0.0)
+        logits = h @ p["W2"] + p["b2"]
+        shifted = logits - logits.max(axis=1, keepdims=True)
+        e = np.exp(shifted)
+        probs = e / e.sum(axis=1, keepdims=True)
+        _loss = -np.mean(np.log(probs[rows, index]))
+        probs[rows, index] -= 1.0
+        d_logits = probs / len(index)
+        d_z1 = (d_logits @ p["W2"].T) * (z1 > 0)
+        grads = {"W1": X.T @ d_z1, "b1": d_z1.sum(0), "W2": h.T @ d_logits, "b2": d_logits.sum(0)}
+        for name, grad in grads.items():
+            p[name] -= LR * grad
+
+    return step
+
+
+def torch_step(
+    net: Net, params: dict[str, np.ndarray], data: dict[str, np.ndarray]
+) -> Callable[[], None] | None:
+    try:
+        import torch
+    except ImportError:
+        return None
+    torch.set_num_threads(1)
+    p = {k: torch.tensor(v, requires_grad=True) for k, v in params.items()}
+    X = torch.tensor(data["X"])
+    target = torch.tensor(data["Y"]) if "Y" in data else torch.tensor(data["y"]).long()
+
+    def step() -> None:
+        if len(net.sizes) == 4:
+            h1 = torch.tanh(X @ p["W1"] + p["b1"])
+            h2 = torch.tanh(h1 @ p["W2"] + p["b2"])
+            loss = torch.mean((h2 @ p["W3"] + p["b3"] - target) ** 2)
+        else:
+            h = torch.relu(X @ p["W1"] + p["b1"])
+            loss = torch.nn.functional.cross_entropy(h @ p["W2"] + p["b2"], target)
+        loss.backward()
+        with torch.no_grad():
+            for tensor in p.values():
+                tensor -= LR * tensor.grad
+                tensor.grad = None
+
+    return step
+
+
+def interleaved_medians(steps: dict[str, Callable[[], None]], budget: float = 0.4) -> dict[str, float]:
+    """Seconds per call, the median over blocks, the candidates taking turns block by block."""
+    for step in steps.values():
+        step()  # warm up
+    start = time.perf_counter()
+    next(iter(steps.values()))()
+    once = max(time.perf_counter() - start, 1e-7)
+    per_block = max(1, int(0.004 / once))
+    blocks = max(7, int(budget / (once * per_block * len(steps))))
+    samples: dict[str, list[float]] = {name: [] for name in steps}
+    for _ in range(blocks):
+        for name, step in steps.items():
+            start = time.perf_counter()
+            for _ in range(per_block):
+                step()
+            samples[name].append((time.perf_counter() - start) / per_block)
+    return {name: statistics.median(times) for name, times in samples.items()}
+
+
+def bench_mlps() -> None:
+    print("MLP training step (forward + backward + SGD), median per step; ratio = engine / numpy")
+    header = f"{'net':<20}{'batch':>6}{'numpy µs':>11}{'engine µs':>11}{'ratio':>8}{'goal':>7}"
+    torch_available = (
+        torch_step(
+            NETS[0],
+            _parameters(NETS[0].sizes, np.random.default_rng(0)),
+            _data(NETS[0], np.random.default_rng(0)),
+        )
+        is not None
+    )
+    print(header + (f"{'torch µs':>11}{'eng/torch':>10}" if torch_available else ""))
+    for net in NETS:
+        rng = np.random.default_rng(1)
+        data = _data(net, rng)
+        base = _parameters(net.sizes, rng)
+        steps = {
+            "numpy": numpy_step(net, {k: v.copy() for k, v in base.items()}, data),
+            "engine": engine_step(net, {k: v.copy() for k, v in base.items()}, data),
+        }
+        maybe_torch = torch_step(net, base, data)
+        if maybe_torch is not None:
+            steps["torch"] = maybe_torch
+        budget = 1.5 if net.sizes[0] > 100 else 0.6
+        times = interleaved_medians(steps, budget)
+        ratio = times["engine"] / times["numpy"]
+        verdict = "ok" if ratio <= net.goal else "MISS"
+        line = (
+            f"{net.name:<20}{net.batch:>6}{times['numpy'] * 1e6:>11.1f}{times['engine'] * 1e6:>11.1f}"
+            f"{ratio:>7.2f}×{'≤' + str(net.goal):>7} {verdict}"
+        )
+        if "torch" in times:
+            line += f"{times['torch'] * 1e6:>11.1f}{times['engine'] / times['torch']:>9.2f}×"
+        print(line)
+
+
+def scalar_graph(nodes: int, seed: int = 0):
+    """A random scalar DAG: 10 inputs, then binary and unary ops on recent and far-back nodes."""
+    rng = np.random.default_rng(seed)
+    exprs = [Var(f"x{i}") for i in range(10)]
+    inputs = {f"x{i}": float(rng.uniform(-1, 1)) for i in range(10)}
+    binary = [lambda a, b: a + b, lambda a, b: a * b, lambda a, b: a - b, maximum]
+    unary = [fn.tanh, fn.sigmoid, fn.relu]
+    unused = list(exprs)  # every node must reach the output, so each is consumed at least once
+    while len(exprs) < nodes or len(unused) > 1:
+        a = unused.pop(0) if unused else exprs[-1 - int(rng.integers(0, min(len(exprs), 8)))]
+        if rng.uniform() < 0.6 or len(exprs) >= nodes:
+            b = unused.pop(0) if unused and len(exprs) >= nodes else exprs[int(rng.integers(0, len(exprs)))]
+            exprs.append(binary[int(rng.integers(len(binary)))](a, b))
+        else:
+            exprs.append(unary[int(rng.integers(len(unary)))](a))
+        unused.append(exprs[-1])
+    graph = build_graph(exprs[-1])
+    return graph, {name: inputs[name] for name in graph.input_names}
+
+
+def bench_trace() -> None:
+    print("Scalar graphs evaluated with the full trace (engine.trace.evaluate), median of runs")
+    print(f"{'nodes':>7}{'edges':>8}{'steps':>8}{'total ms':>10}{'µs/node':>9}{'goal':>7}")
+    for size in (1_000, 10_000):
+        graph, inputs = scalar_graph(size)
+        runs = []
+        for _ in range(7 if size <= 1_000 else 3):
+            start = time.perf_counter()
+            result = evaluate(graph, inputs)
+            runs.append(time.perf_counter() - start)
+        total = statistics.median(runs)
+        per_node = total / len(graph) * 1e6
+        verdict = "ok" if per_node <= 10 else "MISS"
+        print(
+            f"{len(graph):>7}{len(result.edges):>8}{len(result.steps):>8}{total * 1e3:>10.1f}"
+            f"{per_node:>9.2f}{'≤10':>7} {verdict}"
+        )
+
+
+def main() -> None:
+    bench_mlps()
+    print()
+    bench_trace()
+
+
+if __name__ == "__main__":
+    main()
