@@ -36,7 +36,7 @@ class TrainConfig:
     test_fraction: float = 0.5
     data_seed: int = 0
     features: tuple[str, ...] = DEFAULT_FEATURES
-    layers: tuple[int, ...] = (4, 2)
+    layers: tuple[int, ...] = (8, 4)
     activation: str = "tanh"
     init: str = "xavier_uniform"
     seed: int = 0  # initial parameters and the shuffling of every epoch
@@ -88,10 +88,16 @@ class TrainState:
     step: int
 
 
+def completed_epochs(state: TrainState, n: int) -> int:
+    """Full passes over the training split so far (the Playground's epoch counter)."""
+    return state.epoch + (1 if state.position >= n else 0)
+
+
 @dataclass
 class TrainResult:
     state: TrainState
-    lr: float
+    epochs: int  # completed passes; the next step runs in epoch `epochs` (0-based)
+    lr: float  # the rate the next step will use: the schedule at epoch `epochs`
     loss_curve: dict[str, list[float | None]]  # one entry per step of this call, after the step
     gradient_norms: list[list[float]]  # per step, per layer: ‖(∂L/∂W, ∂L/∂b)‖ of the minibatch
     metrics: dict[str, float | None]
@@ -220,12 +226,11 @@ def train(
             loss_curve["test"].append(_split_loss(model, params, X_test, Y_test, config.loss))
         if on_step is not None:
             on_step(state.step)
-    # The rate the next step will use: the epoch rolls over once this one's points are used up.
-    upcoming_epoch = state.epoch + (1 if state.position >= n else 0)
-    lr = optim.learning_rate(base_lr, config.schedule, upcoming_epoch, config.schedule_params)
+    completed = completed_epochs(state, n)
     result = TrainResult(
         state=state,
-        lr=lr,
+        epochs=completed,
+        lr=optim.learning_rate(base_lr, config.schedule, completed, config.schedule_params),
         loss_curve=loss_curve,
         gradient_norms=norms,
         metrics=metrics(config, model, state.params, data),

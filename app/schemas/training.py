@@ -34,7 +34,7 @@ class DatasetSpec(Strict):
 
 
 class ModelSpec(Strict):
-    layers: list[int] = Field(default_factory=lambda: [4, 2], description="hidden layer sizes")
+    layers: list[int] = Field(default_factory=lambda: [8, 4], description="hidden layer sizes")
     activation: Activation = "tanh"
     init: Init = "xavier_uniform"
     seed: int = Field(0, description="initial parameters and every epoch's shuffle")

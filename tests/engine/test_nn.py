@@ -1,0 +1,109 @@
+"""Networks built from graph ops: every layer/loss pair passes gradcheck, losses match their formulas."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from engine import EngineError, gradcheck, parse
+from engine.nn import ACTIVATIONS, LOSSES, MLP, Linear, loss_and_gradients, minibatch_source, predict, targets
+
+RNG = np.random.default_rng(7)
+X = RNG.normal(size=(5, 2))
+LABELS = np.array([0.0, 1.0, 1.0, 0.0, 1.0])
+
+
+def batch(loss: str, outputs: int) -> dict:
+    return {"X": X, "y": targets(loss, LABELS, outputs)}
+
+
+@pytest.mark.parametrize("activation", ACTIVATIONS)
+@pytest.mark.parametrize("loss", LOSSES)
+def test_every_layer_and_loss_passes_gradcheck(activation, loss):
+    outputs = 2 if loss == "cross_entropy" else 1
+    model = MLP((2, 3, 2, outputs), activation)
+    params = model.init("xavier_uniform", seed=11)
+    graph = model.graph(loss, l2=0.1, l2_biases=True)
+    result = gradcheck(graph, {**params, **batch(loss, outputs)}, wrt=model.parameter_names, tolerance=1e-5)
+    assert result.passed, (activation, loss, result.max_relative_error)
+
+
+def test_linear_uses_pytorchs_layout_and_init_bounds():
+    model = MLP((3, 5, 2), "relu")
+    assert model.shapes() == {"W1": (5, 3), "b1": (5,), "W2": (2, 5), "b2": (2,)}
+    assert repr(model.layers[0]) == "Linear(3 → 5)"
+    xavier = model.init("xavier_uniform", seed=0)
+    assert np.abs(xavier["W1"]).max() <= np.sqrt(6 / 8) and np.abs(xavier["W1"]).max() > 0.5 * np.sqrt(6 / 8)
+    he = model.init("he_uniform", seed=0)
+    assert np.abs(he["W1"]).max() <= np.sqrt(6 / 3)
+    assert all(not v.any() for v in model.init("zeros").values())
+    uniform = model.init("uniform", seed=0)
+    assert np.abs(uniform["W2"]).max() <= 0.5 and np.all(uniform["b2"] == 0.1)
+    np.testing.assert_array_equal(model.init("he_uniform", seed=0)["W2"], he["W2"])
+    with pytest.raises(EngineError):
+        model.init("orthogonal")
+
+
+def test_forward_is_z_equals_Wx_plus_b():
+    layer = Linear(2, 3, 1)
+    W, b = np.arange(6.0).reshape(3, 2), np.array([1.0, -1.0, 0.5])
+    graph = parse(layer.source("X", "z1"))
+    values, _ = graph.run({"X": X, "W1": W, "b1": b})
+    np.testing.assert_allclose(values["z1"], X @ W.T + b)
+
+
+def closed_form(loss: str, s: np.ndarray) -> float:
+    if loss == "mse":
+        return float(np.mean((s[:, 0] - LABELS) ** 2))
+    if loss == "logistic":  # −y log σ(s) − (1 − y) log(1 − σ(s)) = log(1 + eˢ) − y·s
+        return float(np.mean(np.log1p(np.exp(s[:, 0])) - LABELS * s[:, 0]))
+    if loss == "hinge":
+        return float(np.mean(np.maximum(0, 1 - (2 * LABELS - 1) * s[:, 0])))
+    log_p = s - np.log(np.exp(s).sum(axis=1, keepdims=True))
+    return float(-np.mean(log_p[np.arange(5), LABELS.astype(int)]))
+
+
+@pytest.mark.parametrize("loss", LOSSES)
+def test_losses_equal_their_formulas_and_l2_adds_half_lambda_w_squared(loss):
+    outputs = 2 if loss == "cross_entropy" else 1
+    model = MLP((2, 4, outputs), "tanh")
+    params = model.init("xavier_uniform", seed=3)
+    s = np.tanh(X @ params["W1"].T + params["b1"]) @ params["W2"].T + params["b2"]
+    value, _ = loss_and_gradients(model, params, X, targets(loss, LABELS, outputs), loss)
+    assert value == pytest.approx(closed_form(loss, s), rel=1e-12)
+    penalised, grads = loss_and_gradients(model, params, X, targets(loss, LABELS, outputs), loss, l2=0.2)
+    penalty = 0.1 * (np.sum(params["W1"] ** 2) + np.sum(params["W2"] ** 2))
+    assert penalised == pytest.approx(value + penalty, rel=1e-12)
+    _, plain = loss_and_gradients(model, params, X, targets(loss, LABELS, outputs), loss)
+    np.testing.assert_allclose(grads["W1"] - plain["W1"], 0.2 * params["W1"], atol=1e-12)
+    np.testing.assert_allclose(grads["b1"], plain["b1"])  # biases are not penalised unless asked
+
+
+def test_logistic_loss_is_finite_for_huge_scores():
+    model = MLP((2, 1), "linear")
+    params = {"W1": np.array([[1e4, 0.0]]), "b1": np.zeros(1)}
+    value, grads = loss_and_gradients(model, params, X, LABELS, "logistic")
+    assert np.isfinite(value) and all(np.isfinite(g).all() for g in grads.values())
+
+
+def test_predict_gives_every_neuron_and_a_class_one_output():
+    model = MLP((2, 3, 2), "sigmoid")
+    params = model.init("xavier_uniform", seed=1)
+    values = predict(model, params, X, "cross_entropy")
+    assert values["h1"].shape == (5, 3) and values["s"].shape == (5, 2)
+    p = np.exp(values["s"]) / np.exp(values["s"]).sum(axis=1, keepdims=True)
+    np.testing.assert_allclose(values["out"], p[:, 1])
+    assert model.activations() == ["h1", "s"]
+    assert MLP((2, 3, 1), "linear").activations() == ["z1", "s"]
+
+
+def test_minibatch_source_is_the_training_graph_and_parses_alone():
+    model = MLP((2, 4, 2, 1), "relu")
+    params = model.init("he_uniform", seed=2)
+    y = targets("hinge", LABELS[:4])
+    source, inputs = minibatch_source(model, params, X[:4], y, "hinge", l2=0.01)
+    graph = parse(source)
+    values, _ = graph.run(inputs)
+    expected, _ = loss_and_gradients(model, params, X[:4], y, "hinge", l2=0.01)
+    assert float(values[graph.output]) == expected
+    assert len(graph) < 40 and "W1" in inputs and np.shape(inputs["X"]) == (4, 2)
