@@ -1,0 +1,123 @@
+"""app.layout: layers left to right, few crossings, deterministic, boxes sized by shape, room for labels."""
+
+from __future__ import annotations
+
+import random
+
+from app.layout import GATE, HEATMAP, LABEL_ROOM, LayoutNode, _total_crossings, box_size, layout
+
+
+def _lecture() -> list[LayoutNode]:
+    return [
+        LayoutNode("x", (), (), "input"), LayoutNode("y", (), (), "input"), LayoutNode("z", (), (), "input"),
+        LayoutNode("a", ("x", "y")), LayoutNode("b", ("y", "z")), LayoutNode("f", ("a", "b")),
+    ]
+
+
+def _random_graph(n: int, seed: int) -> list[LayoutNode]:
+    rng = random.Random(seed)
+    nodes = [LayoutNode(f"i{k}", (), (), "input") for k in range(10)]
+    while len(nodes) < n:
+        ids = [node.id for node in nodes]
+        nodes.append(LayoutNode(f"n{len(nodes)}", tuple(rng.sample(ids[-20:], 2))))
+    return nodes
+
+
+def _overlap_free(result: dict) -> None:
+    by_layer: dict[int, list[dict]] = {}
+    for box in result["nodes"].values():
+        by_layer.setdefault(box["layer"], []).append(box)
+    for boxes in by_layer.values():
+        boxes.sort(key=lambda b: b["y"])
+        assert len({b["x"] for b in boxes}) == 1  # one column per layer
+        for upper, lower in zip(boxes, boxes[1:], strict=False):
+            assert (lower["y"] - lower["height"] / 2) - (upper["y"] + upper["height"] / 2) >= 2 * LABEL_ROOM - 1e-6
+
+
+def test_box_sizes_follow_shapes():
+    assert box_size(()) == (GATE, GATE)
+    small = box_size((2, 3))
+    assert small[0] > GATE and small[1] > GATE
+    assert box_size((3,))[1] > box_size((2,))[1]  # a column vector grows downward
+    assert box_size((100, 100)) == box_size((7, 7)) == (HEATMAP, box_size((7, 7))[1])
+    assert box_size((2, 2, 2))[0] == HEATMAP
+
+
+def test_lecture_layers_and_columns():
+    result = layout(_lecture(), "f")
+    layers = {k: v["layer"] for k, v in result["nodes"].items()}
+    assert layers == {"x": 0, "y": 0, "z": 0, "a": 1, "b": 1, "f": 2}
+    _overlap_free(result)
+    assert result["width"] > result["nodes"]["f"]["x"] and result["height"] > 0
+
+
+def test_output_is_alone_in_the_last_layer():
+    nodes = _lecture() + [LayoutNode("dead", ("a",)), LayoutNode("dead2", ("dead",))]
+    result = layout(nodes, "f")
+    last = max(v["layer"] for v in result["nodes"].values())
+    assert [k for k, v in result["nodes"].items() if v["layer"] == last] == ["f"]
+
+
+def test_constants_and_late_inputs_sit_beside_their_consumer():
+    nodes = [
+        LayoutNode("x", (), (), "input"), LayoutNode("h", ("x",)), LayoutNode("g", ("h",)),
+        LayoutNode("w", (), (), "input"), LayoutNode("#4", (), (), "constant"), LayoutNode("f", ("g", "w", "#4")),
+    ]
+    boxes = layout(nodes, "f")["nodes"]
+    assert boxes["f"]["layer"] == 3 and boxes["w"]["layer"] == 2 and boxes["#4"]["layer"] == 2
+
+
+def test_deterministic():
+    nodes = _random_graph(200, seed=3)
+    assert layout(nodes, nodes[-1].id) == layout(list(nodes), nodes[-1].id)
+
+
+def test_barycentre_sweeps_remove_avoidable_crossings():
+    # Two independent chains given in an interleaved, crossing order: the sweeps untangle them.
+    nodes = [
+        LayoutNode("a", (), (), "input"), LayoutNode("b", (), (), "input"),
+        LayoutNode("b1", ("b",)), LayoutNode("a1", ("a",)),
+        LayoutNode("a2", ("a1",)), LayoutNode("b2", ("b1",)),
+        LayoutNode("f", ("a2", "b2")),
+    ]
+    boxes = layout(nodes, "f")["nodes"]
+    order = lambda layer: [k for k, _ in sorted(((k, v) for k, v in boxes.items() if v["layer"] == layer),  # noqa: E731
+                                                key=lambda kv: kv[1]["y"])]
+    assert order(0) == ["a", "b"]
+    assert order(1) == ["a1", "b1"] and order(2) == ["a2", "b2"]
+
+
+def test_crossing_count():
+    succ = [[2, 3], [2], [], []]
+    assert _total_crossings([[0, 1], [2, 3]], succ) == 1  # 0→3 crosses 1→2
+    assert _total_crossings([[0, 1], [3, 2]], succ) == 0
+
+
+def test_long_wires_get_bends_through_the_layers_they_cross():
+    nodes = [LayoutNode("x", (), (), "input")] + [LayoutNode(f"h{k}", (f"h{k - 1}" if k else "x",)) for k in range(4)]
+    nodes.append(LayoutNode("f", ("h3", "x")))
+    result = layout(nodes, "f")
+    bend = result["bends"]["x->f"]
+    assert len(bend) == result["nodes"]["f"]["layer"] - result["nodes"]["x"]["layer"] - 1
+    xs = [p[0] for p in bend]
+    assert xs == sorted(xs) and result["nodes"]["x"]["x"] < xs[0] and xs[-1] < result["nodes"]["f"]["x"]
+
+
+def test_large_random_graph_has_no_overlaps_and_bounded_dummies():
+    nodes = _random_graph(500, seed=1)
+    result = layout(nodes, nodes[-1].id)
+    assert len(result["nodes"]) == 500
+    _overlap_free(result)
+    assert sum(len(b) for b in result["bends"].values()) <= 4 * 500 + 200
+
+
+def test_fan_in_from_one_source_to_every_layer_stays_linear():
+    nodes = [LayoutNode("x", (), (), "input"), LayoutNode("h0", ("x",))]
+    nodes += [LayoutNode(f"h{k}", (f"h{k - 1}", "x")) for k in range(1, 300)]
+    result = layout(nodes, "h299")
+    assert sum(len(b) for b in result["bends"].values()) <= 4 * len(nodes) + 200
+    _overlap_free(result)
+
+
+def test_empty():
+    assert layout([], None) == {"nodes": {}, "width": 0, "height": 0}
