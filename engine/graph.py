@@ -40,10 +40,13 @@ def as_value(raw: object, name: str) -> Array:
     if isinstance(raw, np.ndarray):
         array = raw
     else:
-        if isinstance(raw, bool) or isinstance(raw, str):
+        if raw is None or isinstance(raw, bool) or isinstance(raw, str):
             raise EngineError("invalid_input", f"input '{name}' must be a number or nested list")
         try:
-            array = np.array(raw, dtype=np.float64)
+            array = np.array(raw)
+            if array.dtype == object:  # a None or a ragged row inside the list
+                raise TypeError
+            array = array.astype(np.float64)
         except (TypeError, ValueError):
             raise EngineError(
                 "invalid_input",

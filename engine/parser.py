@@ -36,26 +36,26 @@ class Limits:
 
 BINARY = {ast.Add: "+", ast.Sub: "-", ast.Mult: "*", ast.Div: "/", ast.Pow: "**", ast.MatMult: "@"}
 
-FORBIDDEN = {
-    ast.Attribute: "attribute access",
-    ast.Subscript: "subscripts",
-    ast.Lambda: "lambdas",
-    ast.ListComp: "comprehensions",
-    ast.SetComp: "comprehensions",
-    ast.DictComp: "comprehensions",
-    ast.GeneratorExp: "comprehensions",
-    ast.IfExp: "conditionals",
-    ast.Compare: "comparisons",
-    ast.BoolOp: "boolean operators",
-    ast.Starred: "starred arguments",
-    ast.JoinedStr: "strings",
-    ast.Dict: "dictionaries",
-    ast.Set: "sets",
-    ast.Tuple: "tuples",
-    ast.NamedExpr: "assignment expressions",
-    ast.Await: "await",
-    ast.Yield: "yield",
-    ast.YieldFrom: "yield",
+FORBIDDEN = {  # what each construct is called in the rejection
+    ast.Attribute: "attribute access is",
+    ast.Subscript: "subscripts are",
+    ast.Lambda: "lambdas are",
+    ast.ListComp: "comprehensions are",
+    ast.SetComp: "comprehensions are",
+    ast.DictComp: "comprehensions are",
+    ast.GeneratorExp: "comprehensions are",
+    ast.IfExp: "conditionals are",
+    ast.Compare: "comparisons are",
+    ast.BoolOp: "boolean operators are",
+    ast.Starred: "starred arguments are",
+    ast.JoinedStr: "strings are",
+    ast.Dict: "dictionaries are",
+    ast.Set: "sets are",
+    ast.Tuple: "tuples are",
+    ast.NamedExpr: "assignment expressions are",
+    ast.Await: "await is",
+    ast.Yield: "yield is",
+    ast.YieldFrom: "yield is",
 }
 
 
@@ -140,6 +140,10 @@ class _Builder:
                 raise self.error("assigned_after_use", f"'{name}' is used as an input before this assignment", target)
             return self.bind(name, stmt.value)
         if isinstance(stmt, ast.Expr) and last:
+            if "out" in self.defined or "out" in self.used_as_input:
+                raise self.error(
+                    "duplicate_name", f"the last line '{self.text(stmt)}' would be named 'out', which is taken", stmt
+                )
             return self.bind("out", stmt.value)
         if isinstance(stmt, ast.Expr):
             raise self.error("bare_expression", f"only the last statement may be a bare expression: '{self.text(stmt)}'", stmt)
@@ -165,7 +169,7 @@ class _Builder:
         """Add the nodes of `expr`; return the id of its value. `name` names the top node."""
         forbidden = FORBIDDEN.get(type(expr))
         if forbidden:
-            raise self.error("forbidden", f"{forbidden} are not allowed: '{self.text(expr)}'", expr)
+            raise self.error("forbidden", f"{forbidden} not allowed: '{self.text(expr)}'", expr)
         if isinstance(expr, ast.Name):
             return self.reference(expr)
         constant = self.constant(expr)
@@ -204,6 +208,8 @@ class _Builder:
         if not isinstance(expr.func, ast.Name):
             raise self.error("forbidden", f"only named functions can be called, not '{self.text(expr.func)}'", expr.func)
         function = expr.func.id
+        if function.startswith("_"):
+            raise self.error("forbidden", f"names may not start with '_': '{function}'", expr.func)
         if function in self.gates:
             op = gate_op(self.gates[function], len(expr.args))
         elif function in OPS_BY_FUNCTION:
@@ -216,7 +222,7 @@ class _Builder:
             expected = f"{op.arity}" + (f" to {op.arity + len(op.attrs)}" if op.attrs else "")
             raise self.error("wrong_arity", f"{function} takes {expected} arguments, got {len(expr.args)}", expr)
         attrs = dict(op.attrs)
-        for (attr, _), argument in zip(op.attrs, extra):
+        for (attr, _), argument in zip(op.attrs, extra, strict=False):
             attrs[attr] = self.literal(argument, f"{function}'s {attr}")
         for keyword in expr.keywords:
             if keyword.arg not in attrs:
@@ -242,7 +248,7 @@ class _Builder:
         if isinstance(expr, ast.Constant):
             if isinstance(expr.value, bool) or not isinstance(expr.value, (int, float)):
                 return None
-            return np.asarray(float(expr.value))
+            return np.asarray(self.number(expr))
         if isinstance(expr, ast.UnaryOp) and isinstance(expr.op, (ast.USub, ast.UAdd)):
             inner = self.constant(expr.operand)
             if inner is None or inner.ndim != 0:
@@ -260,6 +266,12 @@ class _Builder:
             return array
         return None
 
+    def number(self, literal: ast.Constant) -> float:
+        try:
+            return float(literal.value)
+        except OverflowError:
+            raise self.error("too_large", f"the number '{self.text(literal)[:20]}…' is too large", literal) from None
+
     def check_exponent(self, exponent: ast.expr) -> None:
         value = _fold(exponent)
         if value is not None and not abs(value) <= self.limits.max_exponent:
@@ -274,7 +286,10 @@ def _fold(expr: ast.expr) -> float | None:
     """The float value of an expression made only of number literals, else None."""
     with np.errstate(all="ignore"):
         if isinstance(expr, ast.Constant) and isinstance(expr.value, (int, float)) and not isinstance(expr.value, bool):
-            return float(expr.value)
+            try:
+                return float(expr.value)
+            except OverflowError:
+                return float("inf")
         if isinstance(expr, ast.UnaryOp) and isinstance(expr.op, (ast.USub, ast.UAdd)):
             inner = _fold(expr.operand)
             return None if inner is None else (-inner if isinstance(expr.op, ast.USub) else inner)
@@ -312,7 +327,8 @@ def parse(
         detail = error.msg.replace("invalid syntax. ", "")
         raise EngineError("syntax_error", f"{detail}" + (f": '{text}'" if text else ""), line, column) from None
     except (ValueError, MemoryError, RecursionError) as error:
-        raise EngineError("syntax_error", f"cannot read the source: {error}", 1, 1) from None
+        reason = str(error) or "it is nested too deeply"
+        raise EngineError("syntax_error", f"cannot read the source: {reason}", 1, 1) from None
     if not module.body:
         raise EngineError("empty_source", "source has no statements", 1, 1)
     builder = _Builder(source, limits, gates or {})
