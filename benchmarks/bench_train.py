@@ -1,0 +1,158 @@
+"""Training through engine.nn + engine.optim against hand-written numpy (and PyTorch eager), same run.
+
+1. One training step — the minibatch graph forward and backward (Graph.run, wrt = parameters),
+   then the SGD update — of 2-8-8-1 tanh + MSE (batch 10) and 784-128-10 relu + cross-entropy
+   (batch 64), against the same step written out in numpy and in PyTorch eager when installed.
+   Goal: ≤ 2× numpy on the small net.
+2. 100 /api/v1/train steps of the playground's default network (2-8-4-1 tanh, logistic loss,
+   Adam, batch 10) through TestClient, with and without the per-step loss curve.
+   Goal: ≤ 100 ms.
+Medians of repeated runs; ratios against the baseline measured in the same process.
+"""
+
+from __future__ import annotations
+
+import statistics
+import time
+import warnings
+from collections.abc import Callable
+
+import numpy as np
+
+from engine import optim
+from engine.nn import MLP, loss_and_gradients, targets
+
+LR = 0.05
+NETS = [("2-8-8-1 tanh+MSE", (2, 8, 8, 1), "tanh", "mse", 10, 2.0),
+        ("784-128-10 relu+CE", (784, 128, 10), "relu", "cross_entropy", 64, None)]
+
+
+def median_seconds(step: Callable[[], object], repeats: int, inner: int) -> float:
+    step()  # warm-up: caches, first allocations
+    samples = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        for _ in range(inner):
+            step()
+        samples.append((time.perf_counter() - start) / inner)
+    return statistics.median(samples)
+
+
+def engine_step(model: MLP, loss: str, params: dict, X: np.ndarray, y: np.ndarray) -> Callable[[], None]:
+    state = {"params": params, "opt": optim.init_state("sgd", params)}
+
+    def step() -> None:
+        _, grads = loss_and_gradients(model, state["params"], X, y, loss)
+        state["params"], state["opt"] = optim.step("sgd", state["params"], grads, state["opt"], {"lr": LR})
+
+    return step
+
+
+def numpy_step(activation: str, loss: str, params: dict, X: np.ndarray, y: np.ndarray) -> Callable[[], None]:
+    """The same step by hand: Z = X Wᵀ + b forward, δ backward, W ← W − lr·∂L/∂W."""
+    p = {k: v.copy() for k, v in params.items()}
+    layers = len(p) // 2
+    act = np.tanh if activation == "tanh" else (lambda z: np.maximum(z, 0.0))
+
+    def act_grad(z: np.ndarray, h: np.ndarray) -> np.ndarray:
+        return 1.0 - h * h if activation == "tanh" else (z > 0).astype(float)
+
+    def step() -> None:
+        hs, zs = [X], []
+        for k in range(1, layers + 1):
+            z = hs[-1] @ p[f"W{k}"].T + p[f"b{k}"]
+            zs.append(z)
+            hs.append(act(z) if k < layers else z)
+        s = hs[-1]
+        if loss == "mse":
+            delta = 2.0 * (s - y) / s.size
+        else:
+            e = np.exp(s - s.max(axis=1, keepdims=True))
+            delta = e / e.sum(axis=1, keepdims=True)
+            delta[np.arange(len(y)), y.astype(np.intp)] -= 1.0
+            delta /= len(y)
+        for k in range(layers, 0, -1):
+            gW, gb = delta.T @ hs[k - 1], delta.sum(axis=0)
+            if k > 1:
+                delta = (delta @ p[f"W{k}"]) * act_grad(zs[k - 2], hs[k - 1])
+            p[f"W{k}"] = p[f"W{k}"] - LR * gW
+            p[f"b{k}"] = p[f"b{k}"] - LR * gb
+
+    return step
+
+
+def torch_step(activation: str, loss: str, params: dict, X: np.ndarray, y: np.ndarray) -> Callable[[], None] | None:
+    try:
+        import torch
+    except ImportError:
+        return None
+    torch.set_num_threads(1)
+    tensors = [torch.tensor(v, requires_grad=True) for v in params.values()]
+    Xt = torch.tensor(X)
+    yt = torch.tensor(y) if loss == "mse" else torch.tensor(y, dtype=torch.long)
+    opt = torch.optim.SGD(tensors, lr=LR)
+    act = torch.tanh if activation == "tanh" else torch.relu
+
+    def step() -> None:
+        opt.zero_grad()
+        h = Xt
+        for k in range(0, len(tensors), 2):
+            h = torch.nn.functional.linear(h, tensors[k], tensors[k + 1])
+            if k + 2 < len(tensors):
+                h = act(h)
+        value = torch.nn.functional.mse_loss(h, yt) if loss == "mse" else torch.nn.functional.cross_entropy(h, yt)
+        value.backward()
+        opt.step()
+
+    return step
+
+
+def bench_steps() -> None:
+    rng = np.random.default_rng(0)
+    for name, sizes, activation, loss, batch, goal in NETS:
+        model = MLP(sizes, activation)
+        params = model.init("xavier_uniform", seed=0)
+        X = rng.normal(size=(batch, sizes[0]))
+        labels = rng.integers(0, sizes[-1], size=batch).astype(float) if loss != "mse" else rng.normal(size=batch)
+        y = targets(loss, labels, sizes[-1])
+        inner = 200 if sizes[0] < 100 else 20
+        ours = median_seconds(engine_step(model, loss, params, X, y), 7, inner)
+        base = median_seconds(numpy_step(activation, loss, params, X, y), 7, inner)
+        line = f"{name:22s} batch {batch:3d}: engine {ours * 1e6:8.1f} µs   numpy {base * 1e6:8.1f} µs   " \
+               f"ratio {ours / base:5.2f}×"
+        step = torch_step(activation, loss, params, X, y)
+        if step is not None:
+            eager = median_seconds(step, 7, inner)
+            line += f"   torch eager {eager * 1e6:8.1f} µs (engine/torch {ours / eager:4.2f}×)"
+        if goal is not None:
+            line += f"   goal ≤ {goal}× numpy: {'met' if ours / base <= goal else 'NOT met'}"
+        print(line, flush=True)
+
+
+def bench_api() -> None:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        from fastapi.testclient import TestClient
+
+    from app.main import create_app
+
+    client = TestClient(create_app())
+    for label, extra in (("with loss curve + grid", {}), ("no curve, no grid", {"curve": False, "grid": False})):
+        body = {"steps": 100, **extra}
+
+        def call(body: dict = body) -> None:
+            response = client.post("/api/v1/train", json=body)
+            assert response.status_code == 200, response.text
+
+        seconds = median_seconds(call, 5, 1)
+        print(f"100 /train steps, default network, {label:24s}: {seconds * 1e3:7.1f} ms   "
+              f"goal ≤ 100 ms: {'met' if seconds <= 0.1 else 'NOT met'}", flush=True)
+
+
+def main() -> None:
+    bench_steps()
+    bench_api()
+
+
+if __name__ == "__main__":
+    main()
