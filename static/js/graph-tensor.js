@@ -17,7 +17,10 @@ export function svgEl(tag, attrs = {}, text) {
 /** A group drawing `value` (a nested list) as numbers or a heatmap, with its shape as a caption. */
 export function tensorGlyph(value, { placement = "above", kind = "val", prefix = "" } = {}) {
   const shape = shapeOf(value);
-  const matrix = asMatrix(value);
+  const raw = asMatrix(value);
+  // Round-off dust (1e-17 beside 2.4) would only widen the grid: show it as the 0 it stands for.
+  const top = Math.max(0, ...raw.flat().filter(Number.isFinite).map(Math.abs));
+  const matrix = raw.map((row) => row.map((v) => (Math.abs(v) < 1e-12 * top ? 0 : v)));
   const rows = matrix.length;
   const cols = matrix[0]?.length ?? 0;
   const group = svgEl("g", { class: `tensor ${kind}` });
@@ -35,6 +38,7 @@ export function tensorGlyph(value, { placement = "above", kind = "val", prefix =
     body.group.setAttribute("transform", `translate(${-body.width / 2} 16)`);
   }
   group.append(caption, body.group);
+  group.dataset.width = String(Math.max(body.width, caption.textContent.length * 6.5));
   const title = svgEl("title", {}, `${shapeText(shape)}: ${summary(matrix)}`);
   group.prepend(title);
   return group;

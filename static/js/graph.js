@@ -137,12 +137,12 @@ export function createGraphView(svg) {
       }
       const mid = (start + nameWidth + g.stubEnd) / 2;
       const valueEl = isTensor(node.value)
-        ? placed(tensorGlyph(node.value, { placement: "above", kind: "val" }), mid, g.y - 4)
-        : svgEl("text", { class: "val halo-text", x: mid, y: g.y - 8, "text-anchor": "middle" }, num(node.value));
+        ? placedLeft(tensorGlyph(node.value, { placement: "above", kind: "val" }), start + nameWidth + 4, g.y - 4)
+        : scalarLabel(num(node.value), Math.max(mid, start + nameWidth + 2 + num(node.value).length * 4.2), g.y - 8, "val");
       const gradEl = isTensor(node.grad)
-        ? placed(tensorGlyph(node.grad, { placement: "below", kind: "grad", prefix: "∇ " }), (start + g.stubEnd) / 2, g.y + 4)
-        : svgEl("text", { class: "grad halo-text", x: (start + g.stubEnd) / 2, y: g.y + 20, "text-anchor": "middle" },
-          `∇ ${num(node.grad)}`);
+        ? placedLeft(tensorGlyph(node.grad, { placement: "below", kind: "grad", prefix: "∇ " }), start + 8, g.y + 4)
+        : scalarLabel(`∇ ${num(node.grad)}`, Math.max((start + g.stubEnd) / 2, start + 4 + num(node.grad).length * 4.5 + 9),
+          g.y + 20, "grad");
       valueEl.setAttribute("data-node", node.id);
       gradEl.setAttribute("data-node", node.id);
       labels.append(valueEl, gradEl);
@@ -157,8 +157,13 @@ export function createGraphView(svg) {
     setStep(step);
   }
 
-  function placed(group, x, y) {
-    group.setAttribute("transform", `translate(${x} ${y})`);
+  function scalarLabel(text, x, y, kind) {
+    return svgEl("text", { class: `${kind} halo-text`, x, y, "text-anchor": "middle" }, text);
+  }
+
+  /** Put a tensor glyph (drawn centred on x = 0) with its left edge at x. */
+  function placedLeft(group, x, y) {
+    group.setAttribute("transform", `translate(${x + group.dataset.width / 2} ${y})`);
     return group;
   }
 

@@ -89,8 +89,18 @@ class PageProblems:
         self.off_origin: list[str] = []
 
     def on_console(self, message) -> None:
-        if message.type == "error":
-            self.console_errors.append(f"{message.text} ({message.location})")
+        if message.type != "error":
+            return
+        url = (message.location or {}).get("url", "")
+        if self._expected_api_rejection(message.text, url):
+            return
+        self.console_errors.append(f"{message.text} ({url})")
+
+    def _expected_api_rejection(self, text: str, url: str) -> bool:
+        """Chromium logs every 4xx fetch; a 4xx from /api/v1 is a page handling bad input, not a fault."""
+        return text.startswith(
+            "Failed to load resource: the server responded with a status of 4"
+        ) and url.startswith(f"{self.origin}/api/v1/")
 
     def on_page_error(self, error) -> None:
         self.console_errors.append(f"uncaught: {error}")
