@@ -137,6 +137,7 @@ class _Static:
     """What the trace needs that depends on the graph alone, derived once per Graph."""
 
     edge_ids: tuple[tuple[str, ...], ...]  # per target, the id of its incoming edge in each slot
+    reaches_output: tuple[bool, ...]  # False: the output does not depend on the node (gradient 0)
     formulas: tuple[tuple[str, ...], ...]  # per target, ∂target/∂input per slot
     node_formulas: tuple[str, ...]
 
@@ -148,8 +149,14 @@ def _static(graph: Graph) -> _Static:
         for sources in graph.sources:
             edge_ids.append(tuple(f"e{count + slot}" for slot in range(len(sources))))
             count += len(sources)
+        reaches = [False] * len(graph.nodes)
+        reaches[graph.index[graph.output]] = True
+        for i in range(len(graph.nodes) - 1, -1, -1):
+            for source in graph.sources[i] if reaches[i] else ():
+                reaches[source] = True
         static = _Static(
             tuple(edge_ids),
+            tuple(reaches),
             tuple(_formulas(graph, i) for i in range(len(graph.nodes))),
             tuple(_node_formula(node) for node in graph.nodes),
         )
@@ -192,25 +199,36 @@ def _jacobian(graph: Graph, target: int, slot: int, args: list[Array], out: Arra
     return np.array(rows, dtype=np.float64).reshape(out.shape + source_value.shape)
 
 
+def _local(graph: Graph, target: int, slot: int, args: list[Array], out: Array) -> tuple[Array | None, str]:
+    """∂target/∂input: a number, an elementwise derivative, a small Jacobian, or omitted."""
+    op = graph.nodes[target].op
+    if op.elementwise:
+        local = np.asarray(op.local[slot](*args, out, **graph.attrs[target]), dtype=np.float64)
+        if local.shape != out.shape:
+            local = np.array(np.broadcast_to(local, out.shape))
+        return local, "scalar" if out.ndim == 0 and args[slot].ndim == 0 else "elementwise"
+    local = _jacobian(graph, target, slot, args, out)
+    return local, "omitted" if local is None else "scalar" if local.ndim == 0 else "jacobian"
+
+
 def _edge(graph: Graph, static: _Static, target: int, slot: int, args: list, values: list, upstream: Array):
     """The record of one edge input → target: the value carried and upstream × local = downstream."""
     node = graph.nodes[target]
     source_value, out = args[slot], values[target]
     if graph.vjps[target][slot] is None:  # e.g. a class index: not differentiable
         local, kind, downstream = None, "omitted", np.zeros_like(source_value)
+    elif not static.reaches_output[target]:  # not on the way to the output, as in Graph.run
+        local, kind = _local(graph, target, slot, args, out)
+        downstream = np.zeros_like(source_value)
     elif node.op.elementwise:  # local = the diagonal of diag(f′), downstream = upstream × local
-        local = np.asarray(node.op.local[slot](*args, out, **graph.attrs[target]), dtype=np.float64)
-        if local.shape != out.shape:
-            local = np.array(np.broadcast_to(local, out.shape))
-        kind = "scalar" if out.ndim == 0 and source_value.ndim == 0 else "elementwise"
+        local, kind = _local(graph, target, slot, args, out)
         downstream = upstream * local
         if downstream.shape != source_value.shape:
             downstream = unbroadcast(downstream, source_value.shape)
         downstream = np.asarray(downstream)
     else:
         downstream = np.asarray(graph.downstream(target, slot, upstream, args, out), dtype=np.float64)
-        local = _jacobian(graph, target, slot, args, out)
-        kind = "omitted" if local is None else "scalar" if local.ndim == 0 else "jacobian"
+        local, kind = _local(graph, target, slot, args, out)
     return _record(
         EdgeRecord,
         id=static.edge_ids[target][slot],
