@@ -27,6 +27,7 @@ const NODE_PX = 36;
 function button(className, text, i18nTitle, t, onClick) {
   const b = document.createElement("button");
   b.type = "button";
+  b.dataset.action = i18nTitle.replace("train.", "");
   b.className = className;
   b.textContent = text;
   b.dataset.i18nTitle = i18nTitle;

@@ -1,0 +1,209 @@
+// /optimizers — the optimiser race: one POST /api/v1/optimize per racer (the first also asks
+// for the contour grid), then every path is revealed step by step over the contours while the
+// loss chart grows beside it. State (surface, start, steps, racers) lives in the URL.
+import "./strings-train.js";
+import { formatNumber, onLanguageChange, t, translate } from "./i18n.js";
+import { optimize, toNumbers } from "./api.js";
+import { isShortcut, THEME_EVENT } from "./theme.js";
+import {
+  createRaceState, MAX_RACERS, optimizeBody, PRESETS, RACER_STYLE, racerParams, SURFACES,
+} from "./race-state.js";
+import { createContourPlot } from "./race-contour.js";
+import { createLineChart } from "./linechart.js";
+import { renderRacers, showFinals } from "./race-racers.js";
+import { numberField, selectField } from "./train-controls.js";
+
+const $ = (id) => document.getElementById(id);
+const store = createRaceState();
+const s = store.state;
+const FRAMES = 300; // a race lasts about five seconds whatever its length
+const grids = new Map();
+const race = { paths: [], losses: [], n: 0, k: 0, playing: false, seq: 0, frame: null };
+let chart = null;
+
+const plot = createContourPlot($("race-plot"), { onPick: (start) => change({ start }) });
+
+const surfaceSelect = selectField($("race-fields"), {
+  id: "race-surface", labelKey: "race.surface", value: s.surface,
+  options: SURFACES.map((name) => ({ value: name, key: `surf.${name}` })),
+  onChange: (name) => {
+    const p = PRESETS[name];
+    change({ surface: name, start: [...p.start], steps: p.steps, racers: p.racers.map((r) => ({ ...r })) });
+  },
+});
+const stepsInput = numberField($("race-fields"), {
+  id: "race-steps", labelKey: "race.steps", min: 1, max: 2000, step: 10, value: s.steps,
+  onChange: (v) => change({ steps: Math.max(1, Math.min(2000, Math.round(v))) }),
+});
+
+function change(patch) {
+  const changed = store.set(patch);
+  if (!changed.length) return;
+  surfaceSelect.value = s.surface;
+  stepsInput.value = String(s.steps);
+  if (changed.includes("racers")) drawRacers();
+  compute();
+}
+
+function drawRacers() {
+  renderRacers($("race-racers"), s.racers, {
+    onChange: (k, racer) => change({ racers: s.racers.map((r, i) => (i === k ? racer : r)) }),
+    onRemove: (k) => change({ racers: s.racers.filter((_, i) => i !== k) }),
+  });
+  $("race-add").disabled = s.racers.length >= MAX_RACERS;
+}
+
+$("race-add").addEventListener("click", () => {
+  if (s.racers.length >= MAX_RACERS) return;
+  const used = new Set(s.racers.map((r) => r.name));
+  const name = ["adam", "rmsprop", "adagrad", "sgd", "sparse_adam"].find((n) => !used.has(n)) || "adam";
+  change({ racers: [...s.racers, { name, lr: PRESETS[s.surface].racers.find((r) => r.name === name)?.lr ?? 0.01 }] });
+});
+
+function racerLabel(r) {
+  const p = racerParams(r);
+  let label = t(`optname.${r.name}`);
+  if (p.momentum) label += ` · ${t("opt.momentum").toLowerCase()} ${formatNumber(p.momentum)}`;
+  if (p.nesterov) label += ` · ${t("opt.nesterov")}`;
+  return `${label} · lr ${formatNumber(p.lr)}`;
+}
+
+function makeChart() {
+  const host = $("race-loss-chart");
+  host.replaceChildren();
+  chart = createLineChart(host, {
+    ariaLabel: t("race.lossChart.aria"),
+    height: 190,
+    series: s.racers.map((r, i) => ({ key: `r${i}`, label: racerLabel(r), ...RACER_STYLE[i % RACER_STYLE.length] })),
+  });
+}
+
+/** Losses for the chart: a diverging racer (a saddle's runaway) must not flatten the others. */
+function chartData() {
+  const bound = 100 * Math.max(1, ...race.losses.map((l) => Math.abs(l[0] ?? 0)));
+  const data = {};
+  race.losses.forEach((l, i) => { data[`r${i}`] = l.map((v) => (Math.abs(v) <= bound ? v : Number.NaN)); });
+  return data;
+}
+
+function show(k) {
+  race.k = k;
+  plot.reveal(k);
+  chart?.update(chartData(), { reveal: k + 1, maxX: race.n + 1 });
+  showFinals($("race-racers"), race.losses, k);
+  $("race-step").textContent = `${k} / ${race.n}`;
+}
+
+function setPlaying(playing) {
+  race.playing = playing;
+  const button = $("race-play");
+  button.setAttribute("aria-pressed", String(playing));
+  const key = playing ? "race.pause" : race.k >= race.n && race.n ? "race.replay" : "race.run";
+  button.dataset.i18nTitle = key;
+  button.dataset.i18nAriaLabel = key;
+  button.title = t(key);
+  button.setAttribute("aria-label", t(key));
+}
+
+function play() {
+  if (!race.n || race.playing) return;
+  if (race.k >= race.n) show(0);
+  setPlaying(true);
+  const per = Math.max(1, Math.ceil(race.n / FRAMES));
+  const tick = () => {
+    if (!race.playing) return;
+    show(Math.min(race.n, race.k + per));
+    if (race.k >= race.n) setPlaying(false);
+    else race.frame = requestAnimationFrame(tick);
+  };
+  race.frame = requestAnimationFrame(tick);
+}
+
+function pause() {
+  cancelAnimationFrame(race.frame);
+  setPlaying(false);
+}
+
+async function compute() {
+  const seq = (race.seq += 1);
+  pause();
+  $("race-start").textContent = `(${formatNumber(s.start[0], 3)}, ${formatNumber(s.start[1], 3)})`;
+  try {
+    const needGrid = !grids.has(s.surface);
+    const surface = s.surface;
+    const results = await Promise.all(s.racers.map((r, i) => optimize(optimizeBody(s, r, needGrid && i === 0))));
+    if (seq !== race.seq) return;
+    if (needGrid) {
+      const g = results[0].grid;
+      grids.set(surface, { grid: { x: toNumbers(g.x), y: toNumbers(g.y), values: toNumbers(g.values) },
+        minimum: results[0].minimum });
+    }
+    const { grid, minimum } = grids.get(surface);
+    plot.setSurface(grid, minimum);
+    plot.setStart(s.start);
+    race.paths = results.map((r) => toNumbers(r.path));
+    race.losses = results.map((r) => toNumbers(r.losses));
+    race.n = Math.max(...race.paths.map((p) => p.length - 1));
+    plot.setRacers(race.paths.map((path, i) => ({ path, style: RACER_STYLE[i % RACER_STYLE.length] })));
+    makeChart();
+    $("race-error").hidden = true;
+    show(0);
+    play();
+  } catch (error) {
+    if (seq !== race.seq) return;
+    $("race-error").textContent = t("race.error", { message: error.message || String(error) });
+    $("race-error").hidden = false;
+  }
+}
+
+$("race-play").addEventListener("click", () => (race.playing ? pause() : play()));
+
+// Keyboard: on the plot the arrows move the start (one request after the keys settle), Enter races.
+let nudgeTimer = null;
+$("race-plot").addEventListener("keydown", (event) => {
+  const moves = { ArrowLeft: [-1, 0], ArrowRight: [1, 0], ArrowUp: [0, 1], ArrowDown: [0, -1] };
+  if (event.key === "Enter") {
+    play();
+  } else if (moves[event.key]) {
+    const { x, y } = plot.ranges();
+    const [dx, dy] = moves[event.key];
+    const step = event.shiftKey ? 0.1 : 0.025;
+    s.start = [Number((s.start[0] + dx * step * (x[1] - x[0])).toFixed(3)),
+      Number((s.start[1] + dy * step * (y[1] - y[0])).toFixed(3))];
+    plot.setStart(s.start);
+    clearTimeout(nudgeTimer);
+    nudgeTimer = setTimeout(() => { store.persist(); compute(); }, 300);
+  } else return;
+  event.preventDefault();
+});
+// Space plays / pauses, Home and End jump to the race's first and last step.
+document.addEventListener("keydown", (event) => {
+  if (!isShortcut(event)) return;
+  if (event.key === " ") {
+    if (event.target instanceof HTMLButtonElement || event.target.closest?.("select")) return;
+    if (race.playing) pause();
+    else play();
+  } else if (event.key === "Home" || event.key === "End") {
+    pause();
+    show(event.key === "Home" ? 0 : race.n);
+    setPlaying(false);
+  } else return;
+  event.preventDefault();
+});
+
+onLanguageChange(() => {
+  translate(document);
+  drawRacers();
+  if (race.n) {
+    makeChart();
+    show(race.k);
+  }
+  setPlaying(race.playing);
+  $("race-start").textContent = `(${formatNumber(s.start[0], 3)}, ${formatNumber(s.start[1], 3)})`;
+});
+document.addEventListener(THEME_EVENT, () => race.n && show(race.k));
+
+drawRacers();
+setPlaying(false);
+translate(document);
+compute();
