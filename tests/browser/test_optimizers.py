@@ -23,7 +23,9 @@ def _open(page) -> None:
 
 def test_race_paths_draw_over_the_contours_and_the_loss_chart(page) -> None:
     _open(page)
-    levels = page.eval_on_selector_all(".rc-level", "ls => ls.filter(l => l.getAttribute('d').length > 20).length")
+    levels = page.eval_on_selector_all(
+        ".rc-level", "ls => ls.filter(l => l.getAttribute('d').length > 20).length"
+    )
     assert levels >= 10  # the bowl's level circles
     painted = page.evaluate(
         """() => { const c = document.querySelector('.rc-canvas');
@@ -32,17 +34,25 @@ def test_race_paths_draw_over_the_contours_and_the_loss_chart(page) -> None:
         return seen.size; }"""
     )
     assert painted >= 8  # the contour bands
-    paths = page.eval_on_selector_all(".rc-path", "ps => ps.map(p => (p.getAttribute('d').match(/L/g) || []).length)")
+    paths = page.eval_on_selector_all(
+        ".rc-path", "ps => ps.map(p => (p.getAttribute('d').match(/L/g) || []).length)"
+    )
     assert len(paths) == 5 and all(n >= 10 for n in paths)  # five racers, each a path of many steps
-    strokes = page.eval_on_selector_all(".rc-path", "ps => ps.map(p => p.getAttribute('stroke') + p.getAttribute('stroke-dasharray'))")
+    strokes = page.eval_on_selector_all(
+        ".rc-path", "ps => ps.map(p => p.getAttribute('stroke') + p.getAttribute('stroke-dasharray'))"
+    )
     assert len(set(strokes)) == 5  # each its own colour and dash
     markers = page.eval_on_selector_all(".rc-racer .rc-marker", "ms => ms.map(m => m.getAttribute('d'))")
     assert len(set(markers)) == 5  # and its own marker shape
-    lines = page.eval_on_selector_all("#race-loss-chart .lc-line", "ls => ls.map(l => (l.getAttribute('d').match(/L/g) || []).length)")
+    lines = page.eval_on_selector_all(
+        "#race-loss-chart .lc-line", "ls => ls.map(l => (l.getAttribute('d').match(/L/g) || []).length)"
+    )
     assert len(lines) == 5 and all(n >= 59 for n in lines)  # a loss per step for every racer
     legend = page.eval_on_selector_all("#race-loss-chart .lc-name", "ns => ns.map(n => n.textContent)")
     assert legend[0].startswith("SGD") and any(name.startswith("Adam") for name in legend)
-    finals = page.eval_on_selector_all(".race-final", "fs => fs.map(f => Number(f.textContent.replace('−', '-')))")
+    finals = page.eval_on_selector_all(
+        ".race-final", "fs => fs.map(f => Number(f.textContent.replace('−', '-')))"
+    )
     assert all(v < 5.14 * 0.5 for v in finals)  # every racer has come down the bowl from f = 5.14
     # Plain SGD on x² + y² shrinks the point by (1 − 2·lr) = 0.9 per step: f₆₀ = 5.14 · 0.81⁶⁰.
     assert finals[0] == pytest.approx(5.14 * 0.81**60, rel=0.05)

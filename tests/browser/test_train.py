@@ -43,7 +43,9 @@ def test_training_runs_the_loss_falls_and_the_heatmaps_draw(page) -> None:
 
     page.click("#tr-play")
     assert page.get_attribute("#tr-play", "aria-pressed") == "true"
-    page.wait_for_function("Number(document.querySelector('#tr-stepcount').textContent) >= 300", timeout=30_000)
+    page.wait_for_function(
+        "Number(document.querySelector('#tr-stepcount').textContent) >= 300", timeout=30_000
+    )
     page.click("#tr-play")  # pause
     assert page.get_attribute("#tr-play", "aria-pressed") == "false"
     page.wait_for_timeout(400)  # a request in flight may still land
