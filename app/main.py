@@ -3,18 +3,25 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
 from app import errors
 from app.routers import graph, pages, training
-from app.schemas.graph import Health
+from app.schemas.graph import ErrorResponse, Health
 from app.serialize import StrictJSONResponse
 from app.settings import Settings, get_settings
 
 ROOT = Path(__file__).resolve().parents[1]
 STATIC_DIR = ROOT / "static"
+
+API_ERRORS: dict[int | str, dict[str, Any]] = {  # every /api/v1 route answers errors in this one shape
+    400: {"model": ErrorResponse, "description": "The request cannot be carried out as given."},
+    413: {"model": ErrorResponse, "description": "The body or a value exceeds a limit."},
+    422: {"model": ErrorResponse, "description": "The body does not have the documented form."},
+}
 
 DESCRIPTION = """Backpropagation made visible. `POST /api/v1/evaluate` turns an expression such as
 `a = x + y; b = max(y, z); f = a * b` into its computational graph with every node's value and
@@ -36,8 +43,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     def healthz() -> StrictJSONResponse:
         return StrictJSONResponse({"status": "ok"})
 
-    application.include_router(graph.router, prefix="/api/v1")
-    application.include_router(training.router, prefix="/api/v1")
+    application.include_router(graph.router, prefix="/api/v1", responses=API_ERRORS)
+    application.include_router(training.router, prefix="/api/v1", responses=API_ERRORS)
     application.include_router(pages.router)
     application.mount("/static", StaticFiles(directory=str(STATIC_DIR), check_dir=False), name="static")
     errors.install(application)

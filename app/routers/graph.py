@@ -25,8 +25,6 @@ router = APIRouter(tags=["graph"])
 
 ERRORS: dict[int | str, dict[str, Any]] = {
     400: {"model": ErrorResponse, "description": "The source or the inputs cannot be evaluated."},
-    413: {"model": ErrorResponse, "description": "The body or a value exceeds a limit."},
-    422: {"model": ErrorResponse, "description": "The body does not have the documented form."},
 }
 
 
