@@ -49,7 +49,7 @@ _OUTPUT_SOURCE = {
 }
 
 
-def _check(value: str, allowed: Sequence[str], what: str) -> None:
+def check_choice(value: str, allowed: Sequence[str], what: str) -> None:
     if value not in allowed:
         raise EngineError(f"unknown_{what}", f"unknown {what} '{value}' (known: {', '.join(allowed)})")
 
@@ -108,7 +108,7 @@ class MLP:
     activation: str = "tanh"
 
     def __post_init__(self) -> None:
-        _check(self.activation, ACTIVATIONS, "activation")
+        check_choice(self.activation, ACTIVATIONS, "activation")
         if len(self.sizes) < 2 or any(int(n) < 1 for n in self.sizes):
             raise EngineError("invalid_model", "every layer needs at least one neuron")
 
@@ -132,7 +132,7 @@ class MLP:
         }
 
     def init(self, scheme: str = "xavier_uniform", seed: int = 0) -> dict[str, Array]:
-        _check(scheme, INITS, "init")
+        check_choice(scheme, INITS, "init")
         rng = np.random.default_rng(seed)
         params: dict[str, Array] = {}
         for layer in self.layers:
@@ -160,7 +160,7 @@ class MLP:
 
     def source(self, loss: str = "mse", l2: float = 0.0, l2_biases: bool = False) -> str:
         """The training graph's source: scores, data loss, and (λ/2)·Σ‖W‖² when λ > 0."""
-        _check(loss, LOSSES, "loss")
+        check_choice(loss, LOSSES, "loss")
         lines = self.body()
         if l2 > 0:
             names = self.parameter_names if l2_biases else self.weight_names
@@ -174,7 +174,7 @@ class MLP:
 
     def output_source(self, loss: str = "mse") -> str:
         """The prediction graph: every neuron, and `out`, the heatmap's value per point."""
-        _check(loss, LOSSES, "loss")
+        check_choice(loss, LOSSES, "loss")
         return "\n".join(self.body() + [f"out = {_OUTPUT_SOURCE[loss]}"])
 
     def graph(self, loss: str = "mse", l2: float = 0.0, l2_biases: bool = False) -> Graph:

@@ -59,8 +59,8 @@ class TrainConfig:
     def check(self) -> None:
         if self.dataset not in DATASETS:
             raise EngineError("unknown_dataset", f"unknown data set '{self.dataset}' (known: {', '.join(DATASETS)})")
-        nn._check(self.loss, nn.LOSSES, "loss")
-        nn._check(self.init, nn.INITS, "init")
+        nn.check_choice(self.loss, nn.LOSSES, "loss")
+        nn.check_choice(self.init, nn.INITS, "init")
         if not self.data().classification and self.loss != "mse":
             raise EngineError("invalid_loss", f"'{self.dataset}' is a regression data set: use the loss 'mse'")
         if self.batch_size < 1:
@@ -104,7 +104,7 @@ class TrainResult:
     classification: bool
     grid: Array | None = None  # (size, size): grid[i][j] is the output at (axis[j], axis[i])
     axis: Array | None = None
-    neurons: list[Array] | None = None  # per layer, (neurons, size, size)
+    neurons: list[Array] | None = None  # per layer, (neurons, size, size), on the neuron grid
 
 
 def epoch_order(seed: int, epoch: int, n: int) -> Array:
@@ -193,7 +193,7 @@ def train(
     state: TrainState | None = None,
     steps: int = 1,
     grid_size: int | None = 40,
-    neurons: bool = False,
+    neuron_grid_size: int | None = None,
     curve: bool = True,
     on_step: Callable[[int], None] | None = None,
 ) -> TrainResult:
@@ -237,15 +237,20 @@ def train(
         classification=data.classification,
     )
     if grid_size:
-        axis, points = grid_points(grid_size, SQUARE)
-        values = nn.predict(model, state.params, features(points, config.features), config.loss)
-        result.axis = axis
-        result.grid = values["out"].reshape(grid_size, grid_size)
-        if neurons:
-            result.neurons = [
-                values[name].T.reshape(-1, grid_size, grid_size) for name in model.activations()
-            ]
+        result.axis, result.grid = _over_grid(config, model, state.params, grid_size)[:2]
+    if neuron_grid_size:
+        result.neurons = _over_grid(config, model, state.params, neuron_grid_size)[2]
     return result
+
+
+def _over_grid(
+    config: TrainConfig, model: nn.MLP, params: Mapping[str, Array], size: int
+) -> tuple[Array, Array, list[Array]]:
+    """Axis, the output over a size × size grid of the data square, and every neuron's own grid."""
+    axis, points = grid_points(size, SQUARE)
+    values = nn.predict(model, params, features(points, config.features), config.loss)
+    neurons = [values[name].T.reshape(-1, size, size) for name in model.activations()]
+    return axis, values["out"].reshape(size, size), neurons
 
 
 def _split_loss(model: nn.MLP, params: Mapping[str, Array], X: Array, Y: Array, loss: str) -> float | None:

@@ -10,8 +10,9 @@
      "loss_curve": {"train": [one per step of this call], "test": […]},
      "metrics": {"train_loss", "test_loss", "train_accuracy"?, "test_accuracy"?},
      "gradient_norms": [[‖∂L/∂(W, b)‖ per layer] per step],
-     "grid"?: {"size": n, "extent": [-6, 6], "values": [[row i: y = yᵢ] …],
-               "neurons"?: [[grid per neuron] per layer: hidden layers, then the output scores]},
+     "grid"?: {"size": n, "extent": [-6, 6], "values": [[row i: y = yᵢ] …]},
+     "neurons"?: {"size": m, "extent": [-6, 6],
+                  "values": [[m × m grid per neuron] per layer: hidden layers, then the output scores s]},
      "points"?: {"train": [[x1, x2, label], …], "test": […]},
      "graph"?: {"source": str, "inputs": {…}}}          # a valid /evaluate body
 Grid axes: xⱼ = yⱼ = −6 + 12·j/(n − 1); values[i][j] is the output at (xⱼ, yᵢ); for
@@ -152,7 +153,7 @@ def train(body: TrainRequest, request: Request) -> StrictJSONResponse:
         state,
         steps=body.steps,
         grid_size=body.grid_size if body.grid else None,
-        neurons=body.neurons,
+        neuron_grid_size=body.neuron_grid_size if body.neurons else None,
         curve=body.curve,
         on_step=_deadline(settings),
     )
@@ -168,8 +169,9 @@ def train(body: TrainRequest, request: Request) -> StrictJSONResponse:
     }
     if result.grid is not None:
         out["grid"] = {"size": body.grid_size, "extent": list(SQUARE), "values": _grid(result.grid)}
-        if result.neurons is not None:
-            out["grid"]["neurons"] = [_grid(layer) for layer in result.neurons]
+    if result.neurons is not None:
+        out["neurons"] = {"size": body.neuron_grid_size, "extent": list(SQUARE),
+                          "values": [_grid(layer) for layer in result.neurons]}
     if body.points:
         data = config.data()
         out["points"] = {

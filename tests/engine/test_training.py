@@ -73,9 +73,10 @@ def test_training_learns_xor_with_the_default_config():
 
 
 def test_grid_and_neurons_have_the_documented_shapes():
-    result = train(TrainConfig(layers=(3, 2)), steps=2, grid_size=7, neurons=True)
+    result = train(TrainConfig(layers=(3, 2)), steps=2, grid_size=7, neuron_grid_size=7)
     assert result.grid.shape == (7, 7) and np.all((result.grid >= 0) & (result.grid <= 1))
     assert [n.shape for n in result.neurons] == [(3, 7, 7), (2, 7, 7), (1, 7, 7)]
+    np.testing.assert_allclose(1 / (1 + np.exp(-result.neurons[-1][0])), result.grid, rtol=1e-12)  # out = σ(s)
     assert len(result.gradient_norms) == 2 and len(result.gradient_norms[0]) == 3
 
 
