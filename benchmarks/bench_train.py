@@ -23,8 +23,10 @@ from engine import optim
 from engine.nn import MLP, loss_and_gradients, targets
 
 LR = 0.05
-NETS = [("2-8-8-1 tanh+MSE", (2, 8, 8, 1), "tanh", "mse", 10, 2.0),
-        ("784-128-10 relu+CE", (784, 128, 10), "relu", "cross_entropy", 64, None)]
+NETS = [
+    ("2-8-8-1 tanh+MSE", (2, 8, 8, 1), "tanh", "mse", 10, 2.0),
+    ("784-128-10 relu+CE", (784, 128, 10), "relu", "cross_entropy", 64, None),
+]
 
 
 def median_seconds(step: Callable[[], object], repeats: int, inner: int) -> float:
@@ -81,7 +83,9 @@ def numpy_step(activation: str, loss: str, params: dict, X: np.ndarray, y: np.nd
     return step
 
 
-def torch_step(activation: str, loss: str, params: dict, X: np.ndarray, y: np.ndarray) -> Callable[[], None] | None:
+def torch_step(
+    activation: str, loss: str, params: dict, X: np.ndarray, y: np.ndarray
+) -> Callable[[], None] | None:
     try:
         import torch
     except ImportError:
@@ -100,7 +104,9 @@ def torch_step(activation: str, loss: str, params: dict, X: np.ndarray, y: np.nd
             h = torch.nn.functional.linear(h, tensors[k], tensors[k + 1])
             if k + 2 < len(tensors):
                 h = act(h)
-        value = torch.nn.functional.mse_loss(h, yt) if loss == "mse" else torch.nn.functional.cross_entropy(h, yt)
+        value = (
+            torch.nn.functional.mse_loss(h, yt) if loss == "mse" else torch.nn.functional.cross_entropy(h, yt)
+        )
         value.backward()
         opt.step()
 
@@ -113,13 +119,17 @@ def bench_steps() -> None:
         model = MLP(sizes, activation)
         params = model.init("xavier_uniform", seed=0)
         X = rng.normal(size=(batch, sizes[0]))
-        labels = rng.integers(0, sizes[-1], size=batch).astype(float) if loss != "mse" else rng.normal(size=batch)
+        labels = (
+            rng.integers(0, sizes[-1], size=batch).astype(float) if loss != "mse" else rng.normal(size=batch)
+        )
         y = targets(loss, labels, sizes[-1])
         inner = 200 if sizes[0] < 100 else 20
         ours = median_seconds(engine_step(model, loss, params, X, y), 7, inner)
         base = median_seconds(numpy_step(activation, loss, params, X, y), 7, inner)
-        line = f"{name:22s} batch {batch:3d}: engine {ours * 1e6:8.1f} µs   numpy {base * 1e6:8.1f} µs   " \
-               f"ratio {ours / base:5.2f}×"
+        line = (
+            f"{name:22s} batch {batch:3d}: engine {ours * 1e6:8.1f} µs   numpy {base * 1e6:8.1f} µs   "
+            f"ratio {ours / base:5.2f}×"
+        )
         step = torch_step(activation, loss, params, X, y)
         if step is not None:
             eager = median_seconds(step, 7, inner)
@@ -137,7 +147,10 @@ def bench_api() -> None:
     from app.main import create_app
 
     client = TestClient(create_app())
-    for label, extra in (("with loss curve + grid", {}), ("no curve, no grid", {"curve": False, "grid": False})):
+    for label, extra in (
+        ("with loss curve + grid", {}),
+        ("no curve, no grid", {"curve": False, "grid": False}),
+    ):
         body = {"steps": 100, **extra}
 
         def call(body: dict = body) -> None:
@@ -145,8 +158,11 @@ def bench_api() -> None:
             assert response.status_code == 200, response.text
 
         seconds = median_seconds(call, 5, 1)
-        print(f"100 /train steps, default network, {label:24s}: {seconds * 1e3:7.1f} ms   "
-              f"goal ≤ 100 ms: {'met' if seconds <= 0.1 else 'NOT met'}", flush=True)
+        print(
+            f"100 /train steps, default network, {label:24s}: {seconds * 1e3:7.1f} ms   "
+            f"goal ≤ 100 ms: {'met' if seconds <= 0.1 else 'NOT met'}",
+            flush=True,
+        )
 
 
 def main() -> None:

@@ -219,9 +219,7 @@ def predict(model: MLP, params: Mapping[str, Array], X: Array, loss: str = "mse"
     return {node.id: values[i] for i, node in enumerate(graph.nodes)}
 
 
-def evaluate_loss(
-    model: MLP, params: Mapping[str, Array], X: Array, y: Array, loss: str = "mse"
-) -> float:
+def evaluate_loss(model: MLP, params: Mapping[str, Array], X: Array, y: Array, loss: str = "mse") -> float:
     """The data loss (no penalty) over a whole split, forward only."""
     if len(X) == 0:
         return float("nan")

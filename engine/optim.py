@@ -24,9 +24,20 @@ State = dict[str, dict[str, object]]
 
 DEFAULTS: dict[str, dict[str, object]] = {
     "sgd": {"lr": 1e-3, "momentum": 0.0, "dampening": 0.0, "nesterov": False, "weight_decay": 0.0},
-    "adagrad": {"lr": 1e-2, "lr_decay": 0.0, "weight_decay": 0.0, "initial_accumulator_value": 0.0, "eps": 1e-10},
+    "adagrad": {
+        "lr": 1e-2,
+        "lr_decay": 0.0,
+        "weight_decay": 0.0,
+        "initial_accumulator_value": 0.0,
+        "eps": 1e-10,
+    },
     "rmsprop": {
-        "lr": 1e-2, "alpha": 0.99, "eps": 1e-8, "weight_decay": 0.0, "momentum": 0.0, "centered": False,
+        "lr": 1e-2,
+        "alpha": 0.99,
+        "eps": 1e-8,
+        "weight_decay": 0.0,
+        "momentum": 0.0,
+        "centered": False,
     },
     "adam": {"lr": 1e-3, "betas": (0.9, 0.999), "eps": 1e-8, "weight_decay": 0.0, "amsgrad": False},
     "sparse_adam": {"lr": 1e-3, "betas": (0.9, 0.999), "eps": 1e-8},
@@ -41,7 +52,9 @@ def hyperparameters(name: str, given: Mapping[str, object] | None = None) -> dic
     hyper = dict(DEFAULTS[name])
     for key, value in (given or {}).items():
         if key not in hyper:
-            raise EngineError("unknown_argument", f"{name} has no hyper-parameter '{key}' (has: {', '.join(hyper)})")
+            raise EngineError(
+                "unknown_argument", f"{name} has no hyper-parameter '{key}' (has: {', '.join(hyper)})"
+            )
         hyper[key] = value
     for key, default in DEFAULTS[name].items():
         if isinstance(default, bool):
@@ -71,9 +84,19 @@ def init_state(name: str, params: Mapping[str, Array], hyper: Mapping[str, objec
         elif name == "adagrad":
             state[key] = {"step": 0, "sum": np.full_like(p, float(hyper["initial_accumulator_value"]))}
         elif name == "rmsprop":
-            state[key] = {"step": 0, "square_avg": zeros, "momentum_buffer": zeros.copy(), "grad_avg": zeros.copy()}
+            state[key] = {
+                "step": 0,
+                "square_avg": zeros,
+                "momentum_buffer": zeros.copy(),
+                "grad_avg": zeros.copy(),
+            }
         elif name == "adam":
-            state[key] = {"step": 0, "exp_avg": zeros, "exp_avg_sq": zeros.copy(), "max_exp_avg_sq": zeros.copy()}
+            state[key] = {
+                "step": 0,
+                "exp_avg": zeros,
+                "exp_avg_sq": zeros.copy(),
+                "max_exp_avg_sq": zeros.copy(),
+            }
         else:
             state[key] = {"step": 0, "exp_avg": zeros, "exp_avg_sq": zeros.copy()}
     return state
@@ -194,7 +217,9 @@ def step(
     with np.errstate(all="ignore"):  # a diverging run yields inf/NaN values, not an exception
         for key, p in params.items():
             s = dict(state[key])
-            new_params[key] = np.asarray(rule(np.asarray(p, dtype=np.float64), np.asarray(grads[key]), s, h, rate))
+            new_params[key] = np.asarray(
+                rule(np.asarray(p, dtype=np.float64), np.asarray(grads[key]), s, h, rate)
+            )
             new_state[key] = s
     return new_params, new_state
 

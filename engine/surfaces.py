@@ -47,7 +47,9 @@ SURFACES: dict[str, Surface] = {
     for s in (
         Surface("bowl", "f = x ** 2 + y ** 2", (-2.0, 2.0), (-2.0, 2.0), (0.0, 0.0)),
         Surface("ravine", "f = x ** 2 + 20 * y ** 2", (-2.0, 2.0), (-2.0, 2.0), (0.0, 0.0)),
-        Surface("rosenbrock", "f = (1 - x) ** 2 + 100 * (y - x ** 2) ** 2", (-2.0, 2.0), (-1.0, 3.0), (1.0, 1.0)),
+        Surface(
+            "rosenbrock", "f = (1 - x) ** 2 + 100 * (y - x ** 2) ** 2", (-2.0, 2.0), (-1.0, 3.0), (1.0, 1.0)
+        ),
         Surface("saddle", "f = x ** 2 - y ** 2", (-2.0, 2.0), (-2.0, 2.0), None),
         Surface(
             "beale",

@@ -58,11 +58,15 @@ class TrainConfig:
 
     def check(self) -> None:
         if self.dataset not in DATASETS:
-            raise EngineError("unknown_dataset", f"unknown data set '{self.dataset}' (known: {', '.join(DATASETS)})")
+            raise EngineError(
+                "unknown_dataset", f"unknown data set '{self.dataset}' (known: {', '.join(DATASETS)})"
+            )
         nn.check_choice(self.loss, nn.LOSSES, "loss")
         nn.check_choice(self.init, nn.INITS, "init")
         if not self.data().classification and self.loss != "mse":
-            raise EngineError("invalid_loss", f"'{self.dataset}' is a regression data set: use the loss 'mse'")
+            raise EngineError(
+                "invalid_loss", f"'{self.dataset}' is a regression data set: use the loss 'mse'"
+            )
         if self.batch_size < 1:
             raise EngineError("invalid_value", "batch_size must be at least 1")
         if not self.l2 >= 0:
@@ -135,7 +139,9 @@ def check_state(config: TrainConfig, state: TrainState) -> TrainState:
     for name, shape in shapes.items():
         value = np.asarray(state.params[name], dtype=np.float64)
         if value.shape != shape:
-            raise EngineError("invalid_state", f"state parameter {name} has shape {value.shape}, the model {shape}")
+            raise EngineError(
+                "invalid_state", f"state parameter {name} has shape {value.shape}, the model {shape}"
+            )
         params[name] = value
     n = len(config.data().train_y)
     order = np.asarray(state.order)
@@ -148,11 +154,15 @@ def check_state(config: TrainConfig, state: TrainState) -> TrainState:
     for name, expected in fresh.items():
         given = state.optimizer.get(name) if isinstance(state.optimizer, Mapping) else None
         if not isinstance(given, Mapping) or set(given) != set(expected):
-            raise EngineError("invalid_state", f"optimizer state for {name} does not match '{config.optimizer}'")
+            raise EngineError(
+                "invalid_state", f"optimizer state for {name} does not match '{config.optimizer}'"
+            )
         slots[name] = {
             key: _like(given[key], expected[key], shapes[name], f"{name}.{key}") for key in expected
         }
-    return TrainState(params, slots, order.astype(np.intp), int(state.position), int(state.epoch), int(state.step))
+    return TrainState(
+        params, slots, order.astype(np.intp), int(state.position), int(state.epoch), int(state.step)
+    )
 
 
 def _like(value: object, template: object, shape: tuple[int, ...], where: str) -> object:
@@ -184,7 +194,8 @@ def next_batch(config: TrainConfig, state: TrainState, n: int) -> tuple[Array, T
 
 def _layer_norms(model: nn.MLP, grads: Mapping[str, Array]) -> list[float]:
     return [
-        float(np.sqrt(np.sum(grads[layer.weight] ** 2) + np.sum(grads[layer.bias] ** 2))) for layer in model.layers
+        float(np.sqrt(np.sum(grads[layer.weight] ** 2) + np.sum(grads[layer.bias] ** 2)))
+        for layer in model.layers
     ]
 
 
@@ -263,7 +274,9 @@ def metrics(config: TrainConfig, model: nn.MLP, params: Mapping[str, Array], dat
     outputs = model.sizes[-1]
     for split, X, y in (("train", data.train_x, data.train_y), ("test", data.test_x, data.test_y)):
         Xf = features(X, config.features)
-        result[f"{split}_loss"] = _split_loss(model, params, Xf, nn.targets(config.loss, y, outputs), config.loss)
+        result[f"{split}_loss"] = _split_loss(
+            model, params, Xf, nn.targets(config.loss, y, outputs), config.loss
+        )
         if data.classification:
             if len(X) == 0:
                 result[f"{split}_accuracy"] = None

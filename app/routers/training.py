@@ -58,7 +58,8 @@ def _deadline(settings: Settings):
     def check(_: int) -> None:
         if time.monotonic() > ends:
             raise ApiError(
-                422, "timeout",
+                422,
+                "timeout",
                 f"training took longer than {settings.request_timeout_seconds:g} s: ask for fewer steps per call "
                 "(CHAINRULE_REQUEST_TIMEOUT_SECONDS)",
             )
@@ -87,8 +88,12 @@ def _decode(raw: Any, where: str) -> np.ndarray:
 def _state_in(spec: TrainStateSpec) -> training.TrainState:
     params = {name: _decode(value, f"params.{name}") for name, value in spec.params.items()}
     slots = {
-        name: {key: value if value is None or isinstance(value, int) else _decode(value, f"optimizer.{name}.{key}")
-               for key, value in slot.items()}
+        name: {
+            key: value
+            if value is None or isinstance(value, int)
+            else _decode(value, f"optimizer.{name}.{key}")
+            for key, value in slot.items()
+        }
         for name, slot in spec.optimizer.items()
     }
     return training.TrainState(params, slots, np.asarray(spec.order), spec.position, spec.epoch, spec.step)
@@ -98,7 +103,10 @@ def _state_out(state: training.TrainState) -> dict[str, Any]:
     return {
         "params": {name: array(value) for name, value in state.params.items()},
         "optimizer": {
-            name: {key: value if value is None or isinstance(value, int) else array(value) for key, value in slot.items()}
+            name: {
+                key: value if value is None or isinstance(value, int) else array(value)
+                for key, value in slot.items()
+            }
             for name, slot in state.optimizer.items()
         },
         "order": [int(i) for i in state.order],
@@ -110,8 +118,20 @@ def _state_out(state: training.TrainState) -> dict[str, Any]:
 
 def _config(body: TrainRequest, settings: Settings) -> training.TrainConfig:
     _limit(body.steps, settings.max_train_steps, "too_many_steps", "steps", "MAX_TRAIN_STEPS")
-    _limit(body.dataset.samples, settings.max_train_samples, "too_many_samples", "dataset.samples", "MAX_TRAIN_SAMPLES")
-    _limit(len(body.model.layers), settings.max_layers, "too_many_layers", "the number of hidden layers", "MAX_LAYERS")
+    _limit(
+        body.dataset.samples,
+        settings.max_train_samples,
+        "too_many_samples",
+        "dataset.samples",
+        "MAX_TRAIN_SAMPLES",
+    )
+    _limit(
+        len(body.model.layers),
+        settings.max_layers,
+        "too_many_layers",
+        "the number of hidden layers",
+        "MAX_LAYERS",
+    )
     for size in body.model.layers:
         if size < 1:
             raise ApiError(422, "invalid_body", "model.layers: every hidden layer needs at least one neuron")
@@ -170,8 +190,11 @@ def train(body: TrainRequest, request: Request) -> StrictJSONResponse:
     if result.grid is not None:
         out["grid"] = {"size": body.grid_size, "extent": list(SQUARE), "values": _grid(result.grid)}
     if result.neurons is not None:
-        out["neurons"] = {"size": body.neuron_grid_size, "extent": list(SQUARE),
-                          "values": [_grid(layer) for layer in result.neurons]}
+        out["neurons"] = {
+            "size": body.neuron_grid_size,
+            "extent": list(SQUARE),
+            "values": [_grid(layer) for layer in result.neurons],
+        }
     if body.points:
         data = config.data()
         out["points"] = {
@@ -189,7 +212,9 @@ def optimize(body: OptimizeRequest, request: Request) -> StrictJSONResponse:
     """One optimiser on a 2-d test function: its path from `start`, step by step, as torch.optim takes it."""
     settings = _settings(request)
     _limit(body.steps, settings.max_optimize_steps, "too_many_steps", "steps", "MAX_OPTIMIZE_STEPS")
-    path, losses = surfaces.optimize(body.function, body.start, body.optimizer.name, body.optimizer.hyper(), body.steps)
+    path, losses = surfaces.optimize(
+        body.function, body.start, body.optimizer.name, body.optimizer.hyper(), body.steps
+    )
     surface = surfaces.surface(body.function)
     out: dict[str, Any] = {
         "function": body.function,

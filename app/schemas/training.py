@@ -28,7 +28,9 @@ class Strict(BaseModel):
 class DatasetSpec(Strict):
     name: Dataset = "circle"
     samples: int = Field(200, ge=2, description="points before the split (≤ max_train_samples)")
-    noise: float = Field(0.0, ge=0.0, le=1.0, description="the Playground's noise fraction (its slider is 0 … 0.5)")
+    noise: float = Field(
+        0.0, ge=0.0, le=1.0, description="the Playground's noise fraction (its slider is 0 … 0.5)"
+    )
     test_fraction: float = Field(0.5, ge=0.0, lt=1.0)
     seed: int = 0
 

@@ -13,12 +13,23 @@ TRAIN_KEYS = {"state", "step", "epoch", "lr", "kind", "loss_curve", "metrics", "
 
 
 def test_train_response_has_the_documented_fields(client):
-    response = client.post("/api/v1/train", json={"steps": 3, "points": True, "neurons": True, "graph": True,
-                                                  "grid_size": 5, "neuron_grid_size": 3})
+    response = client.post(
+        "/api/v1/train",
+        json={
+            "steps": 3,
+            "points": True,
+            "neurons": True,
+            "graph": True,
+            "grid_size": 5,
+            "neuron_grid_size": 3,
+        },
+    )
     assert response.status_code == 200
     body = strict(response)
     assert TRAIN_KEYS | {"points", "graph", "neurons"} == set(body)
-    assert body["step"] == 3 and body["epoch"] == 0 and body["lr"] == 0.03 and body["kind"] == "classification"
+    assert (
+        body["step"] == 3 and body["epoch"] == 0 and body["lr"] == 0.03 and body["kind"] == "classification"
+    )
     assert len(body["loss_curve"]["train"]) == len(body["loss_curve"]["test"]) == 3
     assert set(body["metrics"]) == {"train_loss", "test_loss", "train_accuracy", "test_accuracy"}
     assert len(body["gradient_norms"]) == 3 and len(body["gradient_norms"][0]) == 3  # 2-8-4-1: three layers
@@ -44,9 +55,14 @@ def test_the_minibatch_graph_is_a_valid_evaluate_body(client):
 
 
 def test_split_runs_equal_one_run_bit_for_bit(client):
-    config = {"dataset": {"name": "spiral", "noise": 0.1}, "batch_size": 16,
-              "optimizer": {"name": "rmsprop", "lr": 0.01, "momentum": 0.5, "centered": True},
-              "schedule": {"name": "exponential", "gamma": 0.9}, "l2": 0.001, "grid": False}
+    config = {
+        "dataset": {"name": "spiral", "noise": 0.1},
+        "batch_size": 16,
+        "optimizer": {"name": "rmsprop", "lr": 0.01, "momentum": 0.5, "centered": True},
+        "schedule": {"name": "exponential", "gamma": 0.9},
+        "l2": 0.001,
+        "grid": False,
+    }
     whole = strict(client.post("/api/v1/train", json={**config, "steps": 20}))
     state, train_curve = None, []
     for steps in (5, 5, 3, 7):
@@ -59,22 +75,39 @@ def test_split_runs_equal_one_run_bit_for_bit(client):
 
 @pytest.mark.parametrize("dataset", ["xor", "circle"])
 def test_default_network_reaches_95_percent_on_xor_and_circle(client, dataset):
-    body = strict(client.post("/api/v1/train", json={"dataset": {"name": dataset}, "steps": 200, "grid": False,
-                                                     "curve": False}))
+    body = strict(
+        client.post(
+            "/api/v1/train", json={"dataset": {"name": dataset}, "steps": 200, "grid": False, "curve": False}
+        )
+    )
     assert body["metrics"]["test_accuracy"] >= 0.95
     assert body["epoch"] == 20  # 100 training points in batches of 10
 
 
 def test_regression_reports_losses_only(client):
-    body = strict(client.post("/api/v1/train", json={"dataset": {"name": "plane"}, "loss": "mse", "steps": 50,
-                                                     "optimizer": {"name": "sgd", "lr": 0.01}, "grid_size": 4}))
+    body = strict(
+        client.post(
+            "/api/v1/train",
+            json={
+                "dataset": {"name": "plane"},
+                "loss": "mse",
+                "steps": 50,
+                "optimizer": {"name": "sgd", "lr": 0.01},
+                "grid_size": 4,
+            },
+        )
+    )
     assert body["kind"] == "regression" and set(body["metrics"]) == {"train_loss", "test_loss"}
     assert body["loss_curve"]["train"][-1] < body["loss_curve"]["train"][0]
 
 
 def test_a_diverging_run_is_strict_json_and_continues(client):
-    config = {"optimizer": {"name": "sgd", "lr": 1e30}, "model": {"activation": "relu"}, "loss": "mse",
-              "grid_size": 3}
+    config = {
+        "optimizer": {"name": "sgd", "lr": 1e30},
+        "model": {"activation": "relu"},
+        "loss": "mse",
+        "grid_size": 3,
+    }
     first = client.post("/api/v1/train", json={**config, "steps": 5})
     assert first.status_code == 200
     body = strict(first)
@@ -95,8 +128,11 @@ def test_a_diverging_run_is_strict_json_and_continues(client):
         ({"optimizer": {"name": "adamw"}}, 422, "invalid_body"),
         ({"dataset": {"name": "plane"}}, 400, "invalid_loss"),
         ({"loss": "huber"}, 422, "invalid_body"),
-        ({"state": {"params": {}, "optimizer": {}, "order": [], "position": 0, "epoch": 0, "step": 0}},
-         400, "invalid_state"),
+        (
+            {"state": {"params": {}, "optimizer": {}, "order": [], "position": 0, "epoch": 0, "step": 0}},
+            400,
+            "invalid_state",
+        ),
         ({"unknown": 1}, 422, "invalid_body"),
     ],
 )
@@ -120,8 +156,17 @@ def test_training_stops_at_the_wall_time_limit():
 
 @pytest.mark.parametrize("function", sorted(SURFACES))
 def test_optimize_path_starts_at_start_and_losses_match_the_path(client, function):
-    body = strict(client.post("/api/v1/optimize", json={"function": function, "start": [0.5, 0.25],
-                                                        "optimizer": {"name": "adam", "lr": 0.05}, "steps": 12}))
+    body = strict(
+        client.post(
+            "/api/v1/optimize",
+            json={
+                "function": function,
+                "start": [0.5, 0.25],
+                "optimizer": {"name": "adam", "lr": 0.05},
+                "steps": 12,
+            },
+        )
+    )
     assert body["path"][0] == [0.5, 0.25] and len(body["path"]) == 13 and len(body["losses"]) == 13
     f = SURFACES[function]
     for (x, y), loss in zip(body["path"], body["losses"], strict=True):
@@ -130,17 +175,30 @@ def test_optimize_path_starts_at_start_and_losses_match_the_path(client, functio
 
 
 def test_optimize_sgd_on_the_bowl_is_the_closed_form(client):
-    body = strict(client.post("/api/v1/optimize", json={"function": "bowl", "start": [1.0, -2.0],
-                                                        "optimizer": {"name": "sgd", "lr": 0.25}, "steps": 2}))
+    body = strict(
+        client.post(
+            "/api/v1/optimize",
+            json={
+                "function": "bowl",
+                "start": [1.0, -2.0],
+                "optimizer": {"name": "sgd", "lr": 0.25},
+                "steps": 2,
+            },
+        )
+    )
     assert body["path"] == [[1.0, -2.0], [0.5, -1.0], [0.25, -0.5]]  # x ← x − 0.25·2x
     assert body["losses"] == [5.0, 1.25, 0.3125] and body["minimum"] == [0.0, 0.0]
 
 
 def test_optimize_contour_grid_on_request(client):
-    body = strict(client.post("/api/v1/optimize", json={"function": "saddle", "steps": 0, "grid": True,
-                                                        "grid_size": 3}))
-    assert body["grid"] == {"x": [-2.0, 0.0, 2.0], "y": [-2.0, 0.0, 2.0],
-                            "values": [[0.0, -4.0, 0.0], [4.0, 0.0, 4.0], [0.0, -4.0, 0.0]]}
+    body = strict(
+        client.post("/api/v1/optimize", json={"function": "saddle", "steps": 0, "grid": True, "grid_size": 3})
+    )
+    assert body["grid"] == {
+        "x": [-2.0, 0.0, 2.0],
+        "y": [-2.0, 0.0, 2.0],
+        "values": [[0.0, -4.0, 0.0], [4.0, 0.0, 4.0], [0.0, -4.0, 0.0]],
+    }
     assert body["minimum"] is None and body["path"] == [[1.5, 1.5]]
 
 
@@ -159,6 +217,7 @@ def test_bad_optimize_requests_are_4xx(client, body, status, code):
 
 
 def test_non_finite_numbers_in_a_body_are_rejected(client):
-    response = client.post("/api/v1/optimize", content='{"start": [NaN, 1]}',
-                           headers={"content-type": "application/json"})
+    response = client.post(
+        "/api/v1/optimize", content='{"start": [NaN, 1]}', headers={"content-type": "application/json"}
+    )
     assert response.status_code in (400, 422)

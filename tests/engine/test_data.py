@@ -70,8 +70,10 @@ def test_grid_rows_run_along_y():
     np.testing.assert_array_equal(points[:3], [[-6, -6], [0, -6], [6, -6]])
 
 
-@pytest.mark.parametrize(("args", "code"), [(("moons",), "unknown_dataset"), (("xor", 1), "invalid_value"),
-                                            (("xor", 10, 2.0), "invalid_value")])
+@pytest.mark.parametrize(
+    ("args", "code"),
+    [(("moons",), "unknown_dataset"), (("xor", 1), "invalid_value"), (("xor", 10, 2.0), "invalid_value")],
+)
 def test_bad_arguments_are_named(args, code):
     with pytest.raises(EngineError) as error:
         generate(*args)

@@ -33,12 +33,16 @@ def test_sgd_momentum_buffer_starts_at_the_first_gradient():
 
 def test_sgd_nesterov():
     # b₁ = 2, step 2 + 0.9·2 = 3.8 → x₁ = 0.62; g₁ = 1.24, b₂ = 1.8 + 1.24 = 3.04, step 1.24 + 2.736
-    assert run("sgd", {"lr": 0.1, "momentum": 0.9, "nesterov": True}, 2) == pytest.approx([1.0, 0.62, 0.2224], rel=1e-14)
+    assert run("sgd", {"lr": 0.1, "momentum": 0.9, "nesterov": True}, 2) == pytest.approx(
+        [1.0, 0.62, 0.2224], rel=1e-14
+    )
 
 
 def test_sgd_dampening_skips_the_first_step():
     # b₁ = 2 (no dampening yet); b₂ = 0.9·2 + 0.5·1.6 = 2.6
-    assert run("sgd", {"lr": 0.1, "momentum": 0.9, "dampening": 0.5}, 2) == pytest.approx([1.0, 0.8, 0.54], rel=1e-14)
+    assert run("sgd", {"lr": 0.1, "momentum": 0.9, "dampening": 0.5}, 2) == pytest.approx(
+        [1.0, 0.8, 0.54], rel=1e-14
+    )
 
 
 def test_sgd_weight_decay_adds_lambda_x():
@@ -112,7 +116,9 @@ def test_adam_amsgrad_keeps_the_largest_second_moment():
 def test_adam_weight_decay_is_added_to_the_gradient():
     # g = 2x + 0.5x = 2.5 at x = 1: the first step is still lr·sign(g), the moments see 2.5
     params, state = {"x": np.array([1.0])}, optim.init_state("adam", {"x": np.zeros(1)})
-    params, state = optim.step("adam", params, {"x": np.array([2.0])}, state, {"lr": 0.1, "weight_decay": 0.5})
+    params, state = optim.step(
+        "adam", params, {"x": np.array([2.0])}, state, {"lr": 0.1, "weight_decay": 0.5}
+    )
     assert state["x"]["exp_avg"][0] == pytest.approx(0.25, rel=1e-14)
     assert state["x"]["exp_avg_sq"][0] == pytest.approx(0.001 * 6.25, rel=1e-14)
 
@@ -136,7 +142,9 @@ def test_sparse_adam_moves_only_rows_with_a_gradient():
     newer, state = optim.step("sparse_adam", new, {"W": grad2}, state, {"lr": 0.1})
     np.testing.assert_array_equal(newer["W"][[0, 2]], new["W"][[0, 2]])
     step_size2 = 0.1 * math.sqrt(1 - 0.999**2) / (1 - 0.9**2)
-    assert newer["W"][1, 0] == pytest.approx(W[1, 0] - step_size2 * 0.05 / (math.sqrt(0.001 * 0.25) + 1e-8), rel=1e-14)
+    assert newer["W"][1, 0] == pytest.approx(
+        W[1, 0] - step_size2 * 0.05 / (math.sqrt(0.001 * 0.25) + 1e-8), rel=1e-14
+    )
     assert newer["W"][1, 1] == W[1, 1]
     assert state["W"]["step"] == 2
 
@@ -147,20 +155,38 @@ def test_step_leaves_its_inputs_untouched_and_state_is_json_serialisable():
     for name in optim.OPTIMIZERS:
         hyper = {"momentum": 0.9} if name in ("sgd", "rmsprop") else {}
         state = optim.init_state(name, params, hyper)
-        before = json.dumps({k: {s: np.asarray(v).tolist() if v is not None else None for s, v in d.items()}
-                             for k, d in state.items()})
+        before = json.dumps(
+            {
+                k: {s: np.asarray(v).tolist() if v is not None else None for s, v in d.items()}
+                for k, d in state.items()
+            }
+        )
         new, new_state = optim.step(name, params, grads, state, hyper)
         np.testing.assert_array_equal(params["W"], np.ones((2, 2)))
-        after = json.dumps({k: {s: np.asarray(v).tolist() if v is not None else None for s, v in d.items()}
-                            for k, d in state.items()})
+        after = json.dumps(
+            {
+                k: {s: np.asarray(v).tolist() if v is not None else None for s, v in d.items()}
+                for k, d in state.items()
+            }
+        )
         assert before == after
         assert not np.array_equal(new["W"], params["W"])
-        json.dumps({k: {s: np.asarray(v).tolist() for s, v in d.items() if v is not None} for k, d in new_state.items()})
+        json.dumps(
+            {
+                k: {s: np.asarray(v).tolist() for s, v in d.items() if v is not None}
+                for k, d in new_state.items()
+            }
+        )
 
 
 def test_defaults_are_pytorchs():
-    assert optim.hyperparameters("sgd") == {"lr": 1e-3, "momentum": 0.0, "dampening": 0.0, "nesterov": False,
-                                           "weight_decay": 0.0}
+    assert optim.hyperparameters("sgd") == {
+        "lr": 1e-3,
+        "momentum": 0.0,
+        "dampening": 0.0,
+        "nesterov": False,
+        "weight_decay": 0.0,
+    }
     assert optim.hyperparameters("adam")["betas"] == (0.9, 0.999)
     assert optim.hyperparameters("adagrad")["eps"] == 1e-10
     assert optim.hyperparameters("rmsprop")["alpha"] == 0.99

@@ -11,7 +11,11 @@ torch = pytest.importorskip("torch")
 pytestmark = pytest.mark.torch
 
 TORCH = {
-    "sgd": "SGD", "adagrad": "Adagrad", "rmsprop": "RMSprop", "adam": "Adam", "sparse_adam": "SparseAdam",
+    "sgd": "SGD",
+    "adagrad": "Adagrad",
+    "rmsprop": "RMSprop",
+    "adam": "Adam",
+    "sparse_adam": "SparseAdam",
 }
 CONFIGS = [
     ("sgd", {"lr": 0.001}),
@@ -24,8 +28,13 @@ CONFIGS = [
     ("adam", {"lr": 0.05, "amsgrad": True, "weight_decay": 0.01, "betas": (0.8, 0.99)}),
     ("sparse_adam", {"lr": 0.05}),
 ]
-START = {"bowl": (1.5, -1.0), "ravine": (1.5, 0.5), "rosenbrock": (-1.0, 1.5), "saddle": (1.0, 0.01),
-         "beale": (1.0, 1.0)}
+START = {
+    "bowl": (1.5, -1.0),
+    "ravine": (1.5, 0.5),
+    "rosenbrock": (-1.0, 1.5),
+    "saddle": (1.0, 0.01),
+    "beale": (1.0, 1.0),
+}
 STEPS = 40
 
 
@@ -55,7 +64,9 @@ def torch_path(function: str, optimizer: str, hyper: dict) -> np.ndarray:
 
 
 @pytest.mark.parametrize("function", sorted(SURFACES))
-@pytest.mark.parametrize(("optimizer", "hyper"), CONFIGS, ids=[f"{n}-{i}" for i, (n, _) in enumerate(CONFIGS)])
+@pytest.mark.parametrize(
+    ("optimizer", "hyper"), CONFIGS, ids=[f"{n}-{i}" for i, (n, _) in enumerate(CONFIGS)]
+)
 def test_path_matches_torch_optim_step_for_step(function, optimizer, hyper):
     ours, _ = optimize(function, START[function], optimizer, hyper, STEPS)
     theirs = torch_path(function, optimizer, hyper)

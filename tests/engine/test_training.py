@@ -12,14 +12,21 @@ from engine.training import TrainConfig, epoch_order, initial_state, minibatch_g
 
 
 def same_state(a, b) -> bool:
-    if a.step != b.step or a.epoch != b.epoch or a.position != b.position or not np.array_equal(a.order, b.order):
+    if (
+        a.step != b.step
+        or a.epoch != b.epoch
+        or a.position != b.position
+        or not np.array_equal(a.order, b.order)
+    ):
         return False
     for name in a.params:
         if a.params[name].tobytes() != b.params[name].tobytes():
             return False
         for key, value in a.optimizer[name].items():
             other = b.optimizer[name][key]
-            if (value is None) != (other is None) or np.asarray(value).tobytes() != np.asarray(other).tobytes():
+            if (value is None) != (other is None) or np.asarray(value).tobytes() != np.asarray(
+                other
+            ).tobytes():
                 return False
     return True
 
@@ -28,10 +35,24 @@ def same_state(a, b) -> bool:
     "config",
     [
         TrainConfig(),
-        TrainConfig(dataset="spiral", optimizer="sgd", hyper={"lr": 0.1, "momentum": 0.9, "nesterov": True},
-                    schedule="step", schedule_params={"step_size": 1, "gamma": 0.5}, batch_size=7, l2=0.01),
-        TrainConfig(dataset="multi_gauss", loss="mse", optimizer="rmsprop", layers=(5,), activation="relu",
-                    features=("x1", "x2", "x1_x2", "sin_x1"), batch_size=13),
+        TrainConfig(
+            dataset="spiral",
+            optimizer="sgd",
+            hyper={"lr": 0.1, "momentum": 0.9, "nesterov": True},
+            schedule="step",
+            schedule_params={"step_size": 1, "gamma": 0.5},
+            batch_size=7,
+            l2=0.01,
+        ),
+        TrainConfig(
+            dataset="multi_gauss",
+            loss="mse",
+            optimizer="rmsprop",
+            layers=(5,),
+            activation="relu",
+            features=("x1", "x2", "x1_x2", "sin_x1"),
+            batch_size=13,
+        ),
     ],
     ids=["default", "sgd-schedule", "regression"],
 )
@@ -60,8 +81,13 @@ def test_each_epoch_visits_every_training_point_once_in_a_seeded_order():
 
 
 def test_the_schedule_sets_the_rate_per_epoch():
-    config = TrainConfig(batch_size=100, optimizer="sgd", hyper={"lr": 0.4}, schedule="step",
-                         schedule_params={"step_size": 2, "gamma": 0.5})
+    config = TrainConfig(
+        batch_size=100,
+        optimizer="sgd",
+        hyper={"lr": 0.4},
+        schedule="step",
+        schedule_params={"step_size": 2, "gamma": 0.5},
+    )
     result = train(config, steps=3, grid_size=None)  # one step per epoch: epochs 0, 1, 2 done
     assert result.epochs == 3 and result.state.step == 3
     assert result.lr == optim.learning_rate(0.4, "step", 3, {"step_size": 2, "gamma": 0.5}) == 0.2
@@ -76,7 +102,9 @@ def test_grid_and_neurons_have_the_documented_shapes():
     result = train(TrainConfig(layers=(3, 2)), steps=2, grid_size=7, neuron_grid_size=7)
     assert result.grid.shape == (7, 7) and np.all((result.grid >= 0) & (result.grid <= 1))
     assert [n.shape for n in result.neurons] == [(3, 7, 7), (2, 7, 7), (1, 7, 7)]
-    np.testing.assert_allclose(1 / (1 + np.exp(-result.neurons[-1][0])), result.grid, rtol=1e-12)  # out = σ(s)
+    np.testing.assert_allclose(
+        1 / (1 + np.exp(-result.neurons[-1][0])), result.grid, rtol=1e-12
+    )  # out = σ(s)
     assert len(result.gradient_norms) == 2 and len(result.gradient_norms[0]) == 3
 
 
