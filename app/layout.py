@@ -150,7 +150,7 @@ def _order(
     for layer in order:
         for i, v in enumerate(layer):
             pos[v] = i
-    for sweep in range(SWEEPS):
+    for sweep in range(SWEEPS if best_crossings else 0):
         downward = sweep % 2 == 0
         span = range(1, depth) if downward else range(depth - 2, -1, -1)
         for layer in span:
@@ -176,6 +176,8 @@ def _order(
 
 def _place_column(ids: list[int], heights: list[float], desired: list[float]) -> list[float]:
     """Heights as close to `desired` as the order and the spacing allow (left-to-right pushes)."""
+    if len(ids) == 1:
+        return list(desired)
     gaps = [(heights[a] + heights[b]) / 2 + 2 * LABEL_ROOM for a, b in pairwise(ids)]
     y = [desired[0]]
     for gap, want in zip(gaps, desired[1:], strict=True):

@@ -89,6 +89,8 @@ def build(source: str, output: str | None, settings: Settings) -> Graph:
 
 def _predicted_size(elementwise: bool, matmul: bool, shapes: list[tuple[int, ...]]) -> int:
     """An upper bound on the elements an op produces or holds while computing."""
+    if not matmul and all(shape == shapes[0] for shape in shapes):
+        return math.prod(shapes[0]) if shapes else 1  # no broadcasting: the common case
     try:
         if matmul and len(shapes) == 2 and shapes[0] and shapes[1]:
             a, b = shapes

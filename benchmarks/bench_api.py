@@ -1,0 +1,161 @@
+"""API throughput and latency, measured against a baseline in the same run.
+
+1. One uvicorn worker on a free port; a keep-alive load generator (threads, http.client)
+   measures requests/s of POST /api/v1/evaluate (the lecture example) and of GET /healthz,
+   alternating rounds; the ratio of medians is printed (goal ≥ 0.6).
+2. Median latency of POST /api/v1/evaluate for a 200-node graph (over HTTP, one at a time).
+3. Median time of app.layout for 500-node graphs: a deep network of scalar neurons and an
+   adversarial random DAG with many long wires (goal ≤ 50 ms).
+
+    python -m benchmarks api
+"""
+
+from __future__ import annotations
+
+import http.client
+import json
+import os
+import random
+import socket
+import statistics
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+LECTURE = json.dumps({"source": "a = x + y\nb = max(y, z)\nf = a * b", "inputs": {"x": 1, "y": 2, "z": 0}})
+THREADS = 8
+ROUND_SECONDS = 2.0
+ROUNDS = 3
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _start_server(port: int) -> subprocess.Popen:
+    command = [sys.executable, "-m", "uvicorn", "app.main:app", "--host", "127.0.0.1", "--port", str(port),
+               "--workers", "1", "--log-level", "warning", "--no-access-log"]
+    server = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            connection = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
+            connection.request("GET", "/healthz")
+            if connection.getresponse().status == 200:
+                return server
+        except OSError:
+            time.sleep(0.2)
+    server.kill()
+    raise RuntimeError("uvicorn did not start: " + (server.stderr.read().decode() if server.stderr else ""))
+
+
+def _load(port: int, method: str, path: str, body: str | None, seconds: float) -> float:
+    """Requests per second completed by THREADS keep-alive clients in `seconds`."""
+    counts = [0] * THREADS
+    stop = time.monotonic() + seconds
+    headers = {"content-type": "application/json"} if body else {}
+
+    def client(slot: int) -> None:
+        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+        while time.monotonic() < stop:
+            connection.request(method, path, body=body, headers=headers)
+            response = connection.getresponse()
+            response.read()
+            if response.status != 200:
+                raise RuntimeError(f"{path}: {response.status}")
+            counts[slot] += 1
+        connection.close()
+
+    threads = [threading.Thread(target=client, args=(i,)) for i in range(THREADS)]
+    started = time.monotonic()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return sum(counts) / (time.monotonic() - started)
+
+
+def _latency(port: int, body: str, repeats: int = 30) -> float:
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    timings = []
+    for _ in range(repeats):
+        started = time.perf_counter()
+        connection.request("POST", "/api/v1/evaluate", body=body, headers={"content-type": "application/json"})
+        response = connection.getresponse()
+        response.read()
+        timings.append(time.perf_counter() - started)
+        assert response.status == 200, response.status
+    return statistics.median(timings)
+
+
+def neuron_chain(statements: int) -> str:
+    """h_k = σ(w_k·h_{k−1} + b_k): five nodes per statement (w_k, b_k, ×, +, σ)."""
+    lines = [f"h{k} = sigmoid(w{k} * {'x' if k == 0 else f'h{k - 1}'} + b{k})" for k in range(statements)]
+    return "\n".join(lines)
+
+
+def _graph_200() -> str:
+    source = neuron_chain(40)
+    names = {"x": 0.5} | {f"w{k}": 0.9 for k in range(40)} | {f"b{k}": -0.1 for k in range(40)}
+    return json.dumps({"source": source, "inputs": names})
+
+
+def _layout_medians() -> dict[str, tuple[int, float, float]]:
+    from app.layout import LayoutNode, layout
+    from app.parsing import parse
+
+    graph = parse(neuron_chain(100))
+    deep = [LayoutNode(n.id, n.inputs, (), n.kind) for n in graph.nodes]
+    rng = random.Random(0)
+    dag = [LayoutNode(f"i{k}", (), (), "input") for k in range(20)]
+    while len(dag) < 500:
+        ids = [n.id for n in dag]
+        dag.append(LayoutNode(f"n{len(dag)}", tuple(rng.sample(ids[-30:], 2))))
+    results = {}
+    for name, nodes in (("deep network", deep), ("random DAG", dag)):
+        wall, cpu = [], []
+        for _ in range(9):
+            started, started_cpu = time.perf_counter(), time.process_time()
+            layout(nodes, nodes[-1].id)
+            wall.append(time.perf_counter() - started)
+            cpu.append(time.process_time() - started_cpu)
+        results[name] = (len(nodes), statistics.median(wall), statistics.median(cpu))
+    return results
+
+
+def main() -> None:
+    os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+    port = _free_port()
+    server = _start_server(port)
+    try:
+        _load(port, "GET", "/healthz", None, 0.5)  # warm up both paths
+        _load(port, "POST", "/api/v1/evaluate", LECTURE, 0.5)
+        health, evaluate = [], []
+        for _ in range(ROUNDS):
+            health.append(_load(port, "GET", "/healthz", None, ROUND_SECONDS))
+            evaluate.append(_load(port, "POST", "/api/v1/evaluate", LECTURE, ROUND_SECONDS))
+        health_rps, evaluate_rps = statistics.median(health), statistics.median(evaluate)
+        big = _graph_200()
+        latency_200 = _latency(port, big)
+        latency_lecture = _latency(port, LECTURE, 100)
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+    print(f"bench_api: one uvicorn worker, {THREADS} keep-alive clients, {ROUNDS} × {ROUND_SECONDS:g} s rounds")
+    print(f"  GET  /healthz                     {health_rps:8.0f} req/s (baseline)")
+    print(f"  POST /api/v1/evaluate (lecture)   {evaluate_rps:8.0f} req/s")
+    print(f"  ratio evaluate / healthz          {evaluate_rps / health_rps:8.2f}   (goal ≥ 0.6)")
+    print(f"  median latency, lecture           {latency_lecture * 1e3:8.2f} ms")
+    print(f"  median latency, 200-node graph    {latency_200 * 1e3:8.2f} ms   (goal ≤ 50 ms)")
+    for name, (count, wall, cpu) in _layout_medians().items():
+        print(f"  median layout, {count}-node {name:13s}{wall * 1e3:6.1f} ms wall, {cpu * 1e3:.1f} ms CPU (goal ≤ 50 ms)")
+    print(f"  (load average while measuring: {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs)")
+
+
+if __name__ == "__main__":
+    main()
