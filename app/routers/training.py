@@ -10,9 +10,9 @@
      "loss_curve": {"train": [one per step of this call], "test": […]},
      "metrics": {"train_loss", "test_loss", "train_accuracy"?, "test_accuracy"?},
      "gradient_norms": [[‖∂L/∂(W, b)‖ per layer] per step],
-     "grid"?: {"size": n, "extent": [-6, 6], "values": [[row i: y = yᵢ] …]},
-     "neurons"?: {"size": m, "extent": [-6, 6],
-                  "values": [[m × m grid per neuron] per layer: hidden layers, then the output scores s]},
+     "grid"?: {"size": n, "extent": [-6, 6], "values": [[row i: y = yᵢ] …],
+               "neuron_size"?: m,       # with "neurons": true, on an m × m grid of the same square
+               "neurons"?: [[m × m grid per neuron] per layer: hidden layers, then the output scores s]},
      "points"?: {"train": [[x1, x2, label], …], "test": […]},
      "graph"?: {"source": str, "inputs": {…}}}          # a valid /evaluate body
 Grid axes: xⱼ = yⱼ = −6 + 12·j/(n − 1); values[i][j] is the output at (xⱼ, yᵢ); for
@@ -173,7 +173,7 @@ def train(body: TrainRequest, request: Request) -> StrictJSONResponse:
         state,
         steps=body.steps,
         grid_size=body.grid_size if body.grid else None,
-        neuron_grid_size=body.neuron_grid_size if body.neurons else None,
+        neuron_grid_size=body.neuron_grid_size if body.neurons and body.grid else None,
         curve=body.curve,
         on_step=_deadline(settings),
     )
@@ -189,12 +189,9 @@ def train(body: TrainRequest, request: Request) -> StrictJSONResponse:
     }
     if result.grid is not None:
         out["grid"] = {"size": body.grid_size, "extent": list(SQUARE), "values": _grid(result.grid)}
-    if result.neurons is not None:
-        out["neurons"] = {
-            "size": body.neuron_grid_size,
-            "extent": list(SQUARE),
-            "values": [_grid(layer) for layer in result.neurons],
-        }
+        if result.neurons is not None:
+            out["grid"]["neuron_size"] = body.neuron_grid_size
+            out["grid"]["neurons"] = [_grid(layer) for layer in result.neurons]
     if body.points:
         data = config.data()
         out["points"] = {

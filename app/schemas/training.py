@@ -106,7 +106,9 @@ class TrainRequest(Strict):
     state: TrainStateSpec | None = None
     grid: bool = Field(True, description="return the model's output over the data square")
     grid_size: int = Field(40, ge=2, le=100)
-    neurons: bool = Field(False, description="every neuron's output over a (smaller) grid of the data square")
+    neurons: bool = Field(
+        False, description="with grid: every neuron's output over an m × m grid (m = neuron_grid_size)"
+    )
     neuron_grid_size: int = Field(20, ge=2, le=40)
     points: bool = Field(False, description="return the train and test points with their labels")
     curve: bool = Field(True, description="record train/test loss after every step")

@@ -26,7 +26,7 @@ def test_train_response_has_the_documented_fields(client):
     )
     assert response.status_code == 200
     body = strict(response)
-    assert TRAIN_KEYS | {"points", "graph", "neurons"} == set(body)
+    assert TRAIN_KEYS | {"points", "graph"} == set(body)
     assert (
         body["step"] == 3 and body["epoch"] == 0 and body["lr"] == 0.03 and body["kind"] == "classification"
     )
@@ -35,9 +35,8 @@ def test_train_response_has_the_documented_fields(client):
     assert len(body["gradient_norms"]) == 3 and len(body["gradient_norms"][0]) == 3  # 2-8-4-1: three layers
     grid = body["grid"]
     assert grid["size"] == 5 and grid["extent"] == [-6.0, 6.0] and len(grid["values"]) == 5
-    neurons = body["neurons"]
-    assert neurons["size"] == 3 and [len(layer) for layer in neurons["values"]] == [8, 4, 1]
-    assert len(neurons["values"][0][0]) == 3 and len(neurons["values"][2][0][2]) == 3
+    assert grid["neuron_size"] == 3 and [len(layer) for layer in grid["neurons"]] == [8, 4, 1]
+    assert len(grid["neurons"][0][0]) == 3 and len(grid["neurons"][2][0][2]) == 3
     assert len(body["points"]["train"]) == 100 and len(body["points"]["test"][0]) == 3
     state = body["state"]
     assert set(state) == {"params", "optimizer", "order", "position", "epoch", "step"}
