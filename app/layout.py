@@ -29,6 +29,8 @@ LABEL_ROOM = 40  # vertical room above and below every box for edge labels
 COLUMN_GAP = 120  # horizontal room between columns for edge labels
 MARGIN = 40
 SWEEPS = 4
+DUMMIES_PER_NODE = 2  # bound on dummy nodes (and bend points): 2 per real node, plus 100
+BIG = 600  # above this many nodes, half the sweeps
 
 
 @dataclass(frozen=True)
@@ -95,7 +97,7 @@ def _wires(
     Each source gets one chain of dummies up to its furthest consumer, shared by its wires;
     when the budget is spent, a long wire joins its ends directly (barycentres only).
     """
-    budget = 4 * len(nodes) + 200
+    budget = DUMMIES_PER_NODE * len(nodes) + 100
     succ: list[list[int]] = [[] for _ in nodes]
     pred: list[list[int]] = [[] for _ in nodes]
     adjacent: list[list[int]] = [[] for _ in nodes]
@@ -131,7 +133,7 @@ def _wires(
             pred[t].append(start)
             if layer_of[t] == layer_of[start] + 1:
                 adjacent[start].append(t)
-            if start != s and points + hops <= 4 * len(nodes) + 200:  # bends beyond that: straight
+            if start != s and points + hops <= DUMMIES_PER_NODE * len(nodes) + 100:  # bends beyond that: straight
                 points += hops
                 bends[f"{nodes[s].id}->{nodes[t].id}"] = chain[:hops]
     return succ, pred, adjacent, bends
@@ -150,7 +152,8 @@ def _order(
     for layer in order:
         for i, v in enumerate(layer):
             pos[v] = i
-    for sweep in range(SWEEPS if best_crossings else 0):
+    sweeps = 0 if not best_crossings else SWEEPS if len(layer_of) <= 3 * BIG else SWEEPS // 2
+    for sweep in range(sweeps):
         downward = sweep % 2 == 0
         span = range(1, depth) if downward else range(depth - 2, -1, -1)
         for layer in span:

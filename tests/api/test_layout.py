@@ -108,14 +108,14 @@ def test_large_random_graph_has_no_overlaps_and_bounded_dummies():
     result = layout(nodes, nodes[-1].id)
     assert len(result["nodes"]) == 500
     _overlap_free(result)
-    assert sum(len(b) for b in result["bends"].values()) <= 4 * 500 + 200
+    assert sum(len(b) for b in result["bends"].values()) <= 2 * 500 + 100
 
 
 def test_fan_in_from_one_source_to_every_layer_stays_linear():
     nodes = [LayoutNode("x", (), (), "input"), LayoutNode("h0", ("x",))]
     nodes += [LayoutNode(f"h{k}", (f"h{k - 1}", "x")) for k in range(1, 300)]
     result = layout(nodes, "h299")
-    assert sum(len(b) for b in result["bends"].values()) <= 4 * len(nodes) + 200
+    assert sum(len(b) for b in result["bends"].values()) <= 2 * len(nodes) + 100
     _overlap_free(result)
 
 
