@@ -193,10 +193,11 @@ def next_batch(config: TrainConfig, state: TrainState, n: int) -> tuple[Array, T
 
 
 def _layer_norms(model: nn.MLP, grads: Mapping[str, Array]) -> list[float]:
-    return [
-        float(np.sqrt(np.sum(grads[layer.weight] ** 2) + np.sum(grads[layer.bias] ** 2)))
-        for layer in model.layers
-    ]
+    norms = []
+    for layer in model.layers:
+        w, b = grads[layer.weight].ravel(), grads[layer.bias]
+        norms.append(float(np.sqrt(w @ w + b @ b)))
+    return norms
 
 
 def train(
