@@ -40,6 +40,20 @@ def median_seconds(step: Callable[[], object], repeats: int, inner: int) -> floa
     return statistics.median(samples)
 
 
+def interleaved_medians(steps: dict[str, Callable[[], None]], blocks: int, inner: int) -> dict[str, float]:
+    """Seconds per call: the candidates take turns block by block (fair under a changing load)."""
+    for step in steps.values():
+        step()
+    samples: dict[str, list[float]] = {name: [] for name in steps}
+    for _ in range(blocks):
+        for name, step in steps.items():
+            start = time.perf_counter()
+            for _ in range(inner):
+                step()
+            samples[name].append((time.perf_counter() - start) / inner)
+    return {name: statistics.median(times) for name, times in samples.items()}
+
+
 def engine_step(model: MLP, loss: str, params: dict, X: np.ndarray, y: np.ndarray) -> Callable[[], None]:
     state = {"params": params, "opt": optim.init_state("sgd", params)}
 
@@ -123,17 +137,24 @@ def bench_steps() -> None:
             rng.integers(0, sizes[-1], size=batch).astype(float) if loss != "mse" else rng.normal(size=batch)
         )
         y = targets(loss, labels, sizes[-1])
-        inner = 200 if sizes[0] < 100 else 20
-        ours = median_seconds(engine_step(model, loss, params, X, y), 7, inner)
-        base = median_seconds(numpy_step(activation, loss, params, X, y), 7, inner)
+        inner = 20 if sizes[0] < 100 else 2
+        steps = {
+            "engine": engine_step(model, loss, params, X, y),
+            "numpy": numpy_step(activation, loss, params, X, y),
+        }
+        eager = torch_step(activation, loss, params, X, y)
+        if eager is not None:
+            steps["torch"] = eager
+        times = interleaved_medians(steps, 25, inner)
+        ours, base = times["engine"], times["numpy"]
         line = (
             f"{name:22s} batch {batch:3d}: engine {ours * 1e6:8.1f} µs   numpy {base * 1e6:8.1f} µs   "
             f"ratio {ours / base:5.2f}×"
         )
-        step = torch_step(activation, loss, params, X, y)
-        if step is not None:
-            eager = median_seconds(step, 7, inner)
-            line += f"   torch eager {eager * 1e6:8.1f} µs (engine/torch {ours / eager:4.2f}×)"
+        if "torch" in times:
+            line += (
+                f"   torch eager {times['torch'] * 1e6:8.1f} µs (engine/torch {ours / times['torch']:4.2f}×)"
+            )
         if goal is not None:
             line += f"   goal ≤ {goal}× numpy: {'met' if ours / base <= goal else 'NOT met'}"
         print(line, flush=True)
