@@ -35,6 +35,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         version="0.1.0",
         description=DESCRIPTION,
         default_response_class=StrictJSONResponse,
+        docs_url=None,  # /docs is served offline by app.routers.pages (Swagger UI needs a CDN)
+        redoc_url=None,
     )
     application.state.settings = settings or get_settings()
     application.state.unexpected_errors = 0

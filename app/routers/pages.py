@@ -8,6 +8,8 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 from fastapi.templating import Jinja2Templates
 
+from app.apidocs import HTML as API_DOCS_HTML
+
 ROOT = Path(__file__).resolve().parents[2]
 TEMPLATES_DIR = ROOT / "templates"
 templates = Jinja2Templates(directory=str(TEMPLATES_DIR))
@@ -40,3 +42,9 @@ def train(request: Request) -> Response:
 @router.get("/optimizers", response_class=HTMLResponse)
 def optimizers(request: Request) -> Response:
     return _page(request, "optimizers.html")
+
+
+@router.get("/docs", response_class=HTMLResponse)
+def api_docs() -> Response:
+    """The API reference, drawn in the browser from /openapi.json: offline, unlike Swagger UI's CDN."""
+    return HTMLResponse(API_DOCS_HTML)

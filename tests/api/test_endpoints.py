@@ -121,3 +121,11 @@ def test_openapi_documents_every_endpoint_with_error_shapes(client):
     ref = evaluate["responses"]["422"]["content"]["application/json"]["schema"]["$ref"]
     assert ref.endswith("/ErrorResponse")
     assert "examples" in schema["components"]["schemas"]["EvaluateRequest"]
+
+
+def test_docs_page_is_offline(client):
+    response = client.get("/docs")
+    assert response.status_code == 200 and response.headers["content-type"].startswith("text/html")
+    assert "/openapi.json" in response.text
+    assert "http://" not in response.text and "https://" not in response.text  # no CDN
+    assert client.get("/redoc").status_code == 404
