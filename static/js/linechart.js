@@ -2,8 +2,10 @@
 // shared x axis (step), a linear or logarithmic y axis chosen from the data, and a legend that
 // tells series apart by dash pattern and marker as well as by colour.
 
+import { formatNumber } from "./i18n.js";
+
 const SVG_NS = "http://www.w3.org/2000/svg";
-const W = 360;
+const W = 320;
 const H = 150;
 const M = { left: 44, right: 10, top: 10, bottom: 22 };
 
@@ -14,12 +16,12 @@ function el(name, attrs = {}, parent = null) {
   return node;
 }
 
-/** Short label for an axis tick: 3 significant digits, exponent form when tiny or huge. */
+/** Short label for an axis tick: 3 significant digits, exponent form when tiny or huge, in the page's language. */
 export function formatTick(v) {
-  if (!Number.isFinite(v)) return String(v);
+  if (!Number.isFinite(v)) return formatNumber(v);
   const a = Math.abs(v);
-  if (a !== 0 && (a < 1e-3 || a >= 1e4)) return v.toExponential(0).replace("e+", "e");
-  return Number(v.toPrecision(3)).toString();
+  if (a !== 0 && (a < 1e-3 || a >= 1e4)) return v.toExponential(0).replace("e+", "e").replace("-", "−");
+  return formatNumber(Number(v.toPrecision(3)), 3);
 }
 
 /** 3–6 round ticks (1, 2 or 5 × 10ᵏ apart) covering [lo, hi]. */
@@ -182,7 +184,7 @@ export function createLineChart(container, options) {
       }
       paths.get(s.key).setAttribute("d", d);
       const last = finite(values.slice(0, limit)).pop();
-      if (legendValues.has(s.key)) legendValues.get(s.key).textContent = last === undefined ? "" : formatTick(last);
+      if (legendValues.has(s.key)) legendValues.get(s.key).textContent = last === undefined ? "" : formatNumber(last, 3);
     }
   }
 

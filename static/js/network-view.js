@@ -139,9 +139,9 @@ export function createNetworkView(host, { features, t, on }) {
   }
 
   /** Topology: rebuild the columns when the features or layer sizes change. */
-  function render(state) {
+  function render(state, { force = false } = {}) {
     const key = JSON.stringify([state.features, state.layers]);
-    if (topology === key) return;
+    if (topology === key && !force) return;
     topology = key;
     const layersBar = document.createElement("div");
     layersBar.className = "nv-layers-bar";
@@ -233,6 +233,17 @@ export function createNetworkView(host, { features, t, on }) {
     const count = host.querySelector(".nv-layer-count");
     if (count) count.textContent = t("train.layers.count", { n: Number(count.dataset.layers) });
   }
+
+  // Layout follows every change of size: window, theme, type scale, fonts.
+  let pending = false;
+  new ResizeObserver(() => {
+    if (pending) return;
+    pending = true;
+    requestAnimationFrame(() => {
+      pending = false;
+      layoutLinks();
+    });
+  }).observe(host);
 
   return { render, drawWeights, drawNeurons, layoutLinks, retranslate };
 }

@@ -67,6 +67,9 @@ export function createOutputView({ state: s }) {
     setPercent("tr-test-acc", m.test_accuracy);
     setPercent("tr-train-acc", m.train_accuracy);
     for (const el of document.querySelectorAll(".tr-acc")) el.hidden = !view.classification;
+    for (const el of document.querySelectorAll(".tr-point-legend li")) {
+      el.hidden = el.classList.contains("tr-legend-target") === view.classification && !el.querySelector(".tr-dot-test");
+    }
     drawMap(view);
     if (!lossChart) makeLossChart();
     lossChart.update(view.history, { log: false });

@@ -33,7 +33,7 @@ function peakDomain(grid) {
   return [-m, m];
 }
 
-export function createRun({ state: s, onResult, onError }) {
+export function createRun({ state: s, onResult, onError, onBusy = () => {} }) {
   let remote = null; // the server's `state`, handed back verbatim
   let generation = 0; // bumped by reset so late answers of an old run are dropped
   let history = { train: [], test: [] };
@@ -116,6 +116,7 @@ export function createRun({ state: s, onResult, onError }) {
     };
     let resolve;
     busy = new Promise((r) => { resolve = r; });
+    onBusy(true);
     try {
       const resp = await train(body);
       if (mine !== generation) return false;
@@ -128,6 +129,7 @@ export function createRun({ state: s, onResult, onError }) {
       return false;
     } finally {
       busy = null;
+      onBusy(false);
       resolve();
     }
   }

@@ -54,6 +54,9 @@ const run = createRun({
     pause();
     showError(error);
   },
+  onBusy(busy) {
+    $("train").dataset.busy = String(busy);
+  },
 });
 
 function showCounters(view) {
@@ -159,10 +162,9 @@ onLanguageChange(() => {
 });
 document.addEventListener(THEME_EVENT, () => {
   panels.redrawThumbs();
-  network.render({ ...s, features: [...s.features] });
+  network.render(s, { force: true });
   if (run.last) run.redraw();
 });
-window.addEventListener("resize", () => network.layoutLinks());
 
 network.render(s);
 setPlaying(false);

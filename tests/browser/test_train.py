@@ -48,7 +48,7 @@ def test_training_runs_the_loss_falls_and_the_heatmaps_draw(page) -> None:
     )
     page.click("#tr-play")  # pause
     assert page.get_attribute("#tr-play", "aria-pressed") == "false"
-    page.wait_for_timeout(400)  # a request in flight may still land
+    page.wait_for_selector("#train[data-busy='false']")  # a request in flight lands
     paused_at = page.inner_text("#tr-stepcount")
     page.wait_for_timeout(800)
     assert page.inner_text("#tr-stepcount") == paused_at  # paused means paused
