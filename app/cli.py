@@ -1,7 +1,7 @@
 """The `chainrule` console script: `chainrule serve` and `chainrule eval`.
 
-    chainrule eval "a = x + y; b = max(y, z); f = a * b" x=1 y=2 z=0
-    chainrule eval "z = W @ x" W='[[1,2],[3,4]]' x='[1,-1]' --json
+chainrule eval "a = x + y; b = max(y, z); f = a * b" x=1 y=2 z=0
+chainrule eval "z = W @ x" W='[[1,2],[3,4]]' x='[1,-1]' --json
 """
 
 from __future__ import annotations
@@ -25,7 +25,9 @@ def _parse_assignment(text: str) -> tuple[str, object]:
     try:
         value = json.loads(raw, parse_constant=_reject_constant)
     except (json.JSONDecodeError, ValueError):
-        raise ApiError(422, "invalid_input", f"'{name.strip()}': '{raw}' is not a number or a JSON list") from None
+        raise ApiError(
+            422, "invalid_input", f"'{name.strip()}': '{raw}' is not a number or a JSON list"
+        ) from None
     return name.strip(), value
 
 
@@ -53,20 +55,35 @@ def _table(headers: list[str], rows: list[list[str]]) -> str:
 def render(doc: dict[str, Any]) -> str:
     """The document as two readable tables: nodes, then edges (upstream × local = downstream)."""
     nodes = [
-        [n["id"], n["kind"], n["symbol"] or "", n["formula"] or n["label"], _cell(n["value"]), _cell(n["grad"])]
+        [
+            n["id"],
+            n["kind"],
+            n["symbol"] or "",
+            n["formula"] or n["label"],
+            _cell(n["value"]),
+            _cell(n["grad"]),
+        ]
         for n in doc["nodes"]
     ]
     edges = [
-        [f"{e['source']} → {e['target']}", _cell(e["value"]), _cell(e["local"]), _cell(e["upstream"]),
-         _cell(e["downstream"]), e["formula"]]
+        [
+            f"{e['source']} → {e['target']}",
+            _cell(e["value"]),
+            _cell(e["local"]),
+            _cell(e["upstream"]),
+            _cell(e["downstream"]),
+            e["formula"],
+        ]
         for e in doc["edges"]
     ]
     title = f"output {doc['output']}" + (f" — snapshot after step {doc['step']}" if "step" in doc else "")
-    return "\n\n".join([
-        title,
-        _table(["node", "kind", "gate", "formula", "value", "grad"], nodes),
-        _table(["edge", "value", "local", "upstream", "downstream", "local gradient"], edges),
-    ])
+    return "\n\n".join(
+        [
+            title,
+            _table(["node", "kind", "gate", "formula", "value", "grad"], nodes),
+            _table(["edge", "value", "local", "upstream", "downstream", "local gradient"], edges),
+        ]
+    )
 
 
 def _eval(args: argparse.Namespace, settings: Settings) -> int:

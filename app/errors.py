@@ -34,7 +34,9 @@ HTTP_CODES = {
 class ApiError(Exception):
     """An error the HTTP layer raises itself, with its status."""
 
-    def __init__(self, status: int, code: str, message: str, line: int | None = None, column: int | None = None):
+    def __init__(
+        self, status: int, code: str, message: str, line: int | None = None, column: int | None = None
+    ):
         super().__init__(message)
         self.status, self.code, self.message, self.line, self.column = status, code, message, line, column
 
@@ -65,7 +67,9 @@ def _validation_response(exc: RequestValidationError) -> StrictJSONResponse:
     kind = str(first.get("type", ""))
     if kind == "json_invalid":
         detail = (first.get("ctx") or {}).get("error", "")
-        return error_response(400, "invalid_json", f"the body is not valid JSON{': ' + str(detail) if detail else ''}")
+        return error_response(
+            400, "invalid_json", f"the body is not valid JSON{': ' + str(detail) if detail else ''}"
+        )
     where = _location(first.get("loc", ()))
     message = str(first.get("msg", "invalid value")).removeprefix("Value error, ")
     if kind == "missing":

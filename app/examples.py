@@ -5,7 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 
-def _example(id: str, title: tuple[str, str], explanation: tuple[str, str], source: str, inputs: dict) -> dict:
+def _example(
+    id: str, title: tuple[str, str], explanation: tuple[str, str], source: str, inputs: dict
+) -> dict:
     return {
         "id": id,
         "title": {"en": title[0], "pt-BR": title[1]},
@@ -74,7 +76,12 @@ EXAMPLES: tuple[dict[str, Any], ...] = (
             "para ver os dois gradientes locais.",
         ),
         "z = W @ x + b\nh = sigmoid(z)\ns = dot(u, h)",
-        {"W": [[0.5, -0.2, 0.1], [0.3, 0.8, -0.5]], "x": [1.0, 2.0, -1.0], "b": [0.1, -0.1], "u": [1.0, -2.0]},
+        {
+            "W": [[0.5, -0.2, 0.1], [0.3, 0.8, -0.5]],
+            "x": [1.0, 2.0, -1.0],
+            "b": [0.1, -0.1],
+            "u": [1.0, -2.0],
+        },
     ),
     _example(
         "mlp_mse",

@@ -70,7 +70,9 @@ def _layers(nodes: Sequence[LayoutNode], index: dict[str, int], output: str | No
     return layer
 
 
-def _crossings(upper: list[int], lower_pos: dict[int, int], upper_pos: dict[int, int], succ: list[list[int]]) -> int:
+def _crossings(
+    upper: list[int], lower_pos: dict[int, int], upper_pos: dict[int, int], succ: list[list[int]]
+) -> int:
     """Crossings between two adjacent layers: inversions among the edges sorted by upper end."""
     ends = sorted([(upper_pos[u], lower_pos[v]) for u in upper for v in succ[u]])
     count, seen = 0, []
@@ -122,7 +124,11 @@ def _wires(
                 succ.append([])
                 pred.append([])
                 adjacent.append([])
-                for lists, a, b in ((succ, previous, dummy), (pred, dummy, previous), (adjacent, previous, dummy)):
+                for lists, a, b in (
+                    (succ, previous, dummy),
+                    (pred, dummy, previous),
+                    (adjacent, previous, dummy),
+                ):
                     lists[a].append(b)
                 chain.append(dummy)
                 previous = dummy
@@ -133,7 +139,9 @@ def _wires(
             pred[t].append(start)
             if layer_of[t] == layer_of[start] + 1:
                 adjacent[start].append(t)
-            if start != s and points + hops <= DUMMIES_PER_NODE * len(nodes) + 100:  # bends beyond that: straight
+            if (
+                start != s and points + hops <= DUMMIES_PER_NODE * len(nodes) + 100
+            ):  # bends beyond that: straight
                 points += hops
                 bends[f"{nodes[s].id}->{nodes[t].id}"] = chain[:hops]
     return succ, pred, adjacent, bends
@@ -222,7 +230,10 @@ def layout(nodes: Sequence[LayoutNode], output: str | None = None) -> dict[str, 
         for members in columns:
             if not members:
                 continue
-            desired = [sum([y[u] for u in neighbours[v]]) / len(neighbours[v]) if neighbours[v] else y[v] for v in members]
+            desired = [
+                sum([y[u] for u in neighbours[v]]) / len(neighbours[v]) if neighbours[v] else y[v]
+                for v in members
+            ]
             for v, value in zip(members, _place_column(members, heights, desired), strict=True):
                 y[v] = value
     top = min(y[v] - heights[v] / 2 for v in range(len(y))) - LABEL_ROOM - MARGIN

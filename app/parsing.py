@@ -31,8 +31,10 @@ class _Builder(engine_parser._Builder):
         if first == last:
             segment = self._segments[first][start:end]
         else:
-            segment = self._segments[first][start:] + b"".join(self._segments[first + 1 : last]) + (
-                self._segments[last][:end]
+            segment = (
+                self._segments[first][start:]
+                + b"".join(self._segments[first + 1 : last])
+                + (self._segments[last][:end])
             )
         return segment.decode("utf-8", errors="replace") or ast.dump(node)[:40]
 
@@ -55,7 +57,10 @@ def parse(source: str, output: str | None = None, limits: Limits | None = None) 
         text = (error.text or "").strip()
         detail = error.msg.replace("invalid syntax. ", "")
         raise EngineError(
-            "syntax_error", f"{detail}" + (f": '{text}'" if text else ""), error.lineno or 1, error.offset or 1
+            "syntax_error",
+            f"{detail}" + (f": '{text}'" if text else ""),
+            error.lineno or 1,
+            error.offset or 1,
         ) from None
     except (ValueError, MemoryError, RecursionError) as error:
         raise EngineError("syntax_error", f"cannot read the source: {error}", 1, 1) from None

@@ -76,7 +76,12 @@ class StrictJSONResponse(JSONResponse):
 
 
 def _step(step: Step) -> dict[str, Any]:
-    out: dict[str, Any] = {"index": step.index, "phase": step.phase, "node": step.node, "edges": list(step.edges)}
+    out: dict[str, Any] = {
+        "index": step.index,
+        "phase": step.phase,
+        "node": step.node,
+        "edges": list(step.edges),
+    }
     if step.value is not None:
         out["value"] = array(step.value)
     if step.terms:

@@ -44,7 +44,8 @@ def check_tensor(raw: object, name: str, settings: Settings) -> np.ndarray:
             raise ApiError(422, "invalid_input", f"'{name}' is nested deeper than {MAX_NESTING} levels")
         if math.prod(shape) > settings.max_elements_per_value:
             raise ApiError(
-                413, "too_many_elements",
+                413,
+                "too_many_elements",
                 f"'{name}' has more than {settings.max_elements_per_value} elements (CHAINRULE_MAX_ELEMENTS_PER_VALUE)",
             )
         level = [x for item in level for x in item]
@@ -64,7 +65,8 @@ def check_inputs(inputs: Mapping[str, object], settings: Settings) -> dict[str, 
     total = sum(v.size for v in checked.values())
     if total > settings.max_total_elements:
         raise ApiError(
-            413, "too_many_elements",
+            413,
+            "too_many_elements",
             f"the inputs hold {total} elements; the limit is {settings.max_total_elements} (CHAINRULE_MAX_TOTAL_ELEMENTS)",
         )
     return checked
@@ -118,12 +120,16 @@ def guarded_forward(graph: Graph, inputs: Mapping[str, object], settings: Settin
                 args = [values[s] for s in graph.sources[i]]
                 size = _predicted_size(node.op.elementwise, node.op.operator == "@", [a.shape for a in args])
                 if size > settings.max_elements_per_value or total + size > settings.max_total_elements:
-                    limit = "CHAINRULE_MAX_ELEMENTS_PER_VALUE" if size > settings.max_elements_per_value else (
-                        "CHAINRULE_MAX_TOTAL_ELEMENTS")
+                    limit = (
+                        "CHAINRULE_MAX_ELEMENTS_PER_VALUE"
+                        if size > settings.max_elements_per_value
+                        else ("CHAINRULE_MAX_TOTAL_ELEMENTS")
+                    )
                     raise EngineError(
                         "too_many_elements",
                         f"'{node.text or node.label}' would compute {size} elements, over the limit ({limit})",
-                        node.line, node.column,
+                        node.line,
+                        node.column,
                     )
                 try:
                     value = np.asarray(node.op.forward(*args, **dict(node.attrs)), dtype=np.float64)
@@ -134,7 +140,8 @@ def guarded_forward(graph: Graph, inputs: Mapping[str, object], settings: Settin
             values.append(value)
             if time.monotonic() > deadline:
                 raise ApiError(
-                    422, "timeout",
+                    422,
+                    "timeout",
                     f"evaluation took longer than {settings.request_timeout_seconds:g} s (CHAINRULE_REQUEST_TIMEOUT_SECONDS)",
                 )
     return total
@@ -177,9 +184,7 @@ def evaluation_document(
     doc = document(evaluation, graph_layout(evaluation))
     if step is not None:
         if not 0 <= step < len(evaluation.steps):
-            raise ApiError(
-                400, "step_out_of_range", f"step {step} is outside 0…{len(evaluation.steps) - 1}"
-            )
+            raise ApiError(400, "step_out_of_range", f"step {step} is outside 0…{len(evaluation.steps) - 1}")
         doc = apply_snapshot(doc, evaluation.snapshot(step))
     return doc
 
@@ -199,12 +204,15 @@ def gradcheck_document(
     perturbed = sum(v.size for v in given.values())
     if perturbed > settings.max_gradcheck_elements:
         raise ApiError(
-            413, "too_many_elements",
+            413,
+            "too_many_elements",
             f"gradcheck perturbs {perturbed} input elements; the limit is {settings.max_gradcheck_elements} "
             "(CHAINRULE_MAX_GRADCHECK_ELEMENTS)",
         )
     if 2 * perturbed * forward_cost > 50 * settings.max_total_elements:
-        raise ApiError(413, "too_expensive", "gradcheck of this graph would take too long; use fewer or smaller inputs")
+        raise ApiError(
+            413, "too_expensive", "gradcheck of this graph would take too long; use fewer or smaller inputs"
+        )
     result = gradcheck(graph, given, seed)
     return {
         "max_relative_error": number(result.max_relative_error),

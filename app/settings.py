@@ -47,7 +47,9 @@ class Settings:
             try:
                 value = kind(raw)
             except ValueError:
-                raise ValueError(f"{PREFIX}{field.name.upper()}={raw!r} is not a valid {kind.__name__}") from None
+                raise ValueError(
+                    f"{PREFIX}{field.name.upper()}={raw!r} is not a valid {kind.__name__}"
+                ) from None
             if not value > 0:
                 raise ValueError(f"{PREFIX}{field.name.upper()} must be positive, got {raw!r}")
             values[field.name] = value

@@ -38,8 +38,21 @@ def _free_port() -> int:
 
 
 def _start_server(port: int) -> subprocess.Popen:
-    command = [sys.executable, "-m", "uvicorn", "app.main:app", "--host", "127.0.0.1", "--port", str(port),
-               "--workers", "1", "--log-level", "warning", "--no-access-log"]
+    command = [
+        sys.executable,
+        "-m",
+        "uvicorn",
+        "app.main:app",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--workers",
+        "1",
+        "--log-level",
+        "warning",
+        "--no-access-log",
+    ]
     server = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
@@ -85,7 +98,9 @@ def _latency(port: int, body: str, repeats: int = 30) -> float:
     timings = []
     for _ in range(repeats):
         started = time.perf_counter()
-        connection.request("POST", "/api/v1/evaluate", body=body, headers={"content-type": "application/json"})
+        connection.request(
+            "POST", "/api/v1/evaluate", body=body, headers={"content-type": "application/json"}
+        )
         response = connection.getresponse()
         response.read()
         timings.append(time.perf_counter() - started)
@@ -146,14 +161,18 @@ def main() -> None:
     finally:
         server.terminate()
         server.wait(timeout=10)
-    print(f"bench_api: one uvicorn worker, {THREADS} keep-alive clients, {ROUNDS} × {ROUND_SECONDS:g} s rounds")
+    print(
+        f"bench_api: one uvicorn worker, {THREADS} keep-alive clients, {ROUNDS} × {ROUND_SECONDS:g} s rounds"
+    )
     print(f"  GET  /healthz                     {health_rps:8.0f} req/s (baseline)")
     print(f"  POST /api/v1/evaluate (lecture)   {evaluate_rps:8.0f} req/s")
     print(f"  ratio evaluate / healthz          {evaluate_rps / health_rps:8.2f}   (goal ≥ 0.6)")
     print(f"  median latency, lecture           {latency_lecture * 1e3:8.2f} ms")
     print(f"  median latency, 200-node graph    {latency_200 * 1e3:8.2f} ms   (goal ≤ 50 ms)")
     for name, (count, wall, cpu) in _layout_medians().items():
-        print(f"  median layout, {count}-node {name:13s}{wall * 1e3:6.1f} ms wall, {cpu * 1e3:.1f} ms CPU (goal ≤ 50 ms)")
+        print(
+            f"  median layout, {count}-node {name:13s}{wall * 1e3:6.1f} ms wall, {cpu * 1e3:.1f} ms CPU (goal ≤ 50 ms)"
+        )
     print(f"  (load average while measuring: {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs)")
 
 

@@ -41,7 +41,9 @@ def _settings(request: Request) -> Settings:
 def evaluate(
     body: EvaluateRequest,
     request: Request,
-    step: int | None = Query(default=None, ge=0, description="Snapshot after this step (overrides the body)."),
+    step: int | None = Query(
+        default=None, ge=0, description="Snapshot after this step (overrides the body)."
+    ),
 ) -> StrictJSONResponse:
     doc = evaluation_document(
         body.source,
@@ -82,7 +84,9 @@ def _op(op: Any) -> dict[str, Any]:
 OPS_LIST = [_op(op) for op in OPS]
 
 
-@router.get("/ops", response_model=None, responses={200: {"model": list[OpOut]}}, summary="Every op the engine knows")
+@router.get(
+    "/ops", response_model=None, responses={200: {"model": list[OpOut]}}, summary="Every op the engine knows"
+)
 def ops() -> StrictJSONResponse:
     return StrictJSONResponse(OPS_LIST)
 

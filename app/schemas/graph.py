@@ -35,7 +35,9 @@ class EvaluateRequest(BaseModel):
 
     source: str = Field(description="Statements `name = expression`, one per line or separated by `;`.")
     inputs: dict[str, TensorIn] = Field(default_factory=dict, description="A value for every free name.")
-    output: str | None = Field(default=None, description="The node to differentiate; default the last statement.")
+    output: str | None = Field(
+        default=None, description="The node to differentiate; default the last statement."
+    )
     seed_gradient: TensorIn | None = Field(default=None, description="∂L/∂output; default ones of its shape.")
     step: int | None = Field(default=None, ge=0, description="Return the snapshot after this step.")
 
@@ -100,7 +102,8 @@ class NodeBox(BaseModel):
 class Layout(BaseModel):
     nodes: dict[str, NodeBox]
     bends: dict[str, list[list[float]]] = Field(
-        default_factory=dict, description="Waypoints of wires that span several layers, keyed 'source->target'."
+        default_factory=dict,
+        description="Waypoints of wires that span several layers, keyed 'source->target'.",
     )
     width: float
     height: float

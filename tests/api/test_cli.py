@@ -69,7 +69,10 @@ def test_bad_input_exits_2_with_the_message(capsys, argv, fragment):
 
 def test_console_script_exit_code_as_a_process():
     bad = subprocess.run(
-        [sys.executable, "-m", "app.cli", "eval", "f = foo(x)", "x=3"], capture_output=True, text=True, cwd=ROOT,
+        [sys.executable, "-m", "app.cli", "eval", "f = foo(x)", "x=3"],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
         timeout=60,
     )
     assert bad.returncode == 2 and "unknown_function" in bad.stderr

@@ -18,8 +18,14 @@ def test_ops_mirror_the_engine_declarations(client):
     assert [o["name"] for o in ops] == [op.name for op in OPS]
     by_name = {o["name"]: o for o in ops}
     assert by_name["mul"] == {
-        "name": "mul", "symbol": "×", "arity": 2, "formulas": ["{b}", "{a}"],
-        "description": by_name["mul"]["description"], "function": None, "operator": "*", "attrs": {},
+        "name": "mul",
+        "symbol": "×",
+        "arity": 2,
+        "formulas": ["{b}", "{a}"],
+        "description": by_name["mul"]["description"],
+        "function": None,
+        "operator": "*",
+        "attrs": {},
         "elementwise": True,
     }
     assert by_name["max"]["function"] == "max" and by_name["max"]["arity"] == 2
@@ -29,8 +35,14 @@ def test_ops_mirror_the_engine_declarations(client):
 
 
 REQUIRED_EXAMPLES = [
-    "lecture", "sigmoid_neuron", "fan_out", "window_score", "mlp_mse", "softmax_cross_entropy",
-    "max_margin", "activations",
+    "lecture",
+    "sigmoid_neuron",
+    "fan_out",
+    "window_score",
+    "mlp_mse",
+    "softmax_cross_entropy",
+    "max_margin",
+    "activations",
 ]
 
 
@@ -63,7 +75,9 @@ def test_every_example_evaluates_and_passes_gradcheck_as_it_stands(client, examp
 def test_example_numbers(client):
     def output(example_id):
         example = strict(client.get(f"/api/v1/examples/{example_id}"))
-        doc = strict(client.post("/api/v1/evaluate", json={"source": example["source"], "inputs": example["inputs"]}))
+        doc = strict(
+            client.post("/api/v1/evaluate", json={"source": example["source"], "inputs": example["inputs"]})
+        )
         return {n["id"]: n for n in doc["nodes"]}
 
     neuron = output("sigmoid_neuron")
@@ -113,8 +127,14 @@ def test_pages_are_html(client, path):
 def test_openapi_documents_every_endpoint_with_error_shapes(client):
     schema = strict(client.get("/openapi.json"))
     paths = schema["paths"]
-    for path in ["/api/v1/evaluate", "/api/v1/gradcheck", "/api/v1/ops", "/api/v1/examples",
-                 "/api/v1/examples/{example_id}", "/healthz"]:
+    for path in [
+        "/api/v1/evaluate",
+        "/api/v1/gradcheck",
+        "/api/v1/ops",
+        "/api/v1/examples",
+        "/api/v1/examples/{example_id}",
+        "/healthz",
+    ]:
         assert path in paths
     evaluate = paths["/api/v1/evaluate"]["post"]
     assert {"200", "400", "413", "422"} <= set(evaluate["responses"])

@@ -28,7 +28,7 @@ INJECTIONS = [
     f"f = __import__('os').system('touch {PWNED}')",
     f"import os\nf = os.system('touch {PWNED}')",
     f"f = eval(\"__import__('os').system('touch {PWNED}')\")",
-    f"f = exec('open(\"{PWNED}\", \"w\")')",
+    f'f = exec(\'open("{PWNED}", "w")\')',
     "f = (lambda: x)()",
     "f = x.__class__.__bases__",
     "f = [c for c in ().__class__.__base__.__subclasses__()]",
@@ -58,14 +58,18 @@ def _raw(client, body: bytes):
 
 HOSTILE = {
     "nested_parentheses": lambda c: c.post(
-        "/api/v1/evaluate", json={"source": "f = " + "(" * 5000 + "x" + ")" * 5000, "inputs": {"x": 1}}),
+        "/api/v1/evaluate", json={"source": "f = " + "(" * 5000 + "x" + ")" * 5000, "inputs": {"x": 1}}
+    ),
     "nested_unary_minus": lambda c: c.post("/api/v1/evaluate", json={"source": "f = " + "-" * 5000 + "x"}),
     "long_chain": lambda c: c.post("/api/v1/evaluate", json={"source": "f = x" + " + x" * 4000}),
     "deep_power_tower": lambda c: c.post("/api/v1/evaluate", json={"source": "f = " + "x ** " * 3000 + "x"}),
-    "one_megabyte_source": lambda c: c.post("/api/v1/evaluate", json={"source": "f = x + 1 #" + "a" * 1_000_000}),
+    "one_megabyte_source": lambda c: c.post(
+        "/api/v1/evaluate", json={"source": "f = x + 1 #" + "a" * 1_000_000}
+    ),
     "source_over_limit": lambda c: c.post("/api/v1/evaluate", json={"source": "f = x" + " " * 30_000}),
     "three_million_elements": lambda c: _raw(
-        c, b'{"source": "f = sum(x)", "inputs": {"x": [' + b"1," * 2_999_999 + b"1]}}"),
+        c, b'{"source": "f = sum(x)", "inputs": {"x": [' + b"1," * 2_999_999 + b"1]}}"
+    ),
     "malformed_json": lambda c: _raw(c, b'{"source": "f = x + 1", "inputs": {'),
     "not_json_at_all": lambda c: _raw(c, b"\x00\xff garbage"),
     "deeply_nested_json": lambda c: _raw(c, b"[" * 100_000 + b"]" * 100_000),
@@ -74,36 +78,64 @@ HOSTILE = {
     "huge_number": lambda c: _raw(c, b'{"source": "f = x + 1", "inputs": {"x": 1e999}}'),
     "nan_string": lambda c: c.post("/api/v1/evaluate", json={"source": "f = x + 1", "inputs": {"x": "NaN"}}),
     "nan_string_in_list": lambda c: c.post(
-        "/api/v1/evaluate", json={"source": "f = x + 1", "inputs": {"x": [1, "NaN"]}}),
-    "ragged": lambda c: c.post("/api/v1/evaluate", json={"source": "f = x + 1", "inputs": {"x": [[1, 2], [3]]}}),
-    "ragged_depth": lambda c: c.post("/api/v1/evaluate", json={"source": "f = x + 1", "inputs": {"x": [[1], 2]}}),
-    "boolean_input": lambda c: c.post("/api/v1/evaluate", json={"source": "f = x + 1", "inputs": {"x": True}}),
-    "object_input": lambda c: c.post("/api/v1/evaluate", json={"source": "f = x + 1", "inputs": {"x": {"a": 1}}}),
+        "/api/v1/evaluate", json={"source": "f = x + 1", "inputs": {"x": [1, "NaN"]}}
+    ),
+    "ragged": lambda c: c.post(
+        "/api/v1/evaluate", json={"source": "f = x + 1", "inputs": {"x": [[1, 2], [3]]}}
+    ),
+    "ragged_depth": lambda c: c.post(
+        "/api/v1/evaluate", json={"source": "f = x + 1", "inputs": {"x": [[1], 2]}}
+    ),
+    "boolean_input": lambda c: c.post(
+        "/api/v1/evaluate", json={"source": "f = x + 1", "inputs": {"x": True}}
+    ),
+    "object_input": lambda c: c.post(
+        "/api/v1/evaluate", json={"source": "f = x + 1", "inputs": {"x": {"a": 1}}}
+    ),
     "deeply_nested_input": lambda c: c.post(
-        "/api/v1/evaluate", json={"source": "f = sum(x)", "inputs": {"x": [[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[1]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]}}),
+        "/api/v1/evaluate",
+        json={
+            "source": "f = sum(x)",
+            "inputs": {"x": [[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[1]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]},
+        },
+    ),
     "outer_product_blowup": lambda c: c.post(
         "/api/v1/evaluate",
-        json={"source": "f = sum(x @ y)", "inputs": {"x": [[1.0]] * 5000, "y": [[1.0] * 5000]}}),
+        json={"source": "f = sum(x @ y)", "inputs": {"x": [[1.0]] * 5000, "y": [[1.0] * 5000]}},
+    ),
     "broadcast_blowup": lambda c: c.post(
         "/api/v1/evaluate",
-        json={"source": "f = sum(x + y)", "inputs": {"x": [[1.0]] * 5000, "y": [[1.0] * 5000]}}),
-    "huge_exponent": lambda c: c.post("/api/v1/evaluate", json={"source": "f = x ** 10 ** 10", "inputs": {"x": 2}}),
+        json={"source": "f = sum(x + y)", "inputs": {"x": [[1.0]] * 5000, "y": [[1.0] * 5000]}},
+    ),
+    "huge_exponent": lambda c: c.post(
+        "/api/v1/evaluate", json={"source": "f = x ** 10 ** 10", "inputs": {"x": 2}}
+    ),
     "big_constant": lambda c: c.post("/api/v1/evaluate", json={"source": "f = sum([" + "1," * 20000 + "1])"}),
     "too_many_nodes": lambda c: c.post(
-        "/api/v1/evaluate", json={"source": "\n".join(f"a{i}=x*x" for i in range(2001)), "inputs": {"x": 1}}),
+        "/api/v1/evaluate", json={"source": "\n".join(f"a{i}=x*x" for i in range(2001)), "inputs": {"x": 1}}
+    ),
     "gradcheck_too_many_elements": lambda c: c.post(
-        "/api/v1/gradcheck", json={"source": "f = sum(x)", "inputs": {"x": [1.0] * 9000}}),
+        "/api/v1/gradcheck", json={"source": "f = sum(x)", "inputs": {"x": [1.0] * 9000}}
+    ),
     "missing_input": lambda c: c.post("/api/v1/evaluate", json={"source": "f = x + y", "inputs": {"x": 1}}),
-    "extra_input": lambda c: c.post("/api/v1/evaluate", json={**LECTURE, "inputs": {**LECTURE["inputs"], "w": 1}}),
+    "extra_input": lambda c: c.post(
+        "/api/v1/evaluate", json={**LECTURE, "inputs": {**LECTURE["inputs"], "w": 1}}
+    ),
     "wrong_shapes": lambda c: c.post(
-        "/api/v1/evaluate", json={"source": "f = W @ x", "inputs": {"W": [[1, 2], [3, 4]], "x": [1, 2, 3]}}),
-    "unknown_function": lambda c: c.post("/api/v1/evaluate", json={"source": "f = foo(x)", "inputs": {"x": 1}}),
+        "/api/v1/evaluate", json={"source": "f = W @ x", "inputs": {"W": [[1, 2], [3, 4]], "x": [1, 2, 3]}}
+    ),
+    "unknown_function": lambda c: c.post(
+        "/api/v1/evaluate", json={"source": "f = foo(x)", "inputs": {"x": 1}}
+    ),
     "empty_source": lambda c: c.post("/api/v1/evaluate", json={"source": "   "}),
     "source_not_text": lambda c: c.post("/api/v1/evaluate", json={"source": 42}),
     "body_is_a_list": lambda c: c.post("/api/v1/evaluate", json=[1, 2, 3]),
     "unknown_field": lambda c: c.post("/api/v1/evaluate", json={**LECTURE, "exec": "rm -rf /"}),
     "content_length_lies": lambda c: c.post(
-        "/api/v1/evaluate", content=b"{}", headers={"content-type": "application/json", "content-length": "99999999"}),
+        "/api/v1/evaluate",
+        content=b"{}",
+        headers={"content-type": "application/json", "content-length": "99999999"},
+    ),
 }
 
 
@@ -170,14 +202,17 @@ def test_streamed_body_over_the_limit_is_413_without_content_length():
 
 def test_limits_come_from_the_settings():
     small = make_client(max_nodes=5, max_elements_per_value=4, max_source_chars=40)
-    assert _error(small.post("/api/v1/evaluate", json={"source": "f = x + y + z + w + v", "inputs": {}}))["code"] == (
-        "too_many_nodes"
-    )
+    assert _error(small.post("/api/v1/evaluate", json={"source": "f = x + y + z + w + v", "inputs": {}}))[
+        "code"
+    ] == ("too_many_nodes")
     response = small.post("/api/v1/evaluate", json={"source": "f = sum(x)", "inputs": {"x": [1, 2, 3, 4, 5]}})
     assert _error(response, 413)["code"] == "too_many_elements"
     response = small.post("/api/v1/evaluate", json={"source": "f = x + 1" + " " * 40, "inputs": {"x": 1}})
     assert _error(response, 400)["code"] == "source_too_long"
-    assert small.post("/api/v1/evaluate", json={"source": "f = sum(x)", "inputs": {"x": [1, 2]}}).status_code == 200
+    assert (
+        small.post("/api/v1/evaluate", json={"source": "f = sum(x)", "inputs": {"x": [1, 2]}}).status_code
+        == 200
+    )
 
 
 def test_settings_read_the_environment():

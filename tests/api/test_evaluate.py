@@ -25,8 +25,18 @@ def test_lecture_nodes_number_by_number(lecture):
         assert nodes[node_id]["grad"] == grad
         assert nodes[node_id]["shape"] == []
     assert nodes["x"] == {
-        "id": "x", "kind": "input", "op": None, "symbol": "", "label": "x", "inputs": [], "shape": [],
-        "value": 1.0, "grad": 2.0, "formula": "", "line": 1, "column": 5,
+        "id": "x",
+        "kind": "input",
+        "op": None,
+        "symbol": "",
+        "label": "x",
+        "inputs": [],
+        "shape": [],
+        "value": 1.0,
+        "grad": 2.0,
+        "formula": "",
+        "line": 1,
+        "column": 5,
     }
     assert (nodes["a"]["op"], nodes["a"]["symbol"], nodes["a"]["inputs"]) == ("add", "+", ["x", "y"])
     assert (nodes["b"]["op"], nodes["b"]["symbol"], nodes["b"]["inputs"]) == ("max", "max", ["y", "z"])
@@ -50,7 +60,10 @@ def test_lecture_edges_upstream_times_local_is_downstream(lecture):
     for key, (value, local, upstream, downstream) in expected.items():
         edge = edges[key]
         assert (edge["value"], edge["local"], edge["upstream"], edge["downstream"]) == (
-            value, local, upstream, downstream,
+            value,
+            local,
+            upstream,
+            downstream,
         )
         assert edge["local_kind"] == "scalar"
         assert edge["upstream"] * edge["local"] == edge["downstream"]
@@ -69,7 +82,12 @@ def test_lecture_steps(lecture):
     assert steps[7] == {"index": 7, "phase": "backward", "node": "b", "edges": ["e5"], "grad": 3.0}
     assert steps[10] == {"index": 10, "phase": "backward", "node": "y", "edges": ["e1", "e2"]}
     assert steps[11] == {
-        "index": 11, "phase": "accumulate", "node": "y", "edges": ["e1", "e2"], "terms": [2.0, 3.0], "grad": 5.0,
+        "index": 11,
+        "phase": "accumulate",
+        "node": "y",
+        "edges": ["e1", "e2"],
+        "terms": [2.0, 3.0],
+        "grad": 5.0,
     }
 
 
@@ -100,7 +118,14 @@ def test_snapshot_after_step_k(client, where):
     assert response.status_code == 200 and doc["step"] == k
     nodes = {n["id"]: n for n in doc["nodes"]}
     assert {n: nodes[n]["value"] for n in nodes} == {"x": 1, "y": 2, "z": 0, "a": 3, "b": 2, "f": 6}
-    assert {n: nodes[n]["grad"] for n in nodes} == {"x": None, "y": None, "z": None, "a": None, "b": 3, "f": 1}
+    assert {n: nodes[n]["grad"] for n in nodes} == {
+        "x": None,
+        "y": None,
+        "z": None,
+        "a": None,
+        "b": 3,
+        "f": 1,
+    }
     edges = {e["id"]: e for e in doc["edges"]}
     assert (edges["e5"]["local"], edges["e5"]["upstream"], edges["e5"]["downstream"]) == (3, 1, 3)
     assert (edges["e4"]["local"], edges["e4"]["upstream"], edges["e4"]["downstream"]) == (None, None, None)

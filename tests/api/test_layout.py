@@ -9,8 +9,12 @@ from app.layout import GATE, HEATMAP, LABEL_ROOM, LayoutNode, _total_crossings, 
 
 def _lecture() -> list[LayoutNode]:
     return [
-        LayoutNode("x", (), (), "input"), LayoutNode("y", (), (), "input"), LayoutNode("z", (), (), "input"),
-        LayoutNode("a", ("x", "y")), LayoutNode("b", ("y", "z")), LayoutNode("f", ("a", "b")),
+        LayoutNode("x", (), (), "input"),
+        LayoutNode("y", (), (), "input"),
+        LayoutNode("z", (), (), "input"),
+        LayoutNode("a", ("x", "y")),
+        LayoutNode("b", ("y", "z")),
+        LayoutNode("f", ("a", "b")),
     ]
 
 
@@ -31,7 +35,9 @@ def _overlap_free(result: dict) -> None:
         boxes.sort(key=lambda b: b["y"])
         assert len({b["x"] for b in boxes}) == 1  # one column per layer
         for upper, lower in zip(boxes, boxes[1:], strict=False):
-            assert (lower["y"] - lower["height"] / 2) - (upper["y"] + upper["height"] / 2) >= 2 * LABEL_ROOM - 1e-6
+            assert (lower["y"] - lower["height"] / 2) - (
+                upper["y"] + upper["height"] / 2
+            ) >= 2 * LABEL_ROOM - 1e-6
 
 
 def test_box_sizes_follow_shapes():
@@ -60,8 +66,12 @@ def test_output_is_alone_in_the_last_layer():
 
 def test_constants_and_late_inputs_sit_beside_their_consumer():
     nodes = [
-        LayoutNode("x", (), (), "input"), LayoutNode("h", ("x",)), LayoutNode("g", ("h",)),
-        LayoutNode("w", (), (), "input"), LayoutNode("#4", (), (), "constant"), LayoutNode("f", ("g", "w", "#4")),
+        LayoutNode("x", (), (), "input"),
+        LayoutNode("h", ("x",)),
+        LayoutNode("g", ("h",)),
+        LayoutNode("w", (), (), "input"),
+        LayoutNode("#4", (), (), "constant"),
+        LayoutNode("f", ("g", "w", "#4")),
     ]
     boxes = layout(nodes, "f")["nodes"]
     assert boxes["f"]["layer"] == 3 and boxes["w"]["layer"] == 2 and boxes["#4"]["layer"] == 2
@@ -75,14 +85,22 @@ def test_deterministic():
 def test_barycentre_sweeps_remove_avoidable_crossings():
     # Two independent chains given in an interleaved, crossing order: the sweeps untangle them.
     nodes = [
-        LayoutNode("a", (), (), "input"), LayoutNode("b", (), (), "input"),
-        LayoutNode("b1", ("b",)), LayoutNode("a1", ("a",)),
-        LayoutNode("a2", ("a1",)), LayoutNode("b2", ("b1",)),
+        LayoutNode("a", (), (), "input"),
+        LayoutNode("b", (), (), "input"),
+        LayoutNode("b1", ("b",)),
+        LayoutNode("a1", ("a",)),
+        LayoutNode("a2", ("a1",)),
+        LayoutNode("b2", ("b1",)),
         LayoutNode("f", ("a2", "b2")),
     ]
     boxes = layout(nodes, "f")["nodes"]
-    order = lambda layer: [k for k, _ in sorted(((k, v) for k, v in boxes.items() if v["layer"] == layer),  # noqa: E731
-                                                key=lambda kv: kv[1]["y"])]
+    order = lambda layer: [
+        k
+        for k, _ in sorted(
+            ((k, v) for k, v in boxes.items() if v["layer"] == layer),  # noqa: E731
+            key=lambda kv: kv[1]["y"],
+        )
+    ]
     assert order(0) == ["a", "b"]
     assert order(1) == ["a1", "b1"] and order(2) == ["a2", "b2"]
 
@@ -94,7 +112,9 @@ def test_crossing_count():
 
 
 def test_long_wires_get_bends_through_the_layers_they_cross():
-    nodes = [LayoutNode("x", (), (), "input")] + [LayoutNode(f"h{k}", (f"h{k - 1}" if k else "x",)) for k in range(4)]
+    nodes = [LayoutNode("x", (), (), "input")] + [
+        LayoutNode(f"h{k}", (f"h{k - 1}" if k else "x",)) for k in range(4)
+    ]
     nodes.append(LayoutNode("f", ("h3", "x")))
     result = layout(nodes, "f")
     bend = result["bends"]["x->f"]
