@@ -65,10 +65,6 @@ class Settings:
             max_constant_elements=self.max_elements_per_value,
         )
 
-    def public(self) -> dict[str, int | float]:
-        """The limits as a dict, with their environment variable names, for docs and /api/v1/limits."""
-        return {field.name: getattr(self, field.name) for field in fields(self)}
-
 
 @lru_cache(maxsize=1)
 def get_settings() -> Settings:
