@@ -35,7 +35,7 @@ START = {
     "saddle": (1.0, 0.01),
     "beale": (1.0, 1.0),
 }
-STEPS = 40
+STEPS = 25
 
 
 def torch_function(name: str, p):
