@@ -220,3 +220,12 @@ def test_non_finite_numbers_in_a_body_are_rejected(client):
         "/api/v1/optimize", content='{"start": [NaN, 1]}', headers={"content-type": "application/json"}
     )
     assert response.status_code in (400, 422)
+
+
+def test_a_diverging_path_is_strict_json(client):
+    body = {"function": "rosenbrock", "start": [2, 2], "optimizer": {"name": "sgd", "lr": 1.0}, "steps": 6}
+    response = client.post("/api/v1/optimize", json=body)
+    assert response.status_code == 200
+    result = strict(response)
+    assert result["path"][1] == [-1600.0, 402.0]  # x − 1·∂f/∂x at (2, 2): ∂f/∂x = 1602, ∂f/∂y = −400
+    assert result["path"][-1] == ["NaN", "Infinity"] and result["losses"][-1] == "NaN"
