@@ -7,8 +7,14 @@ python -m benchmarks engine api   # bench_engine.py and bench_api.py only
 from __future__ import annotations
 
 import importlib
+import os
 import pkgutil
 import sys
+
+# One BLAS thread: on a small shared machine, threaded BLAS turns the timings into noise, and every
+# candidate in a benchmark (numpy, the engine, PyTorch) then runs under the same conditions.
+for _variable in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ.setdefault(_variable, "1")
 
 import benchmarks
 

@@ -17,6 +17,7 @@ from engine.errors import EngineError
 from engine.ops import Array, Op
 
 INPUT, CONSTANT, OP = "input", "constant", "op"
+FLOAT64 = np.dtype(np.float64)
 
 
 @dataclass(frozen=True)
@@ -61,15 +62,16 @@ def unbroadcast(gradient: Array, shape: tuple[int, ...]) -> Array:
     """Sum a gradient over the axes numpy broadcast, back to `shape` (sum is expand in reverse)."""
     if gradient.shape == shape:
         return gradient
-    if np.broadcast_shapes(gradient.shape, shape) != gradient.shape:
-        raise ValueError(f"a gradient of shape {gradient.shape} does not fit a value of shape {shape}")
     extra = gradient.ndim - len(shape)
     if extra > 0:
         gradient = gradient.sum(axis=tuple(range(extra)))
-    stretched = tuple(i for i, n in enumerate(shape) if n == 1 and gradient.shape[i] != 1)
-    if stretched:
-        gradient = gradient.sum(axis=stretched, keepdims=True)
-    return np.asarray(gradient) if gradient.shape == shape else np.asarray(gradient).reshape(shape)
+    if extra >= 0:
+        stretched = tuple(i for i, n in enumerate(shape) if n == 1 and gradient.shape[i] != 1)
+        if stretched:
+            gradient = gradient.sum(axis=stretched, keepdims=True)
+    if gradient.shape != shape:
+        raise ValueError(f"a gradient of shape {np.shape(gradient)} does not fit a value of shape {shape}")
+    return np.asarray(gradient)
 
 
 class Graph:
@@ -148,18 +150,24 @@ class Graph:
     def forward(self, inputs: Mapping[str, object] | None) -> list[Array]:
         """Every node's value, in order."""
         given = self.input_values(inputs)
+        with np.errstate(all="ignore"):  # non-finite results are values, not errors
+            return self._forward(given)
+
+    def _forward(self, given: dict[str, Array]) -> list[Array]:
         values: list = [None] * len(self.nodes)
         for i, name in self._inputs:
             values[i] = given[name]
         for i, value in self._constants:
             values[i] = value
-        with np.errstate(all="ignore"):  # non-finite results are values, not errors
-            for i, forward, sources in self._ops:
-                args = [values[s] for s in sources]
-                try:
-                    values[i] = np.asarray(forward(*args), dtype=np.float64)
-                except (EngineError, ValueError, IndexError, TypeError) as error:
-                    raise self._forward_error(i, args, error) from None
+        for i, forward, sources in self._ops:
+            args = [values[s] for s in sources]
+            try:
+                value = forward(*args)
+            except (EngineError, ValueError, IndexError, TypeError) as error:
+                raise self._forward_error(i, args, error) from None
+            if type(value) is not np.ndarray or value.dtype is not FLOAT64:  # a numpy scalar, a gate's list
+                value = np.asarray(value, dtype=np.float64)
+            values[i] = value
         return values
 
     def _forward_error(self, i: int, args: list[Array], error: Exception) -> EngineError:
@@ -223,11 +231,12 @@ class Graph:
         """Forward and backward without a trace: (values, gradients of the nodes in `wrt`)."""
         names = self.input_names if wrt is None else tuple(wrt)
         needs = self.requires_grad(names)
-        values = self.forward(inputs)
+        given = self.input_values(inputs)
         out = self.index[self.output]
         grads: list = [None] * len(self.nodes)
-        grads[out] = self.seed_for(values[out], seed)
-        with np.errstate(all="ignore"):
+        with np.errstate(all="ignore"):  # non-finite results are values, not errors
+            values = self._forward(given)
+            grads[out] = self.seed_for(values[out], seed)
             for i in range(out, -1, -1):
                 upstream = grads[i]
                 vjps = self.vjps[i]
@@ -237,7 +246,9 @@ class Graph:
                 args = [values[s] for s in sources]
                 for slot, source in enumerate(sources):
                     if needs[source] and vjps[slot] is not None:
-                        down = self.downstream(i, slot, upstream, args, values[i])
+                        down = vjps[slot](upstream, args, values[i])  # upstream × local
+                        if down.shape != args[slot].shape:
+                            down = self.downstream(i, slot, upstream, args, values[i])  # un-broadcast
                         grads[source] = down if grads[source] is None else grads[source] + down
         gradients: dict[str, Array] = {}
         taken = {id(grads[out])}  # the seed may be the caller's own array

@@ -96,8 +96,9 @@ def _minus_ones(*_: Array, **__: float) -> Array:
 
 
 def _step(x: Array, at_zero: float) -> Array:
-    """1 where x > 0, 0 where x < 0, `at_zero` at 0 — the kink conventions, as one ufunc."""
-    return np.heaviside(x, at_zero)
+    """1 where x > 0, 0 where x < 0 (and where x is NaN, as PyTorch's masks), `at_zero` at 0:
+    the kink conventions in one place."""
+    return (x >= 0 if at_zero else x > 0).astype(np.float64)
 
 
 def _passthrough(g: Array, *_: object, **__: float) -> Array:
@@ -118,7 +119,7 @@ def _matmul_vjp_a(g: Array, a: Array, b: Array, out: Array) -> Array:
         return np.sum(np.matmul(b, g[..., :, None])[..., 0], axis=tuple(range(b.ndim - 2)))
     if b.ndim == 1:  # (..., m, n) @ (n,)
         return g[..., :, None] * b
-    return np.matmul(g, np.swapaxes(b, -1, -2))
+    return np.matmul(g, b.mT)  # upstream · bᵀ (mT: the transpose of the last two axes)
 
 
 def _matmul_vjp_b(g: Array, a: Array, b: Array, out: Array) -> Array:
@@ -128,7 +129,7 @@ def _matmul_vjp_b(g: Array, a: Array, b: Array, out: Array) -> Array:
         return np.tensordot(g, a, axes=(tuple(range(g.ndim)), tuple(range(a.ndim - 1))))
     if a.ndim == 1:
         return a[:, None] * g[..., None, :]
-    return np.matmul(np.swapaxes(a, -1, -2), g)
+    return np.matmul(a.mT, g)  # aᵀ · upstream
 
 
 def _softmax(v: Array) -> Array:
@@ -150,13 +151,14 @@ def _dot(a: Array, b: Array) -> Array:
 
 
 def _mse(pred: Array, target: Array) -> Array:
-    return np.asarray(np.mean((pred - target) ** 2))
+    diff = pred - target
+    return np.asarray((diff * diff).sum() / diff.size)
 
 
 def _mse_vjp(sign: float) -> VjpFn:
     def vjp(g: Array, pred: Array, target: Array, out: Array) -> Array:
-        diff = np.broadcast_to(pred - target, np.broadcast_shapes(pred.shape, target.shape))
-        return sign * g * 2.0 * diff / max(diff.size, 1)
+        diff = pred - target  # already of the broadcast shape
+        return (sign * 2.0 / max(diff.size, 1)) * g * diff
 
     return vjp
 
@@ -170,13 +172,15 @@ def _class_indices(logits: Array, index: Array) -> tuple[Array, Array]:
     if flat.size != batch.shape[0]:
         raise ValueError(f"cross_entropy: {batch.shape[0]} rows of logits but {flat.size} indices")
     classes = batch.shape[1]
-    if not np.all(np.isfinite(flat)) or np.any(flat != np.round(flat)):
-        raise EngineError("invalid_value", "cross_entropy: class indices must be whole numbers")
-    if np.any(flat < 0) or np.any(flat >= classes):
+    with np.errstate(invalid="ignore"):  # NaN and ±inf cast to some integer, caught just below
+        whole = flat.astype(np.intp)
+    if (whole != flat).any():
+        raise EngineError("invalid_value", "class indices must be whole numbers")
+    if (whole < 0).any() or (whole >= classes).any():
         raise EngineError(
-            "invalid_value", f"cross_entropy: class index out of range 0…{classes - 1}"
+            "invalid_value", f"class index out of range 0…{classes - 1}"
         )
-    return batch, flat.astype(np.intp)
+    return batch, whole
 
 
 def _cross_entropy(logits: Array, index: Array) -> Array:

@@ -8,12 +8,15 @@ where a node feeds several consumers, an `accumulate` step that sums them (the l
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import gc
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import numpy as np
 
-from engine.graph import OP, Graph, unbroadcast
+from engine.graph import FLOAT64, OP, Graph, unbroadcast
 from engine.ops import Array
 
 LOCAL_JACOBIAN_MAX = 64
@@ -123,45 +126,74 @@ class Evaluation:
         return Snapshot(k, values, grads, edge_state)
 
 
-def _record(cls: type, **fields: object):
-    """A frozen record built by filling its __dict__: the dataclass stays frozen for every reader,
-    but the trace, which makes several per node, skips the per-field object.__setattr__ calls of a
-    frozen __init__ (they cost more than the arithmetic on a scalar graph)."""
+def _record(cls: type, fields: dict):
+    """A frozen record made by handing it its __dict__: the dataclass stays frozen for every
+    reader, but the trace, which makes several per node, skips the per-field object.__setattr__
+    calls of a frozen __init__ (on a scalar graph they cost more than the arithmetic)."""
     record = object.__new__(cls)
-    record.__dict__.update(fields)
+    object.__setattr__(record, "__dict__", fields)
     return record
+
+
+class _Edge(NamedTuple):
+    """One edge as the backward pass meets it, everything that does not depend on values bound."""
+
+    id: str
+    target: int
+    slot: int
+    source_id: str
+    target_id: str
+    local: Callable[..., Array] | None  # elementwise ops: ∂target/∂input(*inputs, out, **attrs)
+    attrs: dict
+    differentiable: bool
+    reaches_output: bool  # False: the output does not depend on the target, so nothing flows
+    formula: str
 
 
 @dataclass(frozen=True)
 class _Static:
     """What the trace needs that depends on the graph alone, derived once per Graph."""
 
-    edge_ids: tuple[tuple[str, ...], ...]  # per target, the id of its incoming edge in each slot
-    reaches_output: tuple[bool, ...]  # False: the output does not depend on the node (gradient 0)
-    formulas: tuple[tuple[str, ...], ...]  # per target, ∂target/∂input per slot
+    incoming: tuple[tuple[str, ...], ...]  # per node, the ids of its incoming edges by slot
+    outgoing: tuple[tuple[_Edge, ...], ...]  # per node, its edges to its consumers
     node_formulas: tuple[str, ...]
 
 
 def _static(graph: Graph) -> _Static:
     static = graph.memo.get("trace")
     if static is None:
-        edge_ids, count = [], 0
-        for sources in graph.sources:
-            edge_ids.append(tuple(f"e{count + slot}" for slot in range(len(sources))))
-            count += len(sources)
-        reaches = [False] * len(graph.nodes)
-        reaches[graph.index[graph.output]] = True
-        for i in range(len(graph.nodes) - 1, -1, -1):
-            for source in graph.sources[i] if reaches[i] else ():
-                reaches[source] = True
-        static = _Static(
-            tuple(edge_ids),
-            tuple(reaches),
-            tuple(_formulas(graph, i) for i in range(len(graph.nodes))),
-            tuple(_node_formula(node) for node in graph.nodes),
-        )
-        graph.memo["trace"] = static
+        static = graph.memo["trace"] = _derive(graph)
     return static
+
+
+def _derive(graph: Graph) -> _Static:
+    nodes = graph.nodes
+    reaches = [False] * len(nodes)
+    reaches[graph.index[graph.output]] = True
+    for i in range(len(nodes) - 1, -1, -1):
+        for source in graph.sources[i] if reaches[i] else ():
+            reaches[source] = True
+    incoming, outgoing, count = [], [[] for _ in nodes], 0
+    for target, sources in enumerate(graph.sources):
+        incoming.append(tuple(f"e{count + slot}" for slot in range(len(sources))))
+        count += len(sources)
+        formulas = _formulas(graph, target) if sources else ()
+        op, attrs, target_id = nodes[target].op, graph.attrs[target], nodes[target].id
+        for slot, source in enumerate(sources):
+            edge = _Edge(
+                incoming[target][slot],
+                target,
+                slot,
+                nodes[source].id,
+                target_id,
+                op.local[slot] if op.local is not None else None,
+                attrs,
+                graph.vjps[target][slot] is not None,
+                reaches[target],
+                formulas[slot],
+            )
+            outgoing[source].append(edge)
+    return _Static(tuple(incoming), tuple(tuple(e) for e in outgoing), tuple(_node_formula(n) for n in nodes))
 
 
 def _formulas(graph: Graph, target: int) -> tuple[str, ...]:
@@ -199,48 +231,45 @@ def _jacobian(graph: Graph, target: int, slot: int, args: list[Array], out: Arra
     return np.array(rows, dtype=np.float64).reshape(out.shape + source_value.shape)
 
 
-def _local(graph: Graph, target: int, slot: int, args: list[Array], out: Array) -> tuple[Array | None, str]:
-    """∂target/∂input: a number, an elementwise derivative, a small Jacobian, or omitted."""
-    op = graph.nodes[target].op
-    if op.elementwise:
-        local = np.asarray(op.local[slot](*args, out, **graph.attrs[target]), dtype=np.float64)
+def _edge(graph: Graph, edge: _Edge, args: list[Array], out: Array, upstream: Array) -> EdgeRecord:
+    """The record of one edge input → target: the value carried and upstream × local = downstream."""
+    source_value = args[edge.slot]
+    if edge.local is not None:  # elementwise: local = the diagonal of diag(f′)
+        local = edge.local(*args, out, **edge.attrs)
+        if type(local) is not np.ndarray or local.dtype is not FLOAT64:
+            local = np.asarray(local, dtype=np.float64)
         if local.shape != out.shape:
             local = np.array(np.broadcast_to(local, out.shape))
-        return local, "scalar" if out.ndim == 0 and args[slot].ndim == 0 else "elementwise"
-    local = _jacobian(graph, target, slot, args, out)
-    return local, "omitted" if local is None else "scalar" if local.ndim == 0 else "jacobian"
-
-
-def _edge(graph: Graph, static: _Static, target: int, slot: int, args: list, values: list, upstream: Array):
-    """The record of one edge input → target: the value carried and upstream × local = downstream."""
-    node = graph.nodes[target]
-    source_value, out = args[slot], values[target]
-    if graph.vjps[target][slot] is None:  # e.g. a class index: not differentiable
-        local, kind, downstream = None, "omitted", np.zeros_like(source_value)
-    elif not static.reaches_output[target]:  # not on the way to the output, as in Graph.run
-        local, kind = _local(graph, target, slot, args, out)
-        downstream = np.zeros_like(source_value)
-    elif node.op.elementwise:  # local = the diagonal of diag(f′), downstream = upstream × local
-        local, kind = _local(graph, target, slot, args, out)
+        kind = "scalar" if out.ndim == 0 and source_value.ndim == 0 else "elementwise"
+    else:
+        local = _jacobian(graph, edge.target, edge.slot, args, out) if edge.differentiable else None
+        kind = "omitted" if local is None else "scalar" if local.ndim == 0 else "jacobian"
+    if not edge.differentiable or not edge.reaches_output:
+        downstream = np.zeros_like(source_value)  # a class index; or off the output's path, as in run
+    elif edge.local is not None:  # downstream = upstream × local
         downstream = upstream * local
         if downstream.shape != source_value.shape:
             downstream = unbroadcast(downstream, source_value.shape)
-        downstream = np.asarray(downstream)
+        if type(downstream) is not np.ndarray:
+            downstream = np.asarray(downstream)
     else:
-        downstream = np.asarray(graph.downstream(target, slot, upstream, args, out), dtype=np.float64)
-        local, kind = _local(graph, target, slot, args, out)
+        downstream = np.asarray(
+            graph.downstream(edge.target, edge.slot, upstream, args, out), dtype=np.float64
+        )
     return _record(
         EdgeRecord,
-        id=static.edge_ids[target][slot],
-        source=graph.nodes[graph.sources[target][slot]].id,
-        target=node.id,
-        slot=slot,
-        value=source_value,
-        local=local,
-        local_kind=kind,
-        upstream=upstream,
-        downstream=downstream,
-        formula=static.formulas[target][slot],
+        {
+            "id": edge.id,
+            "source": edge.source_id,
+            "target": edge.target_id,
+            "slot": edge.slot,
+            "value": source_value,
+            "local": local,
+            "local_kind": kind,
+            "upstream": upstream,
+            "downstream": downstream,
+            "formula": edge.formula,
+        },
     )
 
 
@@ -248,6 +277,24 @@ def evaluate(
     graph: Graph, inputs: Mapping[str, object] | None = None, seed: object | None = None
 ) -> Evaluation:
     """Forward and backward over every node, recording values, gradients, edges and steps."""
+    with _cycle_collection_paused():
+        return _evaluate(graph, inputs, seed)
+
+
+@contextmanager
+def _cycle_collection_paused() -> Iterator[None]:
+    """The trace allocates several records per node and creates no reference cycles; on large
+    graphs Python's cycle collector would otherwise rescan them all again and again."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
+def _evaluate(graph: Graph, inputs: Mapping[str, object] | None, seed: object | None) -> Evaluation:
     values = graph.forward(inputs)
     nodes = graph.nodes
     out = graph.index[graph.output]
@@ -258,60 +305,47 @@ def evaluate(
     steps: list[Step] = [
         _record(
             Step,
-            index=i,
-            phase=FORWARD,
-            node=node.id,
-            edges=static.edge_ids[i],
-            value=values[i],
-            grad=None,
-            terms=(),
+            {
+                "index": i,
+                "phase": FORWARD,
+                "node": node.id,
+                "edges": static.incoming[i],
+                "value": values[i],
+                "grad": None,
+                "terms": (),
+            },
         )
         for i, node in enumerate(nodes)
     ]
     grads: list = [None] * len(nodes)
-    edge_records: list = [None] * len(nodes)  # per target, its incoming edges' records by slot
-    for i, sources in enumerate(graph.sources):
-        edge_records[i] = [None] * len(sources)
+    edge_records: dict[str, EdgeRecord] = {}
     with np.errstate(all="ignore"):
         for i in range(len(nodes) - 1, -1, -1):
-            outgoing = graph.consumers[i]
             terms = []
-            for target, slot in outgoing:
-                record = _edge(graph, static, target, slot, args[target], values, grads[target])
-                edge_records[target][slot] = record
+            for edge in static.outgoing[i]:
+                record = _edge(graph, edge, args[edge.target], values[edge.target], grads[edge.target])
+                edge_records[edge.id] = record
                 terms.append(record.downstream)
-            edge_list = tuple(static.edge_ids[target][slot] for target, slot in outgoing)
-            node_id = nodes[i].id
-            if i == out or len(terms) <= 1:
-                if i == out:
-                    grads[i] = seed_value
-                elif terms:
-                    grads[i] = terms[0]
-                else:  # feeds nothing: the output does not depend on it
-                    grads[i] = np.zeros_like(values[i])
+            outgoing = tuple(edge.id for edge in static.outgoing[i])
+            if i == out:
+                grads[i] = seed_value
+            elif len(terms) == 1:
+                grads[i] = terms[0]
+            elif not terms:  # feeds nothing: the output does not depend on it
+                grads[i] = np.zeros_like(values[i])
+            else:  # fan-out: one backward step for the edges, then one that sums them
                 steps.append(
                     _record(
                         Step,
-                        index=len(steps),
-                        phase=BACKWARD,
-                        node=node_id,
-                        edges=edge_list,
-                        value=None,
-                        grad=grads[i],
-                        terms=(),
-                    )
-                )
-            else:
-                steps.append(
-                    _record(
-                        Step,
-                        index=len(steps),
-                        phase=BACKWARD,
-                        node=node_id,
-                        edges=edge_list,
-                        value=None,
-                        grad=None,
-                        terms=(),
+                        {
+                            "index": len(steps),
+                            "phase": BACKWARD,
+                            "node": nodes[i].id,
+                            "edges": outgoing,
+                            "value": None,
+                            "grad": None,
+                            "terms": (),
+                        },
                     )
                 )
                 total = terms[0]
@@ -321,32 +355,51 @@ def evaluate(
                 steps.append(
                     _record(
                         Step,
-                        index=len(steps),
-                        phase=ACCUMULATE,
-                        node=node_id,
-                        edges=edge_list,
-                        value=None,
-                        grad=grads[i],
-                        terms=tuple(terms),
+                        {
+                            "index": len(steps),
+                            "phase": ACCUMULATE,
+                            "node": nodes[i].id,
+                            "edges": outgoing,
+                            "value": None,
+                            "grad": grads[i],
+                            "terms": tuple(terms),
+                        },
                     )
                 )
+                continue
+            steps.append(
+                _record(
+                    Step,
+                    {
+                        "index": len(steps),
+                        "phase": BACKWARD,
+                        "node": nodes[i].id,
+                        "edges": outgoing,
+                        "value": None,
+                        "grad": grads[i],
+                        "terms": (),
+                    },
+                )
+            )
 
     node_records = tuple(
         _record(
             NodeRecord,
-            id=node.id,
-            kind=node.kind,
-            op=node.op.name if node.op else None,
-            symbol=node.op.symbol if node.op else "",
-            label=node.label,
-            inputs=node.inputs,
-            value=values[i],
-            grad=grads[i],
-            formula=static.node_formulas[i],
-            line=node.line,
-            column=node.column,
+            {
+                "id": node.id,
+                "kind": node.kind,
+                "op": node.op.name if node.op else None,
+                "symbol": node.op.symbol if node.op else "",
+                "label": node.label,
+                "inputs": node.inputs,
+                "value": values[i],
+                "grad": grads[i],
+                "formula": static.node_formulas[i],
+                "line": node.line,
+                "column": node.column,
+            },
         )
         for i, node in enumerate(nodes)
     )
-    edges = tuple(record for records in edge_records for record in records)
+    edges = tuple(edge_records[edge_id] for ids in static.incoming for edge_id in ids)
     return Evaluation(graph.output, node_records, edges, tuple(n.id for n in nodes), tuple(steps))
