@@ -11,12 +11,12 @@ import os
 import pkgutil
 import sys
 
+import benchmarks  # the package only: nothing that loads numpy yet
+
 # One BLAS thread: on a small shared machine, threaded BLAS turns the timings into noise, and every
 # candidate in a benchmark (numpy, the engine, PyTorch) then runs under the same conditions.
 for _variable in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
     os.environ.setdefault(_variable, "1")
-
-import benchmarks
 
 
 def available() -> list[str]:
