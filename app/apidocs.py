@@ -98,7 +98,18 @@ for (const [path, methods] of Object.entries(spec.paths)) {
       body.append(element("h4", { textContent: "Request body" }),
         element("pre", { textContent: JSON.stringify(schema, null, 2) }));
       textarea = element("textarea", { value: example(operation.requestBody), spellcheck: false });
-      body.append(element("h4", { textContent: "Try it" }), textarea);
+      body.append(element("h4", { textContent: "Try it" }));
+      const named = Object.entries(operation.requestBody.content?.["application/json"]?.examples ?? {});
+      if (named.length) {
+        const choose = element("select", {}, ...named.map(([key, item]) =>
+          element("option", { value: key, textContent: item.summary ?? key })));
+        choose.addEventListener("change", () => {
+          textarea.value = JSON.stringify(Object.fromEntries(named)[choose.value].value, null, 2);
+        });
+        textarea.value = JSON.stringify(named[0][1].value, null, 2);
+        body.append(element("div", {}, "Example: ", choose));
+      }
+      body.append(textarea);
     }
     const url = element("input", { value: target, size: 50 });
     const output = element("pre", { textContent: "" });

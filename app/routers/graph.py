@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Body, Query, Request
 
 from app.errors import ApiError
 from app.examples import EXAMPLES, EXAMPLES_BY_ID
@@ -28,6 +28,25 @@ ERRORS: dict[int | str, dict[str, Any]] = {
 }
 
 
+def _body_example(example_id: str, summary: str, **extra: Any) -> dict[str, Any]:
+    example = EXAMPLES_BY_ID[example_id]
+    return {"summary": summary, "value": {"source": example["source"], "inputs": example["inputs"], **extra}}
+
+
+EVALUATE_EXAMPLES = {
+    "lecture": _body_example("lecture", "The lecture example f = (x + y) · max(y, z)"),
+    "snapshot": _body_example("lecture", "The same, as it stands after step 7", step=7),
+    "tensors": _body_example("window_score", "Tensors: the score s = uᵀσ(Wx + b)"),
+    "seed": _body_example("fan_out", "A seed gradient ∂L/∂f = 2", seed_gradient=2.0),
+}
+GRADCHECK_EXAMPLES = {
+    "neuron": _body_example("sigmoid_neuron", "A sigmoid neuron"),
+    "mlp": _body_example("mlp_mse", "A 2-layer MLP with MSE"),
+}
+EvaluateBody = Annotated[EvaluateRequest, Body(openapi_examples=EVALUATE_EXAMPLES)]
+GradcheckBody = Annotated[EvaluateRequest, Body(openapi_examples=GRADCHECK_EXAMPLES)]
+
+
 def _settings(request: Request) -> Settings:
     return request.app.state.settings
 
@@ -39,7 +58,7 @@ def _settings(request: Request) -> Settings:
     summary="Evaluate a graph: forward, backward, every edge's upstream × local = downstream",
 )
 def evaluate(
-    body: EvaluateRequest,
+    body: EvaluateBody,
     request: Request,
     step: int | None = Query(
         default=None, ge=0, description="Snapshot after this step (overrides the body)."
@@ -62,7 +81,7 @@ def evaluate(
     responses={200: {"model": GradcheckOut, "description": "Analytic against numeric gradients."}, **ERRORS},
     summary="Check the engine's gradients against central finite differences",
 )
-def gradcheck(body: EvaluateRequest, request: Request) -> StrictJSONResponse:
+def gradcheck(body: GradcheckBody, request: Request) -> StrictJSONResponse:
     result = gradcheck_document(body.source, body.inputs, _settings(request), body.output, body.seed_gradient)
     return StrictJSONResponse(result)
 
