@@ -1,196 +1,196 @@
 // The lecture-slide drawing: gates as circles with their op symbol, inputs left, output right,
 // each wire's forward value above (foreground) and gradient below (∇, italic, vermillion).
-// Three phases (NN-SVG): topology + layout once per document in draw(); a step only flips
-// attributes of existing elements joined by id (setStep), never rebuilding the DOM.
+// Three phases (NN-SVG): topology + layout once per document in draw() (one markup string,
+// parsed by the browser in one go); a step only flips attributes of existing elements, found
+// once by their data-r (reveal step) and joined by id (setStep), never rebuilding the DOM.
 import { isTensor, num } from "./graph-format.js";
 import { bucketByStep, outgoingEdges, revealSteps } from "./graph-snapshot.js";
 import { SVG_STYLE } from "./graph-style.js";
-import { svgEl, tensorGlyph } from "./graph-tensor.js";
+import { tag, tensorGlyph } from "./graph-tensor.js";
 import { createViewport } from "./graph-viewport.js";
 import { t } from "./i18n.js";
 
 const GATE_R = 22;
 const IN_STUB = 16;
 const LABEL_MAX = 14;
+const STATES = { v: ["hidden", "visible"], l: ["0", "1"] }; // data-k → [off, on]
+const ATTRS = { v: "visibility", l: "data-live" };
 
 const clip = (text) => (text.length > LABEL_MAX ? `${text.slice(0, LABEL_MAX - 1)}…` : text);
 const named = (node) => node.kind === "op" && !node.id.startsWith("#");
 
 /** Where each node sits and how wide it is; inputs and constants are pills, ops are circles. */
-function geometry(doc) {
+function geometry(doc, out) {
   const geo = {};
+  const incoming = {};
   for (const node of doc.nodes) {
     const box = doc.layout.nodes[node.id] || { x: 0, y: 0 };
     const half = node.kind === "op" ? GATE_R : Math.max(15, clip(node.label).length * 4.6 + 10);
     geo[node.id] = { x: box.x, y: box.y, half, ports: {}, stubEnd: box.x + half + 60 };
+    incoming[node.id] = [];
   }
+  for (const edge of doc.edges) incoming[edge.target].push(edge);
   for (const node of doc.nodes) {
-    const incoming = doc.edges.filter((e) => e.target === node.id).sort((a, b) => a.slot - b.slot);
+    const edges = incoming[node.id].sort((a, b) => a.slot - b.slot);
     const g = geo[node.id];
-    const gap = Math.min(16, (2 * GATE_R - 8) / Math.max(1, incoming.length - 1));
-    incoming.forEach((edge, i) => {
-      const dy = (i - (incoming.length - 1) / 2) * gap;
+    const gap = Math.min(16, (2 * GATE_R - 8) / Math.max(1, edges.length - 1));
+    edges.forEach((edge, i) => {
+      const dy = (i - (edges.length - 1) / 2) * gap;
       g.ports[edge.id] = { x: g.x - Math.sqrt(Math.max(0, GATE_R ** 2 - dy ** 2)), y: g.y + dy };
     });
   }
-  const out = outgoingEdges(doc);
   for (const node of doc.nodes) {
     const g = geo[node.id];
     const start = g.x + g.half;
-    const room = out[node.id].map((e) => geo[e.target].ports[e.id].x - IN_STUB - 24 - start);
-    const length = room.length ? Math.min(...room) * 0.55 : 70;
+    let room = Infinity;
+    for (const e of out[node.id]) room = Math.min(room, geo[e.target].ports[e.id].x - IN_STUB - 24 - start);
+    const length = Number.isFinite(room) ? room * 0.55 : 70;
     g.stubEnd = start + Math.max(30, Math.min(110, length));
   }
   return geo;
 }
 
-function cubicPoint(p0, p1, p2, p3, s) {
-  const u = 1 - s;
-  return u ** 3 * p0 + 3 * u * u * s * p1 + 3 * u * s * s * p2 + s ** 3 * p3;
-}
+const cubic = (p0, p1, p2, p3, s) => (1 - s) ** 3 * p0 + 3 * (1 - s) ** 2 * s * p1 + 3 * (1 - s) * s * s * p2 + s ** 3 * p3;
+const r1 = (v) => Math.round(v * 10) / 10;
+const idle = (work) => (window.requestIdleCallback ? requestIdleCallback(work, { timeout: 500 }) : setTimeout(work, 50));
 
 export function createGraphView(svg) {
   svg.classList.add("graph");
-  const title = svgEl("title", { id: "graph-title" });
-  const desc = svgEl("desc", { id: "graph-desc" });
-  const defs = svgEl("defs");
-  const marker = svgEl("marker", { id: "arrow", viewBox: "0 0 8 8", refX: 7, refY: 4, markerWidth: 9,
-    markerHeight: 9, markerUnits: "userSpaceOnUse", orient: "auto-start-reverse" });
-  marker.append(svgEl("path", { class: "arrow", d: "M0 0 L8 4 L0 8 z" }));
-  defs.append(marker);
-  const root = svgEl("g", { class: "viewport" });
-  svg.replaceChildren(title, desc, svgEl("style", {}, SVG_STYLE), defs, root);
+  svg.innerHTML = tag("title", { id: "graph-title" }) + tag("desc", { id: "graph-desc" })
+    + tag("style", {}, SVG_STYLE)
+    + tag("defs", {}, tag("marker", { id: "arrow", viewBox: "0 0 8 8", refX: 7, refY: 4, markerWidth: 9,
+      markerHeight: 9, markerUnits: "userSpaceOnUse", orient: "auto-start-reverse" },
+    tag("path", { class: "arrow", d: "M0 0 L8 4 L0 8 z" }), true), true)
+    + tag("g", { class: "viewport" });
   svg.setAttribute("aria-describedby", "graph-desc");
+  const root = svg.querySelector(".viewport");
   const viewport = createViewport(svg, root);
   let drawn = null;
 
+  /** Topology and layout: the whole drawing for `doc`, already showing the snapshot after `step`. */
   function draw(doc, step) {
-    const geo = geometry(doc);
-    const reveal = revealSteps(doc);
+    const last = doc.steps.length - 1;
+    const shown = Math.max(0, Math.min(last, step));
     const out = outgoingEdges(doc);
-    const byId = Object.fromEntries(doc.nodes.map((n) => [n.id, n]));
-    const wires = svgEl("g", { class: "wires" });
-    const labels = svgEl("g", { class: "labels" });
-    const gates = svgEl("g", { class: "gates" });
-    const halo = svgEl("circle", { class: "halo", r: GATE_R + 7, visibility: "hidden" });
-    const items = [];
-    const edgeEls = {};
-    const nodeEls = {};
-    const reveals = (el, at, attr = "visibility", on = "visible", off = "hidden") =>
-      items.push({ el, step: at, attr, on, off });
+    const geo = geometry(doc, out);
+    const reveal = revealSteps(doc);
+    const state = (kind, at) => ({ "data-r": at ?? last + 1, "data-k": kind,
+      [ATTRS[kind]]: STATES[kind][Number(at !== undefined && at <= shown)] });
+    let wires = "";
+    let gates = "";
+    let labels = "";
 
     for (const edge of doc.edges) {
       const s = geo[edge.source];
       const port = geo[edge.target].ports[edge.id];
-      const x1 = s.stubEnd;
-      const x2 = port.x - IN_STUB;
-      const dx = Math.max(12, (x2 - x1) * 0.5);
-      const c = [x1, s.y, x1 + dx, s.y, x2 - dx, port.y, x2, port.y];
-      const path = svgEl("path", { class: "wire", id: `w-${edge.id}`, "data-edge": edge.id,
-        d: `M${x1} ${s.y} C${c[2]} ${c[3]} ${c[4]} ${c[5]} ${c[6]} ${c[7]} H${port.x - 1}`,
-        "marker-end": "url(#arrow)" });
-      wires.append(path);
-      edgeEls[edge.id] = path;
-      reveals(path, reveal.edgeValue[edge.id], "data-live", "1", "0");
+      const x1 = r1(s.stubEnd);
+      const x2 = r1(port.x - IN_STUB);
+      const dx = r1(Math.max(12, (x2 - x1) * 0.5));
+      const c = [x1, s.y, x1 + dx, s.y, x2 - dx, r1(port.y), x2, r1(port.y)];
+      wires += tag("path", { class: "wire", id: `w-${edge.id}`, "data-edge": edge.id,
+        d: `M${x1} ${s.y} C${c[2]} ${c[3]} ${c[4]} ${c[5]} ${c[6]} ${c[7]} H${r1(port.x - 1)}`,
+        "marker-end": "url(#arrow)", ...state("l", reveal.edgeValue[edge.id]) });
       if (out[edge.source].length > 1 && edge.downstream !== null && !isTensor(edge.downstream)) {
         // Fan-out: each branch carries its own downstream; the node's gradient is their sum.
-        const at = 0.62;
-        const lx = cubicPoint(c[0], c[2], c[4], c[6], at);
-        const ly = cubicPoint(c[1], c[3], c[5], c[7], at);
-        const label = svgEl("text", { class: "grad edge-grad halo-text", x: lx, y: ly + 15,
-          "text-anchor": "middle", "data-edge": edge.id }, `∇ ${num(edge.downstream)}`);
-        labels.append(label);
-        reveals(label, reveal.edgeBackward[edge.id]);
+        labels += tag("text", { class: "grad edge-grad halo-text", x: r1(cubic(c[0], c[2], c[4], c[6], 0.62)),
+          y: r1(cubic(c[1], c[3], c[5], c[7], 0.62) + 15), "text-anchor": "middle", "data-edge": edge.id,
+          ...state("v", reveal.edgeBackward[edge.id]) }, `∇ ${num(edge.downstream)}`);
       }
     }
 
     for (const node of doc.nodes) {
       const g = geo[node.id];
       const start = g.x + g.half;
-      const stub = svgEl("path", { class: "wire stub", d: `M${start} ${g.y} H${g.stubEnd}`,
-        "data-node": node.id, ...(node.id === doc.output ? { "marker-end": "url(#arrow)" } : {}) });
-      wires.append(stub);
-      reveals(stub, reveal.nodeValue[node.id], "data-live", "1", "0");
-
-      const group = svgEl("g", { class: `node ${node.kind}${node.id === doc.output ? " output" : ""}`,
-        id: `n-${node.id}`, "data-node": node.id });
-      group.append(svgEl("title", {}, nodeTitle(node)));
-      if (node.kind === "op") {
-        group.append(svgEl("circle", { class: "gate", cx: g.x, cy: g.y, r: GATE_R }));
-        const size = node.symbol.length <= 1 ? 20 : node.symbol.length <= 3 ? 14 : 11;
-        group.append(svgEl("text", { class: "symbol", x: g.x, y: g.y, "text-anchor": "middle",
-          "font-size": size }, clip(node.symbol || node.op || "?")));
-      } else {
-        group.append(svgEl("rect", { class: "terminal", x: g.x - g.half, y: g.y - 14, width: 2 * g.half,
-          height: 28, rx: 14 }));
-        group.append(svgEl("text", { class: "term-label", x: g.x, y: g.y, "text-anchor": "middle" },
-          clip(node.label)));
-      }
-      gates.append(group);
-      nodeEls[node.id] = group;
+      wires += tag("path", { class: "wire stub", d: `M${start} ${g.y} H${r1(g.stubEnd)}`, "data-node": node.id,
+        "marker-end": node.id === doc.output ? "url(#arrow)" : undefined, ...state("l", reveal.nodeValue[node.id]) });
+      const shape = node.kind === "op"
+        ? tag("circle", { class: "gate", cx: g.x, cy: g.y, r: GATE_R })
+          + tag("text", { class: "symbol", x: g.x, y: g.y, "text-anchor": "middle",
+            "font-size": node.symbol.length <= 1 ? 20 : node.symbol.length <= 3 ? 14 : 11 }, clip(node.symbol || node.op || "?"))
+        : tag("rect", { class: "terminal", x: g.x - g.half, y: g.y - 14, width: 2 * g.half, height: 28, rx: 14 })
+          + tag("text", { class: "term-label", x: g.x, y: g.y, "text-anchor": "middle" }, clip(node.label));
+      gates += tag("g", { class: `node ${node.kind}${node.id === doc.output ? " output" : ""}`, id: `n-${node.id}`,
+        "data-node": node.id }, tag("title", {}, nodeTitle(node)) + shape, true);
 
       let nameWidth = 0;
       if (named(node)) {
         const name = clip(node.label);
         nameWidth = name.length * 7 + 11;
-        labels.append(svgEl("text", { class: "name", x: start + 11, y: g.y - 8 }, name));
+        labels += tag("text", { class: "name", x: start + 11, y: g.y - 8 }, name);
       }
       const mid = (start + nameWidth + g.stubEnd) / 2;
-      const valueEl = isTensor(node.value)
-        ? placedLeft(tensorGlyph(node.value, { placement: "above", kind: "val" }), start + nameWidth + 4, g.y - 4)
-        : scalarLabel(num(node.value), Math.max(mid, start + nameWidth + 2 + num(node.value).length * 4.2), g.y - 8, "val");
-      const gradEl = isTensor(node.grad)
-        ? placedLeft(tensorGlyph(node.grad, { placement: "below", kind: "grad", prefix: "∇ " }), start + 8, g.y + 4)
-        : scalarLabel(`∇ ${num(node.grad)}`, Math.max((start + g.stubEnd) / 2, start + 4 + num(node.grad).length * 4.5 + 9),
-          g.y + 20, "grad");
-      valueEl.setAttribute("data-node", node.id);
-      gradEl.setAttribute("data-node", node.id);
-      labels.append(valueEl, gradEl);
-      reveals(valueEl, reveal.nodeValue[node.id]);
-      reveals(gradEl, reveal.nodeGrad[node.id]);
+      const valueState = state("v", reveal.nodeValue[node.id]);
+      const gradState = state("v", reveal.nodeGrad[node.id]);
+      if (isTensor(node.value)) {
+        const glyph = tensorGlyph(node.value, { placement: "above", kind: "val", attrs: { "data-node": node.id, ...valueState } });
+        labels += placed(glyph, start + nameWidth + 4, g.y - 4);
+      } else {
+        const text = num(node.value);
+        labels += tag("text", { class: "val halo-text", x: r1(Math.max(mid, start + nameWidth + 2 + text.length * 4.2)),
+          y: g.y - 8, "text-anchor": "middle", "data-node": node.id, ...valueState }, text);
+      }
+      if (isTensor(node.grad)) {
+        const glyph = tensorGlyph(node.grad, { placement: "below", kind: "grad", prefix: "∇ ",
+          attrs: { "data-node": node.id, ...gradState } });
+        labels += placed(glyph, start + 8, g.y + 4);
+      } else {
+        const text = num(node.grad);
+        labels += tag("text", { class: "grad halo-text", x: r1(Math.max((start + g.stubEnd) / 2, start + 13 + text.length * 4.5)),
+          y: g.y + 20, "text-anchor": "middle", "data-node": node.id, ...gradState }, `∇ ${text}`);
+      }
     }
 
-    root.replaceChildren(wires, gates, labels, halo);
-    title.textContent = t("graph.title", { output: byId[doc.output]?.label ?? doc.output, nodes: doc.nodes.length });
-    desc.textContent = t("graph.desc");
-    drawn = { doc, geo, edgeEls, nodeEls, halo, buckets: bucketByStep(items, doc.steps.length), step: null, active: [] };
-    setStep(step);
+    root.innerHTML = tag("g", { class: "wires" }, wires, true) + tag("g", { class: "gates" }, gates, true)
+      + tag("g", { class: "labels" }, labels, true)
+      + tag("circle", { class: "halo", r: GATE_R + 7, visibility: "hidden" });
+    const byId = Object.fromEntries(doc.nodes.map((n) => [n.id, n]));
+    svg.querySelector("#graph-title").textContent = t("graph.title", { output: byId[doc.output]?.label ?? doc.output,
+      nodes: doc.nodes.length });
+    svg.querySelector("#graph-desc").textContent = t("graph.desc");
+    drawn = { doc, geo, halo: root.lastElementChild, buckets: null, step: shown, active: [] };
+    highlight(doc.steps[shown]);
+    const mine = drawn;
+    idle(() => { if (drawn === mine) buckets(); }); // ready before the first step is asked for
   }
 
-  function scalarLabel(text, x, y, kind) {
-    return svgEl("text", { class: `${kind} halo-text`, x, y, "text-anchor": "middle" }, text);
+  /** Glyph markup (centred on x = 0) moved so that its left edge is at x. */
+  function placed(glyph, x, y) {
+    return `<g transform="translate(${r1(x + glyph.width / 2)} ${r1(y)})">${glyph.markup}</g>`;
   }
 
-  /** Put a tensor glyph (drawn centred on x = 0) with its left edge at x. */
-  function placedLeft(group, x, y) {
-    group.setAttribute("transform", `translate(${x + group.dataset.width / 2} ${y})`);
-    return group;
+  /** Every revealable element bucketed by its reveal step (found once, on the first step). */
+  function buckets() {
+    if (!drawn.buckets) {
+      const items = [];
+      for (const el of root.querySelectorAll("[data-r]")) {
+        const kind = el.getAttribute("data-k");
+        items.push({ el, step: Number(el.getAttribute("data-r")), attr: ATTRS[kind], off: STATES[kind][0], on: STATES[kind][1] });
+      }
+      drawn.buckets = bucketByStep(items, drawn.doc.steps.length);
+    }
+    return drawn.buckets;
   }
 
-  /** Show the snapshot after step k: flip only what changes between the old and the new step. */
+  /** Style: show the snapshot after step k, flipping only what changes between the old and new step. */
   function setStep(k) {
     if (!drawn) return;
-    const { buckets, doc } = drawn;
-    const last = doc.steps.length - 1;
+    const last = drawn.doc.steps.length - 1;
     const next = Math.max(0, Math.min(last, k));
     const prev = drawn.step;
-    if (prev === null) {
-      buckets.forEach((bucket, at) => {
-        for (const item of bucket) item.el.setAttribute(item.attr, at <= next ? item.on : item.off);
-      });
-    } else if (next !== prev) {
+    if (next !== prev) {
       const forward = next > prev;
+      const all = buckets();
       for (let at = Math.min(prev, next) + 1; at <= Math.max(prev, next); at++) {
-        for (const item of buckets[at]) item.el.setAttribute(item.attr, forward ? item.on : item.off);
+        for (const item of all[at]) item.el.setAttribute(item.attr, forward ? item.on : item.off);
       }
     }
     drawn.step = next;
-    highlight(doc.steps[next]);
+    highlight(drawn.doc.steps[next]);
   }
 
   function highlight(step) {
     for (const el of drawn.active) el.classList.remove("active");
-    drawn.active = (step?.edges || []).map((id) => drawn.edgeEls[id]).filter(Boolean);
+    drawn.active = (step?.edges || []).map((id) => svg.getElementById(`w-${id}`)).filter(Boolean);
     for (const el of drawn.active) el.classList.add("active");
     const g = step && drawn.geo[step.node];
     if (!g) { drawn.halo.setAttribute("visibility", "hidden"); return; }

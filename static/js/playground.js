@@ -138,7 +138,9 @@ function onInput(name, value) {
 function showStep(k) {
   graph.setStep(k);
   renderPanel(k);
-  store.set({ step: k === stepper.count - 1 ? LAST : k });
+  // The URL follows a moment later: held arrow keys would otherwise hit the browser's
+  // history.replaceState throttle (and each write costs part of the 16 ms frame).
+  store.set({ step: k === stepper.count - 1 ? LAST : k }, { defer: 120 });
 }
 
 function renderPanel(k) {

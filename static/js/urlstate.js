@@ -88,11 +88,24 @@ export function createState(fields, { storageKey = null } = {}) {
     }
   }
 
+  let timer = null;
+  function flush() {
+    clearTimeout(timer);
+    timer = null;
+    persist();
+  }
+
+  if (typeof addEventListener === "function") addEventListener("pagehide", () => timer && flush());
+
   return {
     state,
     fields,
-    /** Apply a patch, mirror it to URL + storage, announce the changed names. */
-    set(patch) {
+    /**
+     * Apply a patch, mirror it to URL + storage, announce the changed names. With {defer: ms} the
+     * state changes now but the URL/storage write waits (coalesced), for rapid changes such as
+     * held arrow keys: browsers throttle history.replaceState.
+     */
+    set(patch, { defer = 0 } = {}) {
       const changed = [];
       for (const [name, value] of Object.entries(patch)) {
         if (!(name in fields)) throw new Error(`undeclared state field: ${name}`);
@@ -100,12 +113,17 @@ export function createState(fields, { storageKey = null } = {}) {
         state[name] = value;
       }
       if (changed.length) {
-        persist();
+        if (defer > 0) {
+          clearTimeout(timer);
+          timer = setTimeout(flush, defer);
+        } else {
+          flush();
+        }
         document.dispatchEvent(new CustomEvent(STATE_EVENT, { detail: { changed } }));
       }
       return changed;
     },
-    persist,
+    persist: flush,
     /** A link to this page with the given state (for "open in the graph playground" links). */
     link(path = location.pathname) {
       return `${location.origin}${path}${location.hash}`;

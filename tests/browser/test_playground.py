@@ -143,6 +143,7 @@ def test_the_url_reproduces_the_view_in_a_new_page(page, live_server, browser):
     page.keyboard.press("p")
     expected_panel = "b = max(y, z) = max(3, 0) = 3"
     assert panel(page) == expected_panel
+    page.wait_for_url("**step=4**")
     link = page.url
 
     context = browser.new_context(viewport={"width": 1280, "height": 800})  # no shared storage

@@ -1,0 +1,159 @@
+"""Graph playground speed in Chromium: drawing a 300-node graph and advancing one step.
+
+Baseline, measured in the same run: drawing (and stepping) the 6-node lecture graph.
+Goals: ≤ 200 ms to draw 300 nodes, ≤ 16 ms per step (one frame). Times are performance.now()
+medians inside the page, forced through style and layout so the browser's work is counted.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import socket
+import threading
+import time
+from pathlib import Path
+
+from engine import parse
+
+CHROMIUM = Path("/usr/bin/chromium")
+ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+LECTURE = {"source": "a = x + y\nb = max(y, z)\nf = a * b", "inputs": {"x": 1, "y": 2, "z": 0}}
+DRAW_REPEATS = 9
+
+MEASURE_JS = """
+async ([body, repeats]) => {
+  const response = await fetch('/api/v1/evaluate', {method: 'POST',
+    headers: {'Content-Type': 'application/json'}, body: JSON.stringify(body)});
+  const doc = await response.json();
+  const {graph, stepper} = window.chainrule;
+  const svg = graph.svg;
+  const settle = () => { svg.querySelector('.viewport').getBBox(); return document.body.offsetHeight; };
+  const last = doc.steps.length - 1;
+  const draws = [];
+  for (let i = 0; i < repeats; i++) {
+    const t0 = performance.now();
+    graph.draw(doc, last);
+    settle();
+    draws.push(performance.now() - t0);
+  }
+  const frames = [];                          // draw until the next frame is produced (paint included)
+  for (let i = 0; i < 3; i++) {
+    const t0 = performance.now();
+    graph.draw(doc, last);
+    await new Promise((resolve) => requestAnimationFrame(() => setTimeout(resolve, 0)));
+    frames.push(performance.now() - t0);
+  }
+  const steps = [];
+  graph.setStep(0);
+  for (let k = 1; k <= last; k++) {          // every step forward, then back
+    const t0 = performance.now(); graph.setStep(k); settle(); steps.push(performance.now() - t0);
+  }
+  for (let k = last - 1; k >= 0; k--) {
+    const t0 = performance.now(); graph.setStep(k); settle(); steps.push(performance.now() - t0);
+  }
+  // The whole user-visible step: drawing, the written-out panel, URL and session storage.
+  stepper.reset(doc.steps.length, 0);
+  const userSteps = [];
+  for (let k = 1; k <= Math.min(last, 200); k++) {
+    const t0 = performance.now(); stepper.go(k); settle(); userSteps.push(performance.now() - t0);
+  }
+  const median = (xs) => { const s = [...xs].sort((a, b) => a - b); return s[Math.floor(s.length / 2)]; };
+  return {nodes: doc.nodes.length, steps: doc.steps.length, draw: median(draws), drawToFrame: median(frames),
+          step: median(steps), stepMax: Math.max(...steps), userStep: median(userSteps)};
+}
+"""
+
+
+def wide_graph(target: int = 300, seed: int = 0) -> dict:
+    """A seeded graph of `target` nodes mixing +, ×, max, tanh and σ over 12 inputs."""
+    rng = random.Random(seed)
+    pool = [f"x{i}" for i in range(12)]
+    templates = ["{a} * {b}", "{a} + {b}", "tanh({a})", "max({a}, {b})", "sigmoid({a}) - {b}"]
+    lines: list[str] = []
+    nodes = 0  # inputs that no statement happens to use are not nodes: count by parsing at the end
+    while nodes < target or len(parse("\n".join(lines))) < target:
+        a, b = rng.choice(pool[-40:]), rng.choice(pool)
+        template = templates[len(lines) % len(templates)]
+        lines.append(f"n{len(lines)} = " + template.format(a=a, b=b))
+        pool.append(f"n{len(lines) - 1}")
+        nodes += 2 if "sigmoid" in template else 1
+    source = "\n".join(lines)
+    graph = parse(source)
+    return {"source": source, "inputs": {name: rng.uniform(-1, 1) for name in graph.input_names}}
+
+
+def _serve() -> tuple[str, object]:
+    import uvicorn
+
+    from app.main import create_app
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    server = uvicorn.Server(uvicorn.Config(create_app(), host="127.0.0.1", port=port, log_level="warning"))
+    threading.Thread(target=server.run, daemon=True).start()
+    while not server.started:
+        time.sleep(0.02)
+    return f"http://127.0.0.1:{port}", server
+
+
+def main() -> None:
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        print("bench_browser: playwright is not installed; skipped")
+        return
+    if not CHROMIUM.exists():
+        print(f"bench_browser: {CHROMIUM} is missing; skipped")
+        return
+    base, server = _serve()
+    big = wide_graph()
+    try:
+        with sync_playwright() as playwright:
+            browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
+            page = browser.new_page(viewport={"width": 1280, "height": 800})
+            page.goto(base + "/")
+            page.wait_for_selector("#editor-status.ok")
+            page.evaluate(MEASURE_JS, [LECTURE, DRAW_REPEATS])  # warm-up (JIT, fonts)
+            small = page.evaluate(MEASURE_JS, [LECTURE, DRAW_REPEATS])
+            large = page.evaluate(MEASURE_JS, [big, DRAW_REPEATS])
+            browser.close()
+    finally:
+        server.should_exit = True
+    print("bench_browser (Chromium, performance.now() medians)")
+    print(
+        f"  baseline  lecture graph: {small['nodes']:4d} nodes, draw {small['draw']:7.2f} ms, "
+        f"step {small['step']:6.3f} ms, user step {small['userStep']:6.3f} ms"
+    )
+    print(
+        f"  measured  wide graph:    {large['nodes']:4d} nodes, draw {large['draw']:7.2f} ms, "
+        f"step {large['step']:6.3f} ms (max {large['stepMax']:.2f}), user step {large['userStep']:6.3f} ms"
+    )
+    print(
+        f"  draw until the next frame (paint included): lecture {small['drawToFrame']:.1f} ms, "
+        f"wide {large['drawToFrame']:.1f} ms"
+    )
+    ratio = lambda key: large[key] / max(small[key], 1e-3)
+    print(
+        f"  ratios vs baseline: draw ×{ratio('draw'):.1f}, step ×{ratio('step'):.1f}, "
+        f"user step ×{ratio('userStep'):.1f}"
+    )
+    print(
+        f"  goals: draw ≤ 200 ms → {'met' if large['draw'] <= 200 else 'MISSED'}; "
+        f"step ≤ 16 ms → {'met' if large['userStep'] <= 16 else 'MISSED'}"
+    )
+    print("  " + json.dumps({"lecture": small, "wide_300": large}))
+
+
+if __name__ == "__main__":
+    main()
