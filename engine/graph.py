@@ -64,11 +64,11 @@ def unbroadcast(gradient: Array, shape: tuple[int, ...]) -> Array:
         return gradient
     extra = gradient.ndim - len(shape)
     if extra > 0:
-        gradient = gradient.sum(axis=tuple(range(extra)))
+        gradient = np.add.reduce(gradient, axis=tuple(range(extra)))
     if extra >= 0:
         stretched = tuple(i for i, n in enumerate(shape) if n == 1 and gradient.shape[i] != 1)
         if stretched:
-            gradient = gradient.sum(axis=stretched, keepdims=True)
+            gradient = np.add.reduce(gradient, axis=stretched, keepdims=True)
     if gradient.shape != shape:
         raise ValueError(f"a gradient of shape {np.shape(gradient)} does not fit a value of shape {shape}")
     return np.asarray(gradient)
@@ -122,6 +122,7 @@ class Graph:
             for i, n in enumerate(self.nodes)
         ]
         self._inputs = [(i, n.id) for i, n in enumerate(self.nodes) if n.kind == INPUT]
+        self._input_set = frozenset(self.input_names)
         self._constants = [(i, n.value) for i, n in enumerate(self.nodes) if n.kind == CONSTANT]
         self._needs: dict[tuple[str, ...] | None, list[bool]] = {}
         self.memo: dict[str, object] = {}  # what other passes derive from the graph alone (the trace's)
@@ -135,7 +136,7 @@ class Graph:
     def input_values(self, inputs: Mapping[str, object] | None) -> dict[str, Array]:
         """Checked input arrays: every free name given (or defaulted), nothing extra."""
         given = {**self.defaults, **(inputs or {})} if self.defaults else dict(inputs or {})
-        if len(given) != len(self.input_names) or not all(name in given for name in self.input_names):
+        if given.keys() != self._input_set:
             extra = sorted(set(given) - set(self.input_names))
             if extra:
                 raise EngineError("unknown_input", f"'{extra[0]}' is not an input of the graph")
@@ -185,21 +186,22 @@ class Graph:
 
     def downstream(self, target: int, slot: int, upstream: Array, args: list[Array], out: Array) -> Array:
         """upstream × local through one edge, un-broadcast to the input's shape (the chain rule)."""
-        down = self.vjps[target][slot](upstream, args, out)
+        down = self.vjps[target][slot](upstream, *args, out)
         shape = args[slot].shape
-        if down.shape != shape:
-            try:
-                down = unbroadcast(np.asarray(down, dtype=np.float64), shape)
-            except ValueError as error:
-                node = self.nodes[target]
-                raise EngineError(
-                    "invalid_gradient", f"'{node.text or node.label}': {error}", node.line, node.column
-                ) from None
-        return down
+        return down if down.shape == shape else self._unbroadcast(target, down, shape)
+
+    def _unbroadcast(self, target: int, down: Array, shape: tuple[int, ...]) -> Array:
+        try:
+            return unbroadcast(np.asarray(down, dtype=np.float64), shape)
+        except ValueError as error:
+            node = self.nodes[target]
+            raise EngineError(
+                "invalid_gradient", f"'{node.text or node.label}': {error}", node.line, node.column
+            ) from None
 
     def seed_for(self, out: Array, seed: object | None) -> Array:
         if seed is None:
-            return np.ones_like(out)
+            return np.ones(out.shape)
         array = as_value(seed, "seed_gradient")
         if array.shape != out.shape:
             raise EngineError(
@@ -246,9 +248,9 @@ class Graph:
                 args = [values[s] for s in sources]
                 for slot, source in enumerate(sources):
                     if needs[source] and vjps[slot] is not None:
-                        down = vjps[slot](upstream, args, values[i])  # upstream × local
+                        down = vjps[slot](upstream, *args, values[i])  # upstream × local
                         if down.shape != args[slot].shape:
-                            down = self.downstream(i, slot, upstream, args, values[i])  # un-broadcast
+                            down = self._unbroadcast(i, down, args[slot].shape)
                         grads[source] = down if grads[source] is None else grads[source] + down
         gradients: dict[str, Array] = {}
         taken = {id(grads[out])}  # the seed may be the caller's own array

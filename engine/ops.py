@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import partial
 
 import numpy as np
 
@@ -56,15 +57,12 @@ class Op:
             return self.vjp[slot](upstream, *inputs, out, **attrs)
         return upstream * self.local[slot](*inputs, out, **attrs)
 
-    def vjp_with(self, slot: int, attrs: dict) -> Callable[[Array, list[Array], Array], Array]:
-        """downstream(upstream, inputs, out) for one input, attrs bound once per graph node."""
+    def vjp_with(self, slot: int, attrs: dict) -> Callable[..., Array]:
+        """downstream(upstream, *inputs, out) for one input, attrs bound once per graph node."""
         if self.vjp is not None:
-            vjp = self.vjp[slot]
-            if attrs:
-                return lambda g, inputs, out: vjp(g, *inputs, out, **attrs)
-            return lambda g, inputs, out: vjp(g, *inputs, out)
+            return partial(self.vjp[slot], **attrs) if attrs else self.vjp[slot]
         local = self.local[slot]
-        return lambda g, inputs, out: g * local(*inputs, out, **attrs)
+        return lambda g, *inputs_and_out: g * local(*inputs_and_out, **attrs)
 
     def formula(self, slot: int, names: dict[str, str]) -> str:
         return self.formulas[slot].format_map(_KeepUnknown(names))
@@ -172,11 +170,10 @@ def _class_indices(logits: Array, index: Array) -> tuple[Array, Array]:
     if flat.size != batch.shape[0]:
         raise ValueError(f"cross_entropy: {batch.shape[0]} rows of logits but {flat.size} indices")
     classes = batch.shape[1]
-    with np.errstate(invalid="ignore"):  # NaN and ±inf cast to some integer, caught just below
-        whole = flat.astype(np.intp)
+    whole = flat.astype(np.intp)  # NaN and ±inf become some integer (the graph silences the warning)
     if (whole != flat).any():
         raise EngineError("invalid_value", "class indices must be whole numbers")
-    if (whole < 0).any() or (whole >= classes).any():
+    if whole.min() < 0 or whole.max() >= classes:
         raise EngineError(
             "invalid_value", f"class index out of range 0…{classes - 1}"
         )
@@ -306,6 +303,7 @@ OPS: tuple[Op, ...] = (
     _elementwise(
         "relu", "relu", lambda a: np.maximum(a, 0.0), (lambda a, out: _step(a, 0.0),),
         ("1 if {a} > 0 else 0",), "Rectifier max(0, a); derivative 0 at 0.", function="relu",
+        vjp=(lambda g, a, out: g * (a > 0),),  # the same mask, without making it float first
     ),
     _elementwise(
         "leaky_relu", "lrelu", lambda a, slope: np.maximum(a, 0.0) + slope * np.minimum(a, 0.0),
