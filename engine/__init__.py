@@ -5,14 +5,15 @@ numpy and the standard library only; nothing here knows about HTTP, JSON or draw
 
 from engine.builder import Const, Expr, Gate, Var, apply, build_graph, fn, gate_op, maximum, minimum
 from engine.errors import EngineError
-from engine.gradcheck import GradcheckResult, gradcheck
-from engine.graph import Graph, Node
+from engine.gradcheck import GradcheckResult, InputCheck, gradcheck
+from engine.graph import Graph, Node, unbroadcast
 from engine.ops import OPS, OPS_BY_FUNCTION, OPS_BY_NAME, Op
 from engine.parser import Limits, parse
-from engine.trace import Evaluation, Snapshot, Step, evaluate
+from engine.trace import LOCAL_JACOBIAN_MAX, EdgeRecord, Evaluation, NodeRecord, Snapshot, Step, evaluate
 
 __all__ = [
     "OPS", "OPS_BY_FUNCTION", "OPS_BY_NAME", "Const", "EngineError", "Evaluation", "Expr", "Gate",
     "GradcheckResult", "Graph", "Limits", "Node", "Op", "Snapshot", "Step", "Var", "apply",
     "build_graph", "evaluate", "fn", "gate_op", "gradcheck", "maximum", "minimum", "parse",
+    "EdgeRecord", "InputCheck", "LOCAL_JACOBIAN_MAX", "NodeRecord", "unbroadcast",
 ]

@@ -1,8 +1,8 @@
 """Build graphs in Python, micrograd-style: `f = (x + y) * maximum(y, z)`; and plug in user gates.
 
-    x, y, z = Var("x", 1.0), Var("y", 2.0), Var("z", 0.0)
-    a = (x + y).named("a"); b = maximum(y, z).named("b"); f = (a * b).named("f")
-    result = f.evaluate()          # engine.trace.Evaluation, every step recorded
+x, y, z = Var("x", 1.0), Var("y", 2.0), Var("z", 0.0)
+a = (x + y).named("a"); b = maximum(y, z).named("b"); f = (a * b).named("f")
+result = f.evaluate()          # engine.trace.Evaluation, every step recorded
 """
 
 from __future__ import annotations
@@ -160,28 +160,50 @@ class Gate:
 
 
 def gate_op(gate: object, arity: int) -> Op:
-    """Wrap an object with forward(*inputs) and backward(upstream) as an Op."""
-    name = getattr(gate, "name", type(gate).__name__)
+    """Wrap an object with forward(*inputs) and backward(upstream) as an Op (a class is instantiated)."""
+    if isinstance(gate, type):
+        gate = gate()
+    name = getattr(gate, "name", None)
+    if not name or name == Gate.name:
+        name = type(gate).__name__
+
+    def forward(*inputs: Array) -> Array:
+        try:
+            return gate.forward(*inputs)
+        except EngineError:
+            raise
+        except Exception as error:  # the user's code: report it, do not crash the caller
+            raise EngineError("invalid_gate", f"gate {name}: forward failed: {error}") from None
 
     def vjp_for(slot: int):
         def vjp(upstream: Array, *inputs_and_out: Array) -> Array:
-            gate.forward(*inputs_and_out[:-1])
-            downstream = list(gate.backward(upstream))
-            if len(downstream) != arity:
-                raise EngineError(
-                    "invalid_gate", f"gate {name}: backward returned {len(downstream)} gradients for {arity} inputs"
+            try:
+                gate.forward(*inputs_and_out[:-1])  # backward may rely on what forward stored
+                downstream = list(gate.backward(upstream))
+                gradient = (
+                    np.asarray(downstream[slot], dtype=np.float64) if len(downstream) == arity else None
                 )
-            return np.asarray(downstream[slot], dtype=np.float64)
+            except EngineError:
+                raise
+            except Exception as error:
+                raise EngineError("invalid_gate", f"gate {name}: backward failed: {error}") from None
+            if gradient is None:
+                raise EngineError(
+                    "invalid_gate",
+                    f"gate {name}: backward returned {len(downstream)} gradients for {arity} inputs",
+                )
+            return gradient
 
         return vjp
 
+    formulas = tuple(getattr(gate, "formulas", ()))
     return Op(
         name=name,
         symbol=getattr(gate, "symbol", name),
         arity=arity,
-        forward=lambda *inputs: gate.forward(*inputs),
+        forward=forward,
         vjp=tuple(vjp_for(slot) for slot in range(arity)),
-        formulas=tuple(getattr(gate, "formulas", ("user-defined",) * arity)),
+        formulas=formulas if len(formulas) == arity else ("user-defined",) * arity,
         description=getattr(gate, "description", f"user-defined gate {name}"),
     )
 

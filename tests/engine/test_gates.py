@@ -144,3 +144,59 @@ def test_nan_flows_through_the_whole_trace():
     result = evaluate(parse("a = log(x); b = a * y; f = max(b, z)"), {"x": -1.0, "y": 2.0, "z": 0.0})
     assert math.isnan(float(result.node("f").value))
     assert len(result.steps) == 2 * len(result.nodes)
+
+
+def test_gate_class_is_accepted_and_named_after_itself():
+    result = evaluate(parse("f = mul(x, y)", gates={"mul": MultiplyGate}), {"x": 2.0, "y": 3.0})
+    assert result.node("f").op == "MultiplyGate"
+    assert float(result.node("x").grad) == 3.0
+
+
+@pytest.mark.parametrize("broken", ["forward", "backward"])
+def test_gate_raising_is_an_engine_error_with_position(broken: str):
+    class Broken(MultiplyGate):
+        def forward(self, x, y):
+            if broken == "forward":
+                raise ZeroDivisionError("oops")
+            return super().forward(x, y)
+
+        def backward(self, upstream):
+            return [upstream / 0.0, self.missing]
+
+    with pytest.raises(EngineError) as caught:
+        parse("a = x + 1\nf = mul(a, y)", gates={"mul": Broken()}).run({"x": 1.0, "y": 2.0})
+    assert caught.value.code == "invalid_gate" and broken in caught.value.message
+    if broken == "forward":
+        assert (caught.value.line, caught.value.column) == (2, 5)
+
+
+def test_gradients_with_respect_to_intermediate_nodes():
+    graph = parse("a = x + y; b = max(y, z); f = a * b")
+    _, grads = graph.run({"x": 1, "y": 2, "z": 0}, wrt=["a", "b", "y"])
+    assert {k: float(v) for k, v in grads.items()} == {"a": 2.0, "b": 3.0, "y": 5.0}
+
+
+def test_output_before_the_end_gives_later_nodes_zero_gradient():
+    graph = parse("a = x * y; b = a + x; c = b * 2", output="a")
+    result = evaluate(graph, {"x": 3.0, "y": 4.0})
+    assert {n.id: float(n.grad) for n in result.nodes} == {
+        "x": 4.0,
+        "y": 3.0,
+        "a": 1.0,
+        "#2": 0.0,
+        "b": 0.0,
+        "c": 0.0,
+    }
+    _, grads = graph.run({"x": 3.0, "y": 4.0})
+    assert {k: float(v) for k, v in grads.items()} == {"x": 4.0, "y": 3.0}
+    accumulates = sum(1 for s in result.steps if s.phase == "accumulate")
+    assert len(result.steps) == 2 * len(result.nodes) + accumulates
+
+
+def test_seed_gradient_is_checked_and_used():
+    graph = parse("f = 2 * v")
+    _, grads = graph.run({"v": [1.0, 2.0]}, seed=[3.0, -1.0])
+    np.testing.assert_array_equal(grads["v"], [6.0, -2.0])
+    with pytest.raises(EngineError) as caught:
+        graph.run({"v": [1.0, 2.0]}, seed=[1.0, 2.0, 3.0])
+    assert caught.value.code == "shape_mismatch" and "seed_gradient" in caught.value.message
