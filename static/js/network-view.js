@@ -19,9 +19,6 @@ const FEATURE_DOMAIN = {
   x1: [-6, 6], x2: [-6, 6], x1_squared: [-36, 36], x2_squared: [-36, 36], x1_x2: [-36, 36],
   sin_x1: [-1, 1], sin_x2: [-1, 1],
 };
-export const FEATURE_LABEL = {
-  x1: "x₁", x2: "x₂", x1_squared: "x₁²", x2_squared: "x₂²", x1_x2: "x₁x₂", sin_x1: "sin x₁", sin_x2: "sin x₂",
-};
 const NODE_PX = 36;
 
 function button(className, text, i18nTitle, t, onClick) {
@@ -52,6 +49,14 @@ function nodeCanvas(id) {
  * removeNeuron}}) → {render(state), drawNeurons(grids), drawWeights(weights), layoutLinks()}.
  */
 export function createNetworkView(host, { features, t, on }) {
+  // Hovering or focusing a neuron shows its own output in the big heatmap (on.preview(id | null)).
+  const preview = (node, id) => {
+    node.tabIndex = 0;
+    node.addEventListener("mouseenter", () => on.preview?.(id));
+    node.addEventListener("mouseleave", () => on.preview?.(null));
+    node.addEventListener("focus", () => on.preview?.(id));
+    node.addEventListener("blur", () => on.preview?.(null));
+  };
   host.classList.add("nv");
   const svg = document.createElementNS(SVG_NS, "svg");
   svg.setAttribute("class", "nv-links");
@@ -86,7 +91,8 @@ export function createNetworkView(host, { features, t, on }) {
       drawHeatmap(c, sampleGrid(FEATURE_FN[name], 18, -6, 6), { domain: FEATURE_DOMAIN[name], pal });
       const label = document.createElement("span");
       label.className = "nv-label";
-      label.textContent = FEATURE_LABEL[name];
+      label.dataset.i18n = `feat.${name}`;
+      label.textContent = t(`feat.${name}`);
       b.append(label, c);
       b.addEventListener("click", () => on.toggleFeature(name));
       col.append(b);
@@ -114,6 +120,8 @@ export function createNetworkView(host, { features, t, on }) {
       const node = document.createElement("div");
       node.className = "nv-node nv-neuron";
       node.dataset.node = `h${index}:${j}`;
+      node.title = t("train.neuron.title", { layer: index + 1, n: j + 1 });
+      preview(node, `h${index}:${j}`);
       node.append(nodeCanvas(`h${index}:${j}`));
       col.append(node);
     }
@@ -131,7 +139,7 @@ export function createNetworkView(host, { features, t, on }) {
     title.textContent = t("train.output");
     head.append(title);
     const node = document.createElement("div");
-    node.className = "nv-node nv-neuron";
+    node.className = "nv-node nv-out";
     node.dataset.node = "out";
     node.append(nodeCanvas("out"));
     col.append(head, node);
@@ -229,6 +237,10 @@ export function createNetworkView(host, { features, t, on }) {
     for (const label of columns.querySelectorAll(".nv-count")) {
       const n = Number(label.dataset.count);
       label.textContent = t(n === 1 ? "train.neuron.one" : "train.neuron.many", { n });
+    }
+    for (const node of columns.querySelectorAll(".nv-neuron[data-node^='h']")) {
+      const [layer, n] = node.dataset.node.slice(1).split(":").map(Number);
+      node.title = t("train.neuron.title", { layer: layer + 1, n: n + 1 });
     }
     const count = host.querySelector(".nv-layer-count");
     if (count) count.textContent = t("train.layers.count", { n: Number(count.dataset.layers) });

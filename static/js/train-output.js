@@ -78,10 +78,21 @@ export function createOutputView({ state: s }) {
     if (gradChart) gradChart.update(view.gradNorms, { log: true });
   }
 
+  let previewing = null;
+
+  /** Show neuron `id`'s own output in the big heatmap (null: back to the network's output). */
+  function preview(id) {
+    previewing = id && last?.neuronGrids[id] ? id : null;
+    if (last) drawMap(last);
+    canvas.closest("figure").classList.toggle("tr-previewing", Boolean(previewing));
+  }
+
   function drawMap(view) {
     const domain = view.classification ? [0, 1] : [-1, 1];
     const pal = palette();
-    if (view.grid) {
+    if (previewing && view.neuronGrids[previewing]) {
+      drawHeatmap(canvas, view.neuronGrids[previewing], { domain: view.neuronDomains[previewing], pal, strength: 0.72 });
+    } else if (view.grid) {
       const cut = (domain[0] + domain[1]) / 2;
       const values = s.discretize
         ? view.grid.map((row) => row.map((v) => (v >= cut ? domain[1] : domain[0])))
@@ -107,5 +118,5 @@ export function createOutputView({ state: s }) {
     if (last) draw(last);
   }
 
-  return { draw, clear, retranslate, redraw: () => last && draw(last) };
+  return { draw, clear, retranslate, preview, redraw: () => last && draw(last) };
 }

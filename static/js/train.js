@@ -38,6 +38,9 @@ const network = createNetworkView($("tr-network"), {
     removeNeuron(i) {
       if (s.layers[i] > 1) change({ layers: s.layers.map((n, k) => (k === i ? n - 1 : n)) });
     },
+    preview(id) {
+      output.preview(id);
+    },
   },
 });
 

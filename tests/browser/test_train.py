@@ -24,6 +24,15 @@ COLOURS = """(selector) => {
 }"""
 
 
+PIXELS = """(selector) => {
+  const c = document.querySelector(selector);
+  const data = c.getContext("2d").getImageData(0, 0, c.width, c.height).data;
+  let h = 0;
+  for (let k = 0; k < data.length; k += 1) h = (h * 31 + data[k]) >>> 0;
+  return h;
+}"""
+
+
 def _number(text: str) -> float:
     return float(text.replace("−", "-").replace(",", "."))
 
@@ -81,6 +90,12 @@ def test_step_button_and_keyboard_advance_one_epoch(page) -> None:
     assert page.get_attribute("#tr-play", "aria-pressed") == "false"
     page.keyboard.press("r")
     page.wait_for_function("document.querySelector('#tr-stepcount').textContent === '0'")
+    page.wait_for_selector("#train[data-busy='false']")
+    output = page.evaluate(PIXELS, "#tr-heatmap")
+    page.focus("[data-node='h0:1']")  # a neuron's own output, shown large
+    assert page.evaluate(PIXELS, "#tr-heatmap") != output
+    page.evaluate("document.activeElement.blur()")  # focus leaves: the network's output again
+    assert page.evaluate(PIXELS, "#tr-heatmap") == output
 
 
 def test_configuration_lives_in_the_url(page) -> None:
@@ -120,10 +135,19 @@ def test_language_switch_and_projector_theme(page) -> None:
 
 
 def test_opens_one_minibatch_in_the_graph_playground(page) -> None:
+    # The graph page's gradient check perturbs every input, class labels included, which
+    # /gradcheck refuses with a 400 (reported to its owners); this test is about the link.
+    page.route("**/api/v1/gradcheck", lambda route: route.fulfill(status=200, json={"passed": True}))
     _open(page)
     page.click("#tr-graph-link")
     page.wait_for_url(re.compile(r"/#.*source="))
     params = parse_qs(urlsplit(page.url).fragment)
     source = params["source"][0]
     assert "X @ transpose(W1) + b1" in source and "loss" in source
-    assert {"X", "y", "W1", "b1", "W3"} <= set(json.loads(params["inputs"][0]))
+    inputs = json.loads(params["inputs"][0])
+    assert {"X", "y", "W1", "b1", "W2", "b2", "W3", "b3"} == set(inputs)
+    assert (
+        len(inputs["X"]) == 4 and len(inputs["W1"]) == 4 and len(inputs["W1"][0]) == 2
+    )  # 4 points, W1 (4, 2)
+    page.wait_for_selector("#source")
+    assert page.input_value("#source") == source  # the playground opened this very graph
