@@ -15,6 +15,7 @@ export function createEditor({ textarea, backdrop, gutter, status, onChange }) {
     const text = textarea.value;
     const lines = text.split("\n");
     textarea.rows = Math.min(16, Math.max(4, lines.length + 1));
+    gutter.style.height = `${textarea.offsetHeight}px`; // scrolls with the text, never taller than it
     gutter.innerHTML = lines
       .map((_, i) => `<span${error && error.line === i + 1 ? ' class="error-line"' : ""}>${i + 1}</span>`)
       .join("");
@@ -44,6 +45,7 @@ export function createEditor({ textarea, backdrop, gutter, status, onChange }) {
     timer = setTimeout(() => onChange(textarea.value), DEBOUNCE_MS);
   });
   textarea.addEventListener("scroll", syncScroll);
+  new ResizeObserver(() => { gutter.style.height = `${textarea.offsetHeight}px`; syncScroll(); }).observe(textarea);
   textarea.addEventListener("keydown", (event) => {
     if (event.key === "Escape") textarea.blur(); // hand the keyboard back to the stepper
   });

@@ -1,7 +1,7 @@
 // Export the drawing as a standalone SVG or a PNG (through a canvas), the document as JSON.
 // Everything happens in the page: no request leaves it.
 const VARS = ["--fg", "--muted", "--bg", "--surface", "--surface-2", "--border", "--accent", "--grad",
-  "--wire", "--gate-fill", "--gate-stroke", "--bad", "--stroke"];
+  "--wire", "--gate-fill", "--gate-stroke", "--bad", "--stroke", "--graph-text"];
 
 /** A self-contained SVG string of the whole graph (not just the zoomed view), theme colours baked in. */
 export function svgString(svg) {

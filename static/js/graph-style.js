@@ -12,17 +12,17 @@ export const SVG_STYLE = `
 .graph .constant .terminal { fill: var(--gate-fill, #ffffff); stroke-dasharray: 4 3; }
 .graph .output .gate { stroke-width: 3px; }
 .graph .symbol { fill: var(--fg, #1c2430); font-weight: 600; dominant-baseline: central; }
-.graph .term-label { fill: var(--fg, #1c2430); font-style: italic; font-weight: 600; font-size: 15px;
+.graph .term-label { fill: var(--fg, #1c2430); font-style: italic; font-weight: 600; font-size: calc(15px * var(--graph-text, 1));
   dominant-baseline: central; font-family: "Cambria Math", "STIX Two Math", "Latin Modern Math", Georgia, serif; }
-.graph .name { fill: var(--muted, #5b6573); font-style: italic; font-size: 13px;
+.graph .name { fill: var(--muted, #5b6573); font-style: italic; font-size: calc(13px * var(--graph-text, 1));
   font-family: "Cambria Math", "STIX Two Math", Georgia, serif; }
-.graph .val { fill: var(--fg, #1c2430); font-size: 14px; font-weight: 650; font-variant-numeric: tabular-nums; }
-.graph .grad { fill: var(--grad, #b54708); font-size: 14px; font-style: italic; font-weight: 650;
+.graph .val { fill: var(--fg, #1c2430); font-size: calc(14px * var(--graph-text, 1)); font-weight: 650; font-variant-numeric: tabular-nums; }
+.graph .grad { fill: var(--grad, #b54708); font-size: calc(14px * var(--graph-text, 1)); font-style: italic; font-weight: 650;
   font-variant-numeric: tabular-nums; }
-.graph .edge-grad { font-size: 12px; font-weight: 600; }
+.graph .edge-grad { font-size: calc(12px * var(--graph-text, 1)); font-weight: 600; }
 .graph .halo-text { paint-order: stroke; stroke: var(--bg, #f6f6f3); stroke-width: 4px; stroke-linejoin: round; }
-.graph .tensor .cell { font-size: 10.5px; font-weight: 600; }
-.graph .tensor .shape { font-size: 10.5px; font-weight: 600; fill: var(--muted, #5b6573); font-style: normal; }
+.graph .tensor .cell { font-size: calc(10.5px * var(--graph-text, 1)); font-weight: 600; }
+.graph .tensor .shape { font-size: calc(10.5px * var(--graph-text, 1)); font-weight: 600; fill: var(--muted, #5b6573); font-style: normal; }
 .graph .tensor.grad .shape { fill: var(--grad, #b54708); font-style: italic; }
 .graph .bracket { fill: none; stroke: var(--fg, #1c2430); stroke-width: 1px; }
 .graph .tensor.grad .bracket { stroke: var(--grad, #b54708); stroke-dasharray: 2 2; }

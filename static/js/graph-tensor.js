@@ -43,7 +43,7 @@ function summary(matrix) {
 }
 
 function numberGrid(matrix, kind) {
-  const cellW = Math.max(24, ...matrix.flat().map((v) => num(v, 3).length * 6.4 + 8));
+  const cellW = Math.max(26, ...matrix.flat().map((v) => num(v, 3).length * 7 + 9));
   const cellH = 13;
   const width = matrix[0].length * cellW + 8;
   const height = matrix.length * cellH + 4;

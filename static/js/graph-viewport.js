@@ -1,17 +1,19 @@
 // Zoom, pan and fit for the drawing: one transform on the root group (cheap at 300 nodes).
 // Wheel zooms about the pointer, dragging pans, fit() frames the whole graph.
-const MIN_SCALE = 0.05;
+const MIN_SCALE = 0.01;
 const MAX_SCALE = 4;
 
 export function createViewport(svg, group) {
   const view = { x: 0, y: 0, k: 1 };
   let drag = null;
+  let moved = false; // the user zoomed or panned: leave their view alone on resize
 
   function apply() {
     group.setAttribute("transform", `translate(${view.x.toFixed(1)} ${view.y.toFixed(1)}) scale(${view.k.toFixed(4)})`);
   }
 
   function zoomAt(factor, cx, cy) {
+    moved = true;
     const k = Math.min(MAX_SCALE, Math.max(MIN_SCALE, view.k * factor));
     view.x = cx - ((cx - view.x) * k) / view.k;
     view.y = cy - ((cy - view.y) * k) / view.k;
@@ -33,6 +35,7 @@ export function createViewport(svg, group) {
     if (!content.width || !content.height || !box.width || !box.height) return;
     const k = Math.min(1.6, (box.width - 2 * margin) / content.width, (box.height - 2 * margin) / content.height);
     view.k = Math.max(MIN_SCALE, k);
+    moved = false;
     view.x = (box.width - content.width * view.k) / 2 - content.x * view.k;
     view.y = (box.height - content.height * view.k) / 2 - content.y * view.k;
     apply();
@@ -52,6 +55,7 @@ export function createViewport(svg, group) {
   });
   svg.addEventListener("pointermove", (event) => {
     if (!drag || event.pointerId !== drag.id) return;
+    moved = true;
     view.x = event.clientX - drag.x;
     view.y = event.clientY - drag.y;
     apply();
@@ -68,6 +72,7 @@ export function createViewport(svg, group) {
     if (event.key === "0") { fit(); event.preventDefault(); return; }
     const move = moves[event.key];
     if (!move || event.ctrlKey || event.metaKey || event.altKey) return;
+    moved = true;
     view.x += move[0];
     view.y += move[1];
     apply();
@@ -75,5 +80,5 @@ export function createViewport(svg, group) {
   });
 
   apply();
-  return { fit, zoomBy, zoomAt, get transform() { return { ...view }; } };
+  return { fit, zoomBy, zoomAt, get transform() { return { ...view }; }, get moved() { return moved; } };
 }

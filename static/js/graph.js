@@ -115,7 +115,7 @@ export function createGraphView(svg) {
       let nameWidth = 0;
       if (named(node)) {
         const name = clip(node.label);
-        nameWidth = name.length * 7 + 11;
+        nameWidth = name.length * 7.5 + 12;
         labels += tag("text", { class: "name", x: start + 11, y: g.y - 8 }, name);
       }
       const mid = (start + nameWidth + g.stubEnd) / 2;
@@ -126,7 +126,7 @@ export function createGraphView(svg) {
         labels += placed(glyph, start + nameWidth + 4, g.y - 4);
       } else {
         const text = num(node.value);
-        labels += tag("text", { class: "val halo-text", x: r1(Math.max(mid, start + nameWidth + 2 + text.length * 4.2)),
+        labels += tag("text", { class: "val halo-text", x: r1(Math.max(mid, start + nameWidth + 4 + text.length * 4.6)),
           y: g.y - 8, "text-anchor": "middle", "data-node": node.id, ...valueState }, text);
       }
       if (isTensor(node.grad)) {

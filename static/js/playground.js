@@ -243,6 +243,10 @@ onLanguageChange(() => {
   scheduleCheck(current.request);
 });
 
+// The canvas changes size with the window, the theme and the type scale: keep the graph framed
+// unless the user has zoomed or panned it themselves.
+new ResizeObserver(() => { if (current && !graph.viewport.moved) graph.viewport.fit(); }).observe($("canvas"));
+
 // ---- start ---------------------------------------------------------------------------------------
 editor.value = state.source;
 setGrads(state.grads);
