@@ -199,3 +199,15 @@ def test_non_finite_values_are_strings(client):
     assert nodes["b"]["value"] == "NaN"
     doc = strict(client.post("/api/v1/evaluate", json={"source": "f = exp(x)", "inputs": {"x": [1, 1000]}}))
     assert doc["nodes"][1]["value"] == [2.718281828459045, "Infinity"]
+
+
+def test_repeated_requests_give_the_same_bytes_and_limits_still_apply(client):
+    from tests.api.conftest import make_client
+
+    first = client.post("/api/v1/evaluate", json=LECTURE)
+    second = client.post("/api/v1/evaluate", json=LECTURE)
+    assert first.content == second.content
+    assert strict(client.post("/api/v1/evaluate?step=3", json=LECTURE))["step"] == 3  # the step is in the key
+    body = {"source": "f = sum(x)", "inputs": {"x": [1, 2, 3, 4, 5]}}
+    assert client.post("/api/v1/evaluate", json=body).status_code == 200
+    assert make_client(max_elements_per_value=4).post("/api/v1/evaluate", json=body).status_code == 413
