@@ -144,12 +144,15 @@ export function createRun({ state: s, onResult, onError, onBusy = () => {} }) {
     run.last = null;
   };
 
+  // Each play loop has an id: pausing (or a new loop) retires the old one even mid-request.
+  let loop = 0;
   run.play = async (stepsPerCall) => {
     if (run.playing) return;
     run.playing = true;
-    while (run.playing) {
+    const id = (loop += 1);
+    while (run.playing && id === loop) {
       const ok = await advance(stepsPerCall());
-      if (!ok && !run.playing) break;
+      if (id !== loop) return;
       if (!ok) {
         run.playing = false;
         break;
@@ -160,6 +163,7 @@ export function createRun({ state: s, onResult, onError, onBusy = () => {} }) {
 
   run.pause = () => {
     run.playing = false;
+    loop += 1;
   };
 
   run.redraw = () => run.last && onResult(run.last);

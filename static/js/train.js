@@ -81,19 +81,30 @@ function hideError() {
 }
 
 /** Change the configuration: mirror to the URL, rebuild what depends on it, restart the run. */
+const VIEW_ONLY = ["showTest", "discretize"]; // drawing options: the run goes on untouched
+
 function change(patch) {
   const changed = store.set(patch);
   if (!changed.length) return;
+  if (changed.every((name) => VIEW_ONLY.includes(name))) {
+    output.redraw();
+    return;
+  }
   panels.sync(changed);
   network.render(s);
   restart();
 }
 
+/** Back to step 0 with the current configuration; a run that was playing plays on. */
 function restart() {
+  const wasPlaying = run.playing;
+  pause();
   run.reset();
   output.clear();
   showCounters({ epoch: 0, step: 0, lr: null });
-  run.advance(0);
+  run.advance(0).then((ok) => {
+    if (ok && wasPlaying) play();
+  });
 }
 
 function setPlaying(playing) {
@@ -109,7 +120,7 @@ function setPlaying(playing) {
 
 function play() {
   setPlaying(true);
-  run.play(() => stepsPerEpoch(s)).finally(() => setPlaying(false));
+  run.play(() => stepsPerEpoch(s)).finally(() => setPlaying(run.playing));
 }
 
 function pause() {

@@ -100,6 +100,12 @@ def test_step_button_and_keyboard_advance_one_epoch(page) -> None:
 
 def test_configuration_lives_in_the_url(page) -> None:
     _open(page)
+    page.click("#tr-step")
+    page.wait_for_function("document.querySelector('#tr-stepcount').textContent === '10'")
+    page.check("#tr-show-test")  # a drawing option: the run goes on where it was
+    page.wait_for_selector("#train[data-busy='false']")
+    assert page.inner_text("#tr-stepcount") == "10"
+    assert parse_qs(urlsplit(page.url).fragment)["showTest"] == ["1"]
     page.click(".tr-thumb[data-dataset='xor']")
     page.click("[data-action='layer.add']")
     page.select_option("#tr-activation", "relu")
