@@ -9,6 +9,7 @@ import {
   createRaceState, MAX_RACERS, optimizeBody, PRESETS, RACER_STYLE, racerParams, SURFACES,
 } from "./race-state.js";
 import { createContourPlot } from "./race-contour.js";
+import { defaults } from "./train-optimizers.js";
 import { createLineChart } from "./linechart.js";
 import { renderRacers, showFinals } from "./race-racers.js";
 import { numberField, selectField } from "./train-controls.js";
@@ -49,15 +50,22 @@ function drawRacers() {
   renderRacers($("race-racers"), s.racers, {
     onChange: (k, racer) => change({ racers: s.racers.map((r, i) => (i === k ? racer : r)) }),
     onRemove: (k) => change({ racers: s.racers.filter((_, i) => i !== k) }),
+    lrFor,
   });
   $("race-add").disabled = s.racers.length >= MAX_RACERS;
+}
+
+/** A rate that suits this surface: its preset's for the optimiser, else PyTorch's default. */
+function lrFor(name) {
+  const preset = PRESETS[s.surface].racers.find((r) => r.name === (name === "sparse_adam" ? "adam" : name));
+  return preset ? preset.lr : defaults(name).lr;
 }
 
 $("race-add").addEventListener("click", () => {
   if (s.racers.length >= MAX_RACERS) return;
   const used = new Set(s.racers.map((r) => r.name));
-  const name = ["adam", "rmsprop", "adagrad", "sgd", "sparse_adam"].find((n) => !used.has(n)) || "adam";
-  change({ racers: [...s.racers, { name, lr: PRESETS[s.surface].racers.find((r) => r.name === name)?.lr ?? 0.01 }] });
+  const name = ["adam", "rmsprop", "adagrad", "sgd", "sparse_adam"].find((n) => !used.has(n)) || "sparse_adam";
+  change({ racers: [...s.racers, { name, lr: lrFor(name) }] });
 });
 
 function racerLabel(r) {

@@ -8,7 +8,7 @@ import { swatch } from "./race-contour.js";
 // Hyper-parameters rarely changed in a race stay at PyTorch's defaults (the URL can still set them).
 const QUIET = ["eps", "weight_decay", "dampening", "initial_accumulator_value", "lr_decay"];
 
-export function renderRacers(list, racers, { onChange, onRemove }) {
+export function renderRacers(list, racers, { onChange, onRemove, lrFor = (name) => defaults(name).lr }) {
   list.replaceChildren();
   racers.forEach((r, k) => {
     const style = RACER_STYLE[k % RACER_STYLE.length];
@@ -30,7 +30,7 @@ export function renderRacers(list, racers, { onChange, onRemove }) {
       select.append(o);
     }
     select.value = r.name;
-    select.addEventListener("change", () => onChange(k, { name: select.value, lr: defaults(select.value).lr }));
+    select.addEventListener("change", () => onChange(k, { name: select.value, lr: lrFor(select.value) }));
     const final = document.createElement("span");
     final.className = "race-final";
     final.dataset.final = "";
