@@ -73,7 +73,7 @@ function racerLabel(r) {
   let label = t(`optname.${r.name}`);
   if (p.momentum) label += ` · ${t("opt.momentum").toLowerCase()} ${formatNumber(p.momentum)}`;
   if (p.nesterov) label += ` · ${t("opt.nesterov")}`;
-  return `${label} · lr ${formatNumber(p.lr)}`;
+  return `${label} · ${t("race.lrShort")} ${formatNumber(p.lr)}`;
 }
 
 function makeChart() {
