@@ -65,7 +65,7 @@ def unbroadcast(gradient: Array, shape: tuple[int, ...]) -> Array:
     extra = gradient.ndim - len(shape)
     if extra > 0:
         gradient = np.add.reduce(gradient, axis=tuple(range(extra)))
-    if extra >= 0:
+    if extra >= 0 and gradient.shape != shape:
         stretched = tuple(i for i, n in enumerate(shape) if n == 1 and gradient.shape[i] != 1)
         if stretched:
             gradient = np.add.reduce(gradient, axis=stretched, keepdims=True)
@@ -154,7 +154,8 @@ class Graph:
         with np.errstate(all="ignore"):  # non-finite results are values, not errors
             return self._forward(given)
 
-    def _forward(self, given: dict[str, Array]) -> list[Array]:
+    def _forward(self, given: dict[str, Array], kept: list | None = None) -> list[Array]:
+        """Values in order; `kept`, if given, receives each op node's input values for the backward pass."""
         values: list = [None] * len(self.nodes)
         for i, name in self._inputs:
             values[i] = given[name]
@@ -162,6 +163,8 @@ class Graph:
             values[i] = value
         for i, forward, sources in self._ops:
             args = [values[s] for s in sources]
+            if kept is not None:
+                kept[i] = args
             try:
                 value = forward(*args)
             except (EngineError, ValueError, IndexError, TypeError) as error:
@@ -192,7 +195,7 @@ class Graph:
 
     def _unbroadcast(self, target: int, down: Array, shape: tuple[int, ...]) -> Array:
         try:
-            return unbroadcast(np.asarray(down, dtype=np.float64), shape)
+            return unbroadcast(down if type(down) is np.ndarray else np.asarray(down, dtype=np.float64), shape)
         except ValueError as error:
             node = self.nodes[target]
             raise EngineError(
@@ -236,38 +239,38 @@ class Graph:
         given = self.input_values(inputs)
         out = self.index[self.output]
         grads: list = [None] * len(self.nodes)
+        inputs_of: list = [None] * len(self.nodes)
         with np.errstate(all="ignore"):  # non-finite results are values, not errors
-            values = self._forward(given)
+            values = self._forward(given, inputs_of)
             grads[out] = self.seed_for(values[out], seed)
             for i in range(out, -1, -1):
                 upstream = grads[i]
                 vjps = self.vjps[i]
                 if upstream is None or not vjps:
                     continue
-                sources = self.sources[i]
-                args = [values[s] for s in sources]
-                for slot, source in enumerate(sources):
+                args = inputs_of[i]
+                for slot, source in enumerate(self.sources[i]):
                     if needs[source] and vjps[slot] is not None:
                         down = vjps[slot](upstream, *args, values[i])  # upstream × local
                         if down.shape != args[slot].shape:
                             down = self._unbroadcast(i, down, args[slot].shape)
                         grads[source] = down if grads[source] is None else grads[source] + down
+        # Each gradient an array of its own, so that an optimiser may update one in place without
+        # touching another (add passes one array to both inputs; the seed may be the caller's).
         gradients: dict[str, Array] = {}
-        taken = {id(grads[out])}  # the seed may be the caller's own array
+        taken = {id(grads[out])}
         for name in names:
             j = self.index[name]
-            gradients[name] = _owned(grads[j] if grads[j] is not None else np.zeros_like(values[j]), taken)
+            gradient = grads[j]
+            if gradient is None:
+                gradient = np.zeros(values[j].shape)
+            elif (
+                type(gradient) is not np.ndarray
+                or gradient.base is not None
+                or id(gradient) in taken
+                or not gradient.flags.writeable
+            ):
+                gradient = np.array(gradient, dtype=np.float64)
+            taken.add(id(gradient))
+            gradients[name] = gradient
         return {n.id: values[i] for i, n in enumerate(self.nodes)}, gradients
-
-
-def _owned(gradient: Array, taken: set[int]) -> Array:
-    """A float64 array of its own: an optimiser may update it in place without touching another."""
-    if (
-        type(gradient) is not np.ndarray
-        or gradient.base is not None
-        or not gradient.flags.writeable
-        or id(gradient) in taken
-    ):
-        gradient = np.array(gradient, dtype=np.float64)
-    taken.add(id(gradient))
-    return gradient
