@@ -30,9 +30,13 @@ def check_tensor(raw: object, name: str, settings: Settings) -> np.ndarray:
     if isinstance(raw, bool) or not isinstance(raw, (int, float, list)):
         raise ApiError(422, "invalid_input", f"'{name}' must be a number or a nested list of numbers")
     if not isinstance(raw, list):
-        if not math.isfinite(raw):
-            raise ApiError(422, "invalid_input", f"'{name}' is not a finite number")
-        return np.asarray(float(raw))
+        try:
+            number = float(raw)
+        except OverflowError:
+            number = math.inf
+        if not math.isfinite(number):
+            raise ApiError(422, "invalid_input", f"'{name}' is not a finite float64 number")
+        return np.asarray(number)
     shape: list[int] = []
     level: list[Any] = [raw]
     while level and isinstance(level[0], list):  # breadth-first, one nesting level at a time

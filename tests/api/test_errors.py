@@ -76,6 +76,14 @@ HOSTILE = {
     "nan_literal": lambda c: _raw(c, b'{"source": "f = x + 1", "inputs": {"x": NaN}}'),
     "infinity_literal": lambda c: _raw(c, b'{"source": "f = x + 1", "inputs": {"x": -Infinity}}'),
     "huge_number": lambda c: _raw(c, b'{"source": "f = x + 1", "inputs": {"x": 1e999}}'),
+    "huge_integer": lambda c: _raw(c, b'{"source": "f = x + 1", "inputs": {"x": 1' + b"0" * 400 + b"}}"),
+    "huge_integer_in_list": lambda c: _raw(
+        c, b'{"source": "f = x + 1", "inputs": {"x": [1' + b"0" * 400 + b"]}}"
+    ),
+    "too_many_digits": lambda c: _raw(c, b'{"source": "f = x + 1", "inputs": {"x": 1' + b"0" * 5000 + b"}}"),
+    "huge_seed": lambda c: _raw(
+        c, b'{"source": "f = x + 1", "inputs": {"x": 1}, "seed_gradient": 1' + b"0" * 400 + b"}"
+    ),
     "nan_string": lambda c: c.post("/api/v1/evaluate", json={"source": "f = x + 1", "inputs": {"x": "NaN"}}),
     "nan_string_in_list": lambda c: c.post(
         "/api/v1/evaluate", json={"source": "f = x + 1", "inputs": {"x": [1, "NaN"]}}
