@@ -76,6 +76,11 @@ export function createRun({ state: s, onResult, onError, onBusy = () => {} }) {
     const params = resp.state?.params || {};
     const weights = [];
     for (let l = 1; params[`W${l}`]; l += 1) weights.push(toNumbers(params[`W${l}`]));
+    const top = weights[weights.length - 1];
+    if (top && top.length === 2) {
+      // Two scores (softmax cross-entropy): what moves the class-1 output is their difference.
+      weights[weights.length - 1] = [top[1].map((w, i) => w - top[0][i])];
+    }
     return {
       epoch: resp.epoch ?? resp.state?.epoch ?? 0,
       step: resp.step ?? resp.state?.step ?? 0,
