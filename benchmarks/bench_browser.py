@@ -8,6 +8,7 @@ medians inside the page, forced through style and layout so the browser's work i
 from __future__ import annotations
 
 import json
+import os
 import random
 import socket
 import threading
@@ -38,37 +39,36 @@ async ([body, repeats]) => {
   const {graph, stepper} = window.chainrule;
   const svg = graph.svg;
   const settle = () => { svg.querySelector('.viewport').getBBox(); return document.body.offsetHeight; };
+  const median = (xs) => { const s = [...xs].sort((a, b) => a - b); return s[Math.floor(s.length / 2)]; };
   const last = doc.steps.length - 1;
-  const draws = [];
-  for (let i = 0; i < repeats; i++) {
-    const t0 = performance.now();
-    graph.draw(doc, last);
-    settle();
-    draws.push(performance.now() - t0);
-  }
-  const frames = [];                          // draw until the next frame is produced (paint included)
+  const time = (work) => { const t0 = performance.now(); work(); settle(); return performance.now() - t0; };
+  const unzoom = () => graph.viewport.zoomAt(1 / graph.viewport.transform.k, 0, 0);   // k = 1
+  // As the page opens a graph: drawn and framed (a 300-node graph fits far out, labels elided).
+  const fitted = [];
+  for (let i = 0; i < repeats; i++) fitted.push(time(() => graph.draw(doc, last, {fit: true})));
+  const far = graph.viewport.transform.k < 0.4;
+  // Every label laid out: drawn at 100 % zoom.
+  const full = [];
+  for (let i = 0; i < repeats; i++) { unzoom(); full.push(time(() => graph.draw(doc, last))); }
+  const frames = [];                          // drawn and framed until the next frame (paint included)
   for (let i = 0; i < 3; i++) {
     const t0 = performance.now();
-    graph.draw(doc, last);
+    graph.draw(doc, last, {fit: true});
     await new Promise((resolve) => requestAnimationFrame(() => setTimeout(resolve, 0)));
     frames.push(performance.now() - t0);
   }
-  const steps = [];
+  unzoom();
+  graph.draw(doc, last);
   graph.setStep(0);
-  for (let k = 1; k <= last; k++) {          // every step forward, then back
-    const t0 = performance.now(); graph.setStep(k); settle(); steps.push(performance.now() - t0);
-  }
-  for (let k = last - 1; k >= 0; k--) {
-    const t0 = performance.now(); graph.setStep(k); settle(); steps.push(performance.now() - t0);
-  }
+  const steps = [];                           // at 100 %: labels shown, every step forward then back
+  for (let k = 1; k <= last; k++) steps.push(time(() => graph.setStep(k)));
+  for (let k = last - 1; k >= 0; k--) steps.push(time(() => graph.setStep(k)));
   // The whole user-visible step: drawing, the written-out panel, URL and session storage.
   stepper.reset(doc.steps.length, 0);
   const userSteps = [];
-  for (let k = 1; k <= Math.min(last, 200); k++) {
-    const t0 = performance.now(); stepper.go(k); settle(); userSteps.push(performance.now() - t0);
-  }
-  const median = (xs) => { const s = [...xs].sort((a, b) => a - b); return s[Math.floor(s.length / 2)]; };
-  return {nodes: doc.nodes.length, steps: doc.steps.length, draw: median(draws), drawToFrame: median(frames),
+  for (let k = 1; k <= Math.min(last, 200); k++) userSteps.push(time(() => stepper.go(k)));
+  return {nodes: doc.nodes.length, steps: doc.steps.length, draw: median(fitted), far,
+          drawAllLabels: median(full), drawToFrame: median(frames),
           step: median(steps), stepMax: Math.max(...steps), userStep: median(userSteps)};
 }
 """
@@ -130,26 +130,24 @@ def main() -> None:
             browser.close()
     finally:
         server.should_exit = True
-    print("bench_browser (Chromium, performance.now() medians)")
+    load = os.getloadavg()[0]
     print(
-        f"  baseline  lecture graph: {small['nodes']:4d} nodes, draw {small['draw']:7.2f} ms, "
-        f"step {small['step']:6.3f} ms, user step {small['userStep']:6.3f} ms"
+        f"bench_browser (Chromium, performance.now() medians, forced through layout; load average {load:.1f})"
     )
-    print(
-        f"  measured  wide graph:    {large['nodes']:4d} nodes, draw {large['draw']:7.2f} ms, "
-        f"step {large['step']:6.3f} ms (max {large['stepMax']:.2f}), user step {large['userStep']:6.3f} ms"
-    )
-    print(
-        f"  draw until the next frame (paint included): lecture {small['drawToFrame']:.1f} ms, "
-        f"wide {large['drawToFrame']:.1f} ms"
-    )
+    for name, r in (("baseline  lecture", small), ("measured  wide   ", large)):
+        print(
+            f"  {name} {r['nodes']:4d} nodes: draw {r['draw']:7.1f} ms (fitted{', labels elided' if r['far'] else ''}),"
+            f" all labels {r['drawAllLabels']:7.1f} ms, to next frame {r['drawToFrame']:7.1f} ms;"
+            f" step {r['step']:.2f} ms (max {r['stepMax']:.1f}), user step {r['userStep']:.2f} ms"
+        )
     ratio = lambda key: large[key] / max(small[key], 1e-3)
     print(
-        f"  ratios vs baseline: draw ×{ratio('draw'):.1f}, step ×{ratio('step'):.1f}, "
-        f"user step ×{ratio('userStep'):.1f}"
+        f"  ratios wide/lecture: draw ×{ratio('draw'):.1f}, all labels ×{ratio('drawAllLabels'):.1f}, "
+        f"step ×{ratio('step'):.1f}, user step ×{ratio('userStep'):.1f}"
     )
     print(
-        f"  goals: draw ≤ 200 ms → {'met' if large['draw'] <= 200 else 'MISSED'}; "
+        f"  goals: draw ≤ 200 ms → {'met' if large['draw'] <= 200 else 'MISSED'} "
+        f"(all labels: {'met' if large['drawAllLabels'] <= 200 else 'MISSED'}); "
         f"step ≤ 16 ms → {'met' if large['userStep'] <= 16 else 'MISSED'}"
     )
     print("  " + json.dumps({"lecture": small, "wide_300": large}))

@@ -6,7 +6,10 @@ const VARS = ["--fg", "--muted", "--bg", "--surface", "--surface-2", "--border",
 /** A self-contained SVG string of the whole graph (not just the zoomed view), theme colours baked in. */
 export function svgString(svg) {
   const root = svg.querySelector(".viewport");
+  const far = svg.classList.contains("far"); // the export always carries every label
+  svg.classList.remove("far");
   const box = root.getBBox();
+  if (far) svg.classList.add("far");
   const pad = 24;
   const clone = svg.cloneNode(true);
   const width = Math.ceil(box.width + 2 * pad);
@@ -17,6 +20,7 @@ export function svgString(svg) {
   clone.setAttribute("height", String(height));
   clone.removeAttribute("tabindex");
   clone.removeAttribute("style");
+  clone.classList.remove("far", "panning");
   clone.querySelector(".viewport").removeAttribute("transform");
   const computed = getComputedStyle(svg);
   const vars = VARS.map((name) => `${name}: ${computed.getPropertyValue(name).trim() || "initial"};`).join(" ");

@@ -35,4 +35,5 @@ export const SVG_STYLE = `
 .graph .halo { fill: none; stroke: var(--accent, #1d5fbf); stroke-width: 3px; stroke-dasharray: 6 4; }
 .graph .arrow { fill: var(--wire, #5b6573); }
 .graph.hide-grads .grad { display: none; }
+.graph.far .labels { display: none; }
 `;

@@ -32,7 +32,7 @@ export function tensorGlyph(value, { placement = "above", kind = "val", prefix =
     tag("title", {}, `${shapeText(shape)}: ${summary(matrix)}`)
     + tag("text", { class: `shape ${kind}`, "text-anchor": "middle", y: captionY }, caption)
     + tag("g", { transform: `translate(${-body.width / 2} ${bodyY})` }, body.markup, true), true);
-  return { markup, width };
+  return { markup, width, height: body.height + 18 };
 }
 
 function summary(matrix) {

@@ -1,15 +1,20 @@
 // Zoom, pan and fit for the drawing: one transform on the root group (cheap at 300 nodes).
-// Wheel zooms about the pointer, dragging pans, fit() frames the whole graph.
+// Wheel zooms about the pointer, dragging pans, fit() frames the whole graph. Level of detail:
+// zoomed out below FAR (labels would be under ~6 px) the labels are not drawn at all, which also
+// spares the browser laying out a thousand texts when a 300-node graph first appears.
 const MIN_SCALE = 0.01;
 const MAX_SCALE = 4;
+const FAR = 0.4;
 
-export function createViewport(svg, group) {
+/** extent(): the drawing's bounds {x, y, width, height} when known without layout, else null. */
+export function createViewport(svg, group, { extent = () => null } = {}) {
   const view = { x: 0, y: 0, k: 1 };
   let drag = null;
   let moved = false; // the user zoomed or panned: leave their view alone on resize
 
   function apply() {
     group.setAttribute("transform", `translate(${view.x.toFixed(1)} ${view.y.toFixed(1)}) scale(${view.k.toFixed(4)})`);
+    svg.classList.toggle("far", view.k < FAR);
   }
 
   function zoomAt(factor, cx, cy) {
@@ -21,17 +26,31 @@ export function createViewport(svg, group) {
     apply();
   }
 
+  // The drawing's size on screen, kept by an observer so that fitting never forces a layout.
+  let size = null;
+  const measure = () => {
+    const box = svg.getBoundingClientRect();
+    size = { width: box.width, height: box.height };
+    return size;
+  };
+  new ResizeObserver((entries) => {
+    const box = entries[entries.length - 1].contentRect;
+    size = { width: box.width, height: box.height };
+  }).observe(svg);
+
   /** Zoom about the centre of the visible area (buttons). */
   function zoomBy(factor) {
-    const box = svg.getBoundingClientRect();
+    const box = size || measure();
     zoomAt(factor, box.width / 2, box.height / 2);
   }
 
   /** Frame the drawing's content with a margin; never enlarge beyond 1.6×. */
   function fit(margin = 24) {
-    const box = svg.getBoundingClientRect();
-    let content;
-    try { content = group.getBBox(); } catch { return; }
+    const box = size && size.width ? size : measure();
+    let content = extent();
+    if (!content) {
+      try { content = group.getBBox(); } catch { return; }
+    }
     if (!content.width || !content.height || !box.width || !box.height) return;
     const k = Math.min(1.6, (box.width - 2 * margin) / content.width, (box.height - 2 * margin) / content.height);
     view.k = Math.max(MIN_SCALE, k);
@@ -43,7 +62,7 @@ export function createViewport(svg, group) {
 
   svg.addEventListener("wheel", (event) => {
     event.preventDefault();
-    const box = svg.getBoundingClientRect();
+    const box = svg.getBoundingClientRect(); // the pointer needs the live position
     zoomAt(Math.exp(-event.deltaY * 0.0015), event.clientX - box.left, event.clientY - box.top);
   }, { passive: false });
 

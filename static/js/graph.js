@@ -64,11 +64,14 @@ export function createGraphView(svg) {
     + tag("g", { class: "viewport" });
   svg.setAttribute("aria-describedby", "graph-desc");
   const root = svg.querySelector(".viewport");
-  const viewport = createViewport(svg, root);
+  const viewport = createViewport(svg, root, { extent: () => drawn?.extent ?? null });
   let drawn = null;
 
-  /** Topology and layout: the whole drawing for `doc`, already showing the snapshot after `step`. */
-  function draw(doc, step) {
+  /**
+   * Topology and layout: the whole drawing for `doc`, already showing the snapshot after `step`;
+   * with {fit: true} framed before the browser lays it out (so a far view skips the labels).
+   */
+  function draw(doc, step, { fit = false } = {}) {
     const last = doc.steps.length - 1;
     const shown = Math.max(0, Math.min(last, step));
     const out = outgoingEdges(doc);
@@ -76,6 +79,11 @@ export function createGraphView(svg) {
     const reveal = revealSteps(doc);
     const state = (kind, at) => ({ "data-r": at ?? last + 1, "data-k": kind,
       [ATTRS[kind]]: STATES[kind][Number(at !== undefined && at <= shown)] });
+    const box = { x0: Infinity, y0: Infinity, x1: -Infinity, y1: -Infinity };
+    const grow = (x0, y0, x1, y1) => {
+      box.x0 = Math.min(box.x0, x0); box.y0 = Math.min(box.y0, y0);
+      box.x1 = Math.max(box.x1, x1); box.y1 = Math.max(box.y1, y1);
+    };
     let wires = "";
     let gates = "";
     let labels = "";
@@ -101,6 +109,7 @@ export function createGraphView(svg) {
     for (const node of doc.nodes) {
       const g = geo[node.id];
       const start = g.x + g.half;
+      grow(g.x - g.half, g.y - 30, g.stubEnd + 12, g.y + 30);
       wires += tag("path", { class: "wire stub", d: `M${start} ${g.y} H${r1(g.stubEnd)}`, "data-node": node.id,
         "marker-end": node.id === doc.output ? "url(#arrow)" : undefined, ...state("l", reveal.nodeValue[node.id]) });
       const shape = node.kind === "op"
@@ -124,6 +133,7 @@ export function createGraphView(svg) {
       if (isTensor(node.value)) {
         const glyph = tensorGlyph(node.value, { placement: "above", kind: "val", attrs: { "data-node": node.id, ...valueState } });
         labels += placed(glyph, start + nameWidth + 4, g.y - 4);
+        grow(start, g.y - 4 - glyph.height, start + nameWidth + 4 + glyph.width, g.y);
       } else {
         const text = num(node.value);
         labels += tag("text", { class: "val halo-text", x: r1(Math.max(mid, start + nameWidth + 4 + text.length * 4.6)),
@@ -133,6 +143,7 @@ export function createGraphView(svg) {
         const glyph = tensorGlyph(node.grad, { placement: "below", kind: "grad", prefix: "∇ ",
           attrs: { "data-node": node.id, ...gradState } });
         labels += placed(glyph, start + 8, g.y + 4);
+        grow(start, g.y, start + 8 + glyph.width, g.y + 4 + glyph.height);
       } else {
         const text = num(node.grad);
         labels += tag("text", { class: "grad halo-text", x: r1(Math.max((start + g.stubEnd) / 2, start + 13 + text.length * 4.5)),
@@ -140,6 +151,12 @@ export function createGraphView(svg) {
       }
     }
 
+    const extent = { x: box.x0, y: box.y0, width: box.x1 - box.x0, height: box.y1 - box.y0 };
+    if (fit) {
+      // Frame before the new elements exist: a far view then never lays its labels out.
+      drawn = { extent };
+      viewport.fit();
+    }
     root.innerHTML = tag("g", { class: "wires" }, wires, true) + tag("g", { class: "gates" }, gates, true)
       + tag("g", { class: "labels" }, labels, true)
       + tag("circle", { class: "halo", r: GATE_R + 7, visibility: "hidden" });
@@ -147,7 +164,7 @@ export function createGraphView(svg) {
     svg.querySelector("#graph-title").textContent = t("graph.title", { output: byId[doc.output]?.label ?? doc.output,
       nodes: doc.nodes.length });
     svg.querySelector("#graph-desc").textContent = t("graph.desc");
-    drawn = { doc, geo, halo: root.lastElementChild, buckets: null, step: shown, active: [] };
+    drawn = { doc, geo, extent, halo: root.lastElementChild, buckets: null, step: shown, active: [] };
     highlight(doc.steps[shown]);
     const mine = drawn;
     idle(() => { if (drawn === mine) buckets(); }); // ready before the first step is asked for

@@ -108,8 +108,7 @@ function accept(doc, request) {
     if (focused) document.getElementById(`input-${focused}`)?.focus();
   }
   const k = stepper.reset(doc.steps.length, state.step === LAST ? doc.steps.length - 1 : state.step);
-  graph.draw(doc, k);
-  if (!sameShape) graph.viewport.fit();
+  graph.draw(doc, k, { fit: !sameShape });
   renderPanel(k);
   statusKind = "ok";
   editor.showOk(doc.nodes.length);
