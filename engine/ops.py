@@ -65,7 +65,14 @@ class Op:
         return lambda g, *inputs_and_out: g * local(*inputs_and_out, **attrs)
 
     def formula(self, slot: int, names: dict[str, str]) -> str:
-        return self.formulas[slot].format_map(_KeepUnknown(names))
+        template = self.formulas[slot]
+        try:
+            return template.format_map(names)
+        except (KeyError, IndexError, ValueError):  # a user gate's own {x}: keep it as written
+            try:
+                return template.format_map(_KeepUnknown(names))
+            except (IndexError, ValueError):
+                return template
 
 
 class _KeepUnknown(dict):

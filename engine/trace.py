@@ -156,7 +156,9 @@ class _Static:
 
     incoming: tuple[tuple[str, ...], ...]  # per node, the ids of its incoming edges by slot
     outgoing: tuple[tuple[_Edge, ...], ...]  # per node, its edges to its consumers
+    outgoing_ids: tuple[tuple[str, ...], ...]
     node_formulas: tuple[str, ...]
+    order: tuple[str, ...]
 
 
 def _static(graph: Graph) -> _Static:
@@ -193,19 +195,24 @@ def _derive(graph: Graph) -> _Static:
                 formulas[slot],
             )
             outgoing[source].append(edge)
-    return _Static(tuple(incoming), tuple(tuple(e) for e in outgoing), tuple(_node_formula(n) for n in nodes))
+    return _Static(
+        incoming=tuple(incoming),
+        outgoing=tuple(tuple(edges) for edges in outgoing),
+        outgoing_ids=tuple(tuple(edge.id for edge in edges) for edges in outgoing),
+        node_formulas=tuple(_node_formula(n) for n in nodes),
+        order=tuple(n.id for n in nodes),
+    )
 
 
 def _formulas(graph: Graph, target: int) -> tuple[str, ...]:
+    """∂target/∂input per slot, in the inputs' labels: `∂f/∂a = b`."""
     node = graph.nodes[target]
     labels = [graph.nodes[s].label for s in graph.sources[target]]
-    names = {"a": "", "b": "", "slope": ""}
-    names.update(zip("ab", labels, strict=False))
-    names.update({k: f"{v:g}" for k, v in node.attrs})
-    return tuple(
-        f"∂{_wrap(node.label)}/∂{_wrap(label)} = {node.op.formula(slot, names)}"
-        for slot, label in enumerate(labels)
-    )
+    names = {"a": labels[0], "b": labels[1] if len(labels) > 1 else "", "slope": ""}
+    for key, value in node.attrs:
+        names[key] = f"{value:g}"
+    head = f"∂{_wrap(node.label)}/∂"
+    return tuple([f"{head}{_wrap(label)} = {node.op.formula(slot, names)}" for slot, label in enumerate(labels)])
 
 
 def _node_formula(node) -> str:
@@ -302,19 +309,10 @@ def _evaluate(graph: Graph, inputs: Mapping[str, object] | None, seed: object | 
     static = _static(graph)
     args = [[values[s] for s in sources] for sources in graph.sources]
 
+    # fmt: off
     steps: list[Step] = [
-        _record(
-            Step,
-            {
-                "index": i,
-                "phase": FORWARD,
-                "node": node.id,
-                "edges": static.incoming[i],
-                "value": values[i],
-                "grad": None,
-                "terms": (),
-            },
-        )
+        _record(Step, {"index": i, "phase": FORWARD, "node": node.id, "edges": static.incoming[i],
+                       "value": values[i], "grad": None, "terms": ()})
         for i, node in enumerate(nodes)
     ]
     grads: list = [None] * len(nodes)
@@ -326,80 +324,32 @@ def _evaluate(graph: Graph, inputs: Mapping[str, object] | None, seed: object | 
                 record = _edge(graph, edge, args[edge.target], values[edge.target], grads[edge.target])
                 edge_records[edge.id] = record
                 terms.append(record.downstream)
-            outgoing = tuple(edge.id for edge in static.outgoing[i])
+            fan_out = i != out and len(terms) > 1  # the sum gets a step of its own
             if i == out:
                 grads[i] = seed_value
             elif len(terms) == 1:
                 grads[i] = terms[0]
             elif not terms:  # feeds nothing: the output does not depend on it
                 grads[i] = np.zeros_like(values[i])
-            else:  # fan-out: one backward step for the edges, then one that sums them
-                steps.append(
-                    _record(
-                        Step,
-                        {
-                            "index": len(steps),
-                            "phase": BACKWARD,
-                            "node": nodes[i].id,
-                            "edges": outgoing,
-                            "value": None,
-                            "grad": None,
-                            "terms": (),
-                        },
-                    )
-                )
+            steps.append(_record(Step, {"index": len(steps), "phase": BACKWARD, "node": nodes[i].id,
+                                        "edges": static.outgoing_ids[i], "value": None,
+                                        "grad": None if fan_out else grads[i], "terms": ()}))
+            if fan_out:
                 total = terms[0]
                 for term in terms[1:]:
                     total = total + term
                 grads[i] = np.asarray(total)
-                steps.append(
-                    _record(
-                        Step,
-                        {
-                            "index": len(steps),
-                            "phase": ACCUMULATE,
-                            "node": nodes[i].id,
-                            "edges": outgoing,
-                            "value": None,
-                            "grad": grads[i],
-                            "terms": tuple(terms),
-                        },
-                    )
-                )
-                continue
-            steps.append(
-                _record(
-                    Step,
-                    {
-                        "index": len(steps),
-                        "phase": BACKWARD,
-                        "node": nodes[i].id,
-                        "edges": outgoing,
-                        "value": None,
-                        "grad": grads[i],
-                        "terms": (),
-                    },
-                )
-            )
+                steps.append(_record(Step, {"index": len(steps), "phase": ACCUMULATE, "node": nodes[i].id,
+                                            "edges": static.outgoing_ids[i], "value": None, "grad": grads[i],
+                                            "terms": tuple(terms)}))
 
-    node_records = tuple(
-        _record(
-            NodeRecord,
-            {
-                "id": node.id,
-                "kind": node.kind,
-                "op": node.op.name if node.op else None,
-                "symbol": node.op.symbol if node.op else "",
-                "label": node.label,
-                "inputs": node.inputs,
-                "value": values[i],
-                "grad": grads[i],
-                "formula": static.node_formulas[i],
-                "line": node.line,
-                "column": node.column,
-            },
-        )
+    node_records = [
+        _record(NodeRecord, {"id": node.id, "kind": node.kind, "op": node.op.name if node.op else None,
+                             "symbol": node.op.symbol if node.op else "", "label": node.label,
+                             "inputs": node.inputs, "value": values[i], "grad": grads[i],
+                             "formula": static.node_formulas[i], "line": node.line, "column": node.column})
         for i, node in enumerate(nodes)
-    )
-    edges = tuple(edge_records[edge_id] for ids in static.incoming for edge_id in ids)
-    return Evaluation(graph.output, node_records, edges, tuple(n.id for n in nodes), tuple(steps))
+    ]
+    # fmt: on
+    edges = [edge_records[edge_id] for ids in static.incoming for edge_id in ids]
+    return Evaluation(graph.output, tuple(node_records), tuple(edges), static.order, tuple(steps))
