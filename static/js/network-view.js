@@ -151,6 +151,11 @@ export function createNetworkView(host, { features, t, on }) {
     const key = JSON.stringify([state.features, state.layers]);
     if (topology === key && !force) return;
     topology = key;
+    // Rebuilding the columns must not lose a keyboard user's place: remember the focused control.
+    const active = host.contains(document.activeElement) ? document.activeElement : null;
+    const focusKey = active && (active.dataset.action || active.dataset.feature)
+      ? `${active.closest("[data-layer]")?.dataset.layer ?? ""}|${active.dataset.action ?? ""}|${active.dataset.feature ?? ""}`
+      : null;
     const layersBar = document.createElement("div");
     layersBar.className = "nv-layers-bar";
     const minus = button("nv-pm", "−", "train.layer.remove", t, on.removeLayer);
@@ -168,6 +173,14 @@ export function createNetworkView(host, { features, t, on }) {
     columns.replaceChildren(...cols);
     host.querySelector(".nv-layers-bar")?.remove();
     host.prepend(layersBar);
+    if (focusKey) {
+      const [layer, action, feature] = focusKey.split("|");
+      const scope = layer ? columns.querySelector(`[data-layer="${layer}"]`) : host;
+      const target = feature
+        ? host.querySelector(`[data-feature="${feature}"]`)
+        : scope?.querySelector(`[data-action="${action}"]:not(:disabled)`) || scope?.querySelector("button:not(:disabled)");
+      target?.focus();
+    }
     requestAnimationFrame(layoutLinks);
   }
 

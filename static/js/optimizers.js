@@ -46,13 +46,23 @@ function change(patch) {
   compute();
 }
 
-function drawRacers() {
+let racersShape = null;
+
+/** Rebuild the cards when racers come, go or change optimiser; a new value is already in its input. */
+function drawRacers({ force = false } = {}) {
+  const shape = s.racers.map((r) => r.name).join(",");
+  if (shape === racersShape && !force) return;
+  racersShape = shape;
+  const focused = $("race-racers").contains(document.activeElement) ? document.activeElement.id : null;
   renderRacers($("race-racers"), s.racers, {
-    onChange: (k, racer) => change({ racers: s.racers.map((r, i) => (i === k ? racer : r)) }),
+    onChange: (k, patch, { replace = false } = {}) => change({
+      racers: s.racers.map((r, i) => (i !== k ? r : replace ? patch : { ...r, ...patch })),
+    }),
     onRemove: (k) => change({ racers: s.racers.filter((_, i) => i !== k) }),
     lrFor,
   });
   $("race-add").disabled = s.racers.length >= MAX_RACERS;
+  if (focused) document.getElementById(focused)?.focus(); // a rebuilt card keeps the keyboard's place
 }
 
 /** A rate that suits this surface: its preset's for the optimiser, else PyTorch's default. */

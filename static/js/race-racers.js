@@ -30,7 +30,7 @@ export function renderRacers(list, racers, { onChange, onRemove, lrFor = (name) 
       select.append(o);
     }
     select.value = r.name;
-    select.addEventListener("change", () => onChange(k, { name: select.value, lr: lrFor(select.value) }));
+    select.addEventListener("change", () => onChange(k, { name: select.value, lr: lrFor(select.value) }, { replace: true }));
     const final = document.createElement("span");
     final.className = "race-final";
     final.dataset.final = "";
@@ -49,7 +49,7 @@ export function renderRacers(list, racers, { onChange, onRemove, lrFor = (name) 
     params.className = "race-params";
     renderParams(params, r.name, racerParams(r), {
       prefix: `race-${k}`, labelFor: (key) => t(`opt.${key}`), skip: QUIET,
-      onChange: (key, value) => onChange(k, { ...r, [key]: value }),
+      onChange: (key, value) => onChange(k, { [key]: value }),
     });
     li.append(head, params);
     list.append(li);
