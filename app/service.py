@@ -10,6 +10,7 @@ from __future__ import annotations
 import math
 import time
 from collections.abc import Mapping
+from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
@@ -18,7 +19,7 @@ import numpy as np
 from app.errors import ApiError
 from app.layout import LayoutNode, layout
 from app.parsing import parse
-from app.serialize import apply_snapshot, array, document, number
+from app.serialize import apply_snapshot, array, document, dumps, number
 from app.settings import Settings
 from engine import EngineError, Evaluation, Graph, Limits, evaluate, gradcheck
 
@@ -161,19 +162,44 @@ def graph_layout(evaluation: Evaluation) -> dict[str, Any]:
     return _layout(key, evaluation.output)
 
 
-def run(
+@dataclass(frozen=True)
+class Prepared:
+    """A request checked and its forward pass dry-run: `cost` is the elements it computes."""
+
+    graph: Graph
+    inputs: dict[str, np.ndarray]
+    seed: np.ndarray | None
+    cost: int
+
+
+def prepare(
     source: str,
     inputs: Mapping[str, object],
     settings: Settings,
     output: str | None = None,
     seed_gradient: object = None,
-) -> tuple[Graph, Evaluation]:
+) -> Prepared:
     graph = build(source, output, settings)
     checked = check_inputs(inputs, settings)
     seed = None if seed_gradient is None else check_tensor(seed_gradient, "seed_gradient", settings)
-    guarded_forward(graph, checked, settings)
+    cost = guarded_forward(graph, checked, settings)
+    return Prepared(graph, checked, seed, cost)
+
+
+def document_for(prepared: Prepared, step: int | None = None) -> dict[str, Any]:
+    """The evaluation document; with `step`, the snapshot after that step."""
     with np.errstate(all="ignore"):
-        return graph, evaluate(graph, checked, seed)
+        evaluation = evaluate(prepared.graph, prepared.inputs, prepared.seed)
+    doc = document(evaluation, graph_layout(evaluation))
+    if step is not None:
+        if not 0 <= step < len(evaluation.steps):
+            raise ApiError(400, "step_out_of_range", f"step {step} is outside 0…{len(evaluation.steps) - 1}")
+        doc = apply_snapshot(doc, evaluation.snapshot(step))
+    return doc
+
+
+def document_bytes(prepared: Prepared, step: int | None = None) -> bytes:
+    return dumps(document_for(prepared, step)).encode("utf-8")
 
 
 def evaluation_document(
@@ -184,14 +210,8 @@ def evaluation_document(
     seed_gradient: object = None,
     step: int | None = None,
 ) -> dict[str, Any]:
-    """The evaluation document; with `step`, the snapshot after that step."""
-    _, evaluation = run(source, inputs, settings, output, seed_gradient)
-    doc = document(evaluation, graph_layout(evaluation))
-    if step is not None:
-        if not 0 <= step < len(evaluation.steps):
-            raise ApiError(400, "step_out_of_range", f"step {step} is outside 0…{len(evaluation.steps) - 1}")
-        doc = apply_snapshot(doc, evaluation.snapshot(step))
-    return doc
+    """The evaluation document of a request, in one call (the CLI's path)."""
+    return document_for(prepare(source, inputs, settings, output, seed_gradient), step)
 
 
 def gradcheck_document(

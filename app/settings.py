@@ -24,7 +24,7 @@ class Settings:
     max_depth: int = 64  # bracket / operator nesting in one expression
     max_exponent: float = 1_024.0  # |b| of a constant exponent in a ** b
     max_elements_per_value: int = 10_000  # elements of one input, constant or computed value
-    max_total_elements: int = 200_000  # elements of all the values of one graph together
+    max_total_elements: int = 50_000  # elements of all the values of one graph together
     max_body_bytes: int = 1_000_000  # request body, checked before it is parsed
     max_train_steps: int = 10_000  # optimiser steps per /train call
     max_train_samples: int = 2_000  # data set size for /train

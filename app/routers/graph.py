@@ -19,8 +19,8 @@ from app.schemas.graph import (
     GradcheckOut,
     OpOut,
 )
-from app.serialize import StrictJSONResponse, dumps
-from app.service import evaluation_document, gradcheck_document
+from app.serialize import StrictJSONResponse
+from app.service import document_bytes, gradcheck_document, prepare
 from app.settings import Settings
 from engine import OPS
 
@@ -51,6 +51,8 @@ GradcheckBody = Annotated[EvaluateRequest, Body(openapi_examples=GRADCHECK_EXAMP
 
 
 INLINE_BODY_BYTES = 2_048
+INLINE_ELEMENTS = 2_000  # elements the forward pass computes
+INLINE_NODES = 200
 
 
 DocumentKey = tuple[bytes, int | None, Settings]
@@ -103,18 +105,16 @@ async def evaluate(
     cached = DOCUMENTS.get(key)
     if cached is not None:
         return Response(cached, media_type="application/json")
-    call = partial(
-        evaluation_document,
-        body.source,
-        body.inputs,
-        settings,
-        body.output,
-        body.seed_gradient,
-        step if step is not None else body.step,
-    )
-    # A small body is a small, bounded graph: evaluating it here is cheaper than a thread hop.
-    doc = call() if len(raw) <= INLINE_BODY_BYTES else await run_in_threadpool(call)
-    content = dumps(doc).encode("utf-8")
+    call = partial(prepare, body.source, body.inputs, settings, body.output, body.seed_gradient)
+    # Small work is cheaper done here than after a hop to a worker thread; anything bigger is
+    # done in the thread pool so that the event loop keeps answering other requests.
+    small = len(raw) <= INLINE_BODY_BYTES
+    prepared = call() if small else await run_in_threadpool(call)
+    finish = partial(document_bytes, prepared, step if step is not None else body.step)
+    if small and prepared.cost <= INLINE_ELEMENTS and len(prepared.graph) <= INLINE_NODES:
+        content = finish()
+    else:
+        content = await run_in_threadpool(finish)
     DOCUMENTS.put(key, content)
     return Response(content, media_type="application/json")
 

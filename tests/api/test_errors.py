@@ -115,6 +115,13 @@ HOSTILE = {
         "/api/v1/evaluate",
         json={"source": "f = sum(x + y)", "inputs": {"x": [[1.0]] * 5000, "y": [[1.0] * 5000]}},
     ),
+    "repeated_broadcast": lambda c: c.post(
+        "/api/v1/evaluate",
+        json={
+            "source": "\n".join(f"a{i} = x * y + {i}" for i in range(12)) + "\nf = sum(a0)",
+            "inputs": {"x": [[1.0]] * 100, "y": [[1.0] * 100]},
+        },
+    ),
     "huge_exponent": lambda c: c.post(
         "/api/v1/evaluate", json={"source": "f = x ** 10 ** 10", "inputs": {"x": 2}}
     ),
@@ -169,6 +176,7 @@ def test_hostile_input_is_a_clean_4xx_within_a_second(client, app, name):
         ("ragged", 422, "invalid_input"),
         ("outer_product_blowup", 400, "too_many_elements"),
         ("broadcast_blowup", 400, "too_many_elements"),
+        ("repeated_broadcast", 400, "too_many_elements"),
         ("nested_parentheses", 400, "too_deep"),
         ("huge_exponent", 400, "exponent_too_large"),
         ("missing_input", 400, "missing_input"),
