@@ -99,7 +99,7 @@ export function parseInputValue(text) {
 const inputText = (value) => (Array.isArray(value) ? JSON.stringify(value) : String(value));
 
 /** One field per input of the graph; onInput(name, value) when a field holds a valid value. */
-export function renderInputs(container, names, values, onInput) {
+export function renderInputs(container, names, values, onInput, onLeave = () => {}) {
   container.replaceChildren();
   if (!names.length) {
     const empty = document.createElement("p");
@@ -135,6 +135,7 @@ export function renderInputs(container, names, values, onInput) {
       field.setAttribute("aria-invalid", String(value === null));
       if (value !== null) onInput(name, value);
     });
+    field.addEventListener("blur", onLeave);
     field.addEventListener("change", () => {
       const value = parseInputValue(field.value);
       if (value !== null) field.value = inputText(value);

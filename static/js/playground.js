@@ -5,7 +5,6 @@ import { createEditor, renderInputs } from "./editor.js";
 import { exportJson, exportPng, exportSvg } from "./export.js";
 import { createGraphView } from "./graph.js";
 import { explainStep } from "./graph-explain.js";
-import { shapeOf } from "./graph-format.js";
 import "./graph-strings.js";
 import { getLanguage, onLanguageChange, t } from "./i18n.js";
 import { createStepper } from "./stepper.js";
@@ -15,6 +14,9 @@ import { createState } from "./urlstate.js";
 const LECTURE = { source: "a = x + y\nb = max(y, z)\nf = a * b", inputs: { x: 1, y: 2, z: 0 } };
 const LAST = -1; // step -1 in the state means "the last step" (everything computed)
 const MAX_INPUT_FIXES = 64;
+const PARSE_ERRORS = new Set(["syntax_error", "unknown_function", "wrong_arity", "unknown_name", "duplicate_name",
+  "empty_source", "empty_graph", "too_many_nodes", "invalid_source", "unknown_argument", "unknown_output",
+  "unnamed_input", "source_too_long"]);
 
 const store = createState({
   source: { type: "string", default: LECTURE.source },
@@ -31,7 +33,7 @@ let current = null; // {doc, request}: the last graph that evaluated
 let examples = [];
 let sequence = 0;
 let controller = null;
-let inputsKey = "";
+let pendingInputs = null;
 let checkTimer = null;
 let statusKind = null;
 
@@ -87,7 +89,7 @@ async function evaluateNow() {
       } else if (error.code === "unknown_input" && name && name in request.inputs) {
         delete request.inputs[name];
       } else {
-        reject(error);
+        reject(error, request);
         return;
       }
     }
@@ -99,14 +101,7 @@ function accept(doc, request) {
   current = { doc, request };
   Object.assign(remembered, request.inputs);
   store.set({ inputs: request.inputs });
-  const names = doc.nodes.filter((n) => n.kind === "input").map((n) => n.id);
-  const key = names.map((n) => `${n}:${shapeOf(request.inputs[n]).join("x")}`).join(",");
-  const focused = document.activeElement?.dataset?.input;
-  if (key !== inputsKey || !focused) {
-    inputsKey = key;
-    renderInputs($("inputs"), names, request.inputs, onInput);
-    if (focused) document.getElementById(`input-${focused}`)?.focus();
-  }
+  showInputs(doc.nodes.filter((n) => n.kind === "input").map((n) => n.id), request.inputs);
   const k = stepper.reset(doc.steps.length, state.step === LAST ? doc.steps.length - 1 : state.step);
   graph.draw(doc, k, { fit: !sameShape });
   renderPanel(k);
@@ -116,8 +111,21 @@ function accept(doc, request) {
   scheduleCheck(request);
 }
 
-function reject(error) {
+/** The input fields; never rebuilt under the user's fingers (deferred until they leave the field). */
+function showInputs(names, values) {
+  const focused = document.activeElement?.dataset?.input;
+  if (focused && names.includes(focused)) {
+    pendingInputs = [names, values];
+    return;
+  }
+  pendingInputs = null;
+  renderInputs($("inputs"), names, values, onInput, () => setTimeout(() => pendingInputs && showInputs(...pendingInputs), 0));
+}
+
+function reject(error, request) {
   statusKind = "error";
+  // The source parsed but a value does not fit (a shape, a domain): offer the inputs to fix it.
+  if (!PARSE_ERRORS.has(error.code) && error.code !== "network") showInputs(Object.keys(request.inputs), request.inputs);
   if (error.code === "network") {
     editor.showError({ message: t("error.network", { message: error.message }) });
   } else {
@@ -209,7 +217,6 @@ $("preset").addEventListener("change", () => {
   store.set({ source: ex.source, inputs: ex.inputs, step: LAST });
   Object.assign(remembered, ex.inputs);
   editor.value = ex.source;
-  inputsKey = "";
   current = null;
   evaluateNow();
 });

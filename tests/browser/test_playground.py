@@ -221,3 +221,41 @@ def test_the_language_switch_changes_the_ui_strings(page, live_server):
     page.click("[data-lang='en']")
     assert page.locator(".app-nav a").first.inner_text() == "Graph"
     assert page.locator("#preset-explanation").inner_text() == english_explanation
+
+
+def test_tensors_are_drawn_as_shape_and_numbers_or_a_heatmap(page, live_server):
+    open_playground(page, live_server)
+    page.fill("#source", "z = W @ v\ns = sum(z)")
+    page.wait_for_selector("#input-W")
+    page.fill("#input-W", "[[1, 2], [3, 4]]")
+    page.fill("#input-v", "[1, -1]")
+    page.wait_for_selector("#graph .tensor.val[data-node='z']")
+    z = page.locator("#graph .tensor.val[data-node='z']")
+    assert z.locator(".shape").text_content() == "2"
+    assert z.locator(".cell").all_text_contents() == ["−1", "−1"]  # W @ v = [1 − 2, 3 − 4]
+    w_grad = page.locator("#graph .tensor.grad[data-node='W']")
+    assert w_grad.locator(".shape").text_content() == "∇ 2×2"
+    assert w_grad.locator(".cell").all_text_contents() == ["1", "−1", "1", "−1"]  # ∂s/∂W = 1·vᵀ per row
+
+    big = [[(i * 7 + j * 3) % 11 - 5 for j in range(10)] for i in range(8)]
+    page.fill("#input-W", json.dumps(big))
+    page.fill("#input-v", json.dumps([1] * 10))
+    page.wait_for_selector("#graph .tensor.val[data-node='W'] .heat-cell")
+    assert page.locator("#graph .tensor.val[data-node='W'] .heat-cell").count() == 80
+    assert page.locator("#graph .tensor.val[data-node='W'] .shape").text_content() == "8×10"
+    screenshot(page, "playground-tensors")
+
+
+def test_space_plays_and_pauses_the_stepper(page, live_server):
+    open_playground(page, live_server)
+    page.click("#step-first")
+    page.select_option("#speed", "4")
+    page.focus("#graph")
+    page.keyboard.press(" ")
+    assert page.locator("#step-play").get_attribute("aria-pressed") == "true"
+    page.wait_for_function("document.querySelector('#step-counter').textContent.startsWith('Step 3 ')")
+    page.keyboard.press(" ")
+    assert page.locator("#step-play").get_attribute("aria-pressed") == "false"
+    paused_at = page.locator("#step-counter").inner_text()
+    page.wait_for_timeout(600)  # longer than one step at 4×: a paused stepper stays put
+    assert page.locator("#step-counter").inner_text() == paused_at
