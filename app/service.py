@@ -182,7 +182,11 @@ def prepare(
     graph = build(source, output, settings)
     checked = check_inputs(inputs, settings)
     seed = None if seed_gradient is None else check_tensor(seed_gradient, "seed_gradient", settings)
-    cost = guarded_forward(graph, checked, settings)
+    scalars = all(v.ndim == 0 for v in checked.values()) and all(
+        node.value is None or np.ndim(node.value) == 0 for node in graph.nodes
+    )
+    # Ops on scalars give scalars: such a graph cannot grow, so its dry run can be skipped.
+    cost = len(graph) if scalars else guarded_forward(graph, checked, settings)
     return Prepared(graph, checked, seed, cost)
 
 
