@@ -5,6 +5,7 @@ import { createEditor, renderInputs } from "./editor.js";
 import { exportJson, exportPng, exportSvg } from "./export.js";
 import { createGraphView } from "./graph.js";
 import { explainStep } from "./graph-explain.js";
+import { renderLegend } from "./graph-legend.js";
 import "./graph-strings.js";
 import { getLanguage, onLanguageChange, t } from "./i18n.js";
 import { createStepper } from "./stepper.js";
@@ -31,6 +32,7 @@ const graph = createGraphView($("graph"));
 const remembered = { ...state.inputs }; // values of names that left the source, kept for their return
 let current = null; // {doc, request}: the last graph that evaluated
 let examples = [];
+let ops = [];
 let sequence = 0;
 let controller = null;
 let pendingInputs = null;
@@ -105,6 +107,7 @@ function accept(doc, request) {
   const k = stepper.reset(doc.steps.length, state.step === LAST ? doc.steps.length - 1 : state.step);
   graph.draw(doc, k, { fit: !sameShape });
   renderPanel(k);
+  renderLegend($("legend"), doc, ops);
   statusKind = "ok";
   editor.showOk(doc.nodes.length);
   markPreset();
@@ -258,4 +261,5 @@ editor.value = state.source;
 setGrads(state.grads);
 window.chainrule = { graph, stepper, store, get document() { return current?.doc ?? null; } };
 evaluateNow();
+api.ops().then((list) => { ops = list; if (current) renderLegend($("legend"), current.doc, ops); }).catch(() => {});
 api.examples().then((list) => { examples = list; fillPresets(); }).catch(() => { examples = []; fillPresets(); });

@@ -50,6 +50,10 @@ def test_lecture_example_renders_with_its_values(page, live_server):
     assert page.locator("#graph-title").text_content().startswith("Computational graph of f")
     assert page.locator("#n-a title").text_content() == "a = x + y (add)"
     page.wait_for_selector("#gradcheck-badge[data-passed='true']")
+    # The legend reads each gate's local gradients from GET /api/v1/ops.
+    page.wait_for_selector("#legend dt")
+    assert page.locator("#legend dt code").all_text_contents() == ["a + b", "max(a, b)", "a * b"]
+    assert page.locator("#legend dd").nth(2).inner_text() == "∂/∂a = b\n∂/∂b = a"
     screenshot(page, "playground-lecture")
 
 
