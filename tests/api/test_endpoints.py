@@ -149,3 +149,17 @@ def test_docs_page_is_offline(client):
     assert "/openapi.json" in response.text
     assert "http://" not in response.text and "https://" not in response.text  # no CDN
     assert client.get("/redoc").status_code == 404
+
+
+def test_responses_match_their_documented_models(client):
+    from app.schemas.graph import EvaluationDocument, Example, GradcheckOut, OpOut
+
+    for example in strict(client.get("/api/v1/examples")):
+        Example.model_validate(example)
+        body = {"source": example["source"], "inputs": example["inputs"]}
+        document = strict(client.post("/api/v1/evaluate", json=body))
+        EvaluationDocument.model_validate(document)
+        EvaluationDocument.model_validate(strict(client.post("/api/v1/evaluate?step=2", json=body)))
+        GradcheckOut.model_validate(strict(client.post("/api/v1/gradcheck", json=body)))
+    for op in strict(client.get("/api/v1/ops")):
+        OpOut.model_validate(op)
