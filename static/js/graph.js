@@ -95,8 +95,9 @@ export function createGraphView(svg) {
       const x2 = r1(port.x - IN_STUB);
       const dx = r1(Math.max(12, (x2 - x1) * 0.5));
       const c = [x1, s.y, x1 + dx, s.y, x2 - dx, r1(port.y), x2, r1(port.y)];
+      // Each wire starts with its source's stub (the value/gradient shelf); fan-out wires share it.
       wires += tag("path", { class: "wire", id: `w-${edge.id}`, "data-edge": edge.id,
-        d: `M${x1} ${s.y} C${c[2]} ${c[3]} ${c[4]} ${c[5]} ${c[6]} ${c[7]} H${r1(port.x - 1)}`,
+        d: `M${r1(s.x + s.half)} ${s.y} H${x1} C${c[2]} ${c[3]} ${c[4]} ${c[5]} ${c[6]} ${c[7]} H${r1(port.x - 1)}`,
         "marker-end": "url(#arrow)", ...state("l", reveal.edgeValue[edge.id]) });
       if (out[edge.source].length > 1 && edge.downstream !== null && !isTensor(edge.downstream)) {
         // Fan-out: each branch carries its own downstream; the node's gradient is their sum.
@@ -110,8 +111,10 @@ export function createGraphView(svg) {
       const g = geo[node.id];
       const start = g.x + g.half;
       grow(g.x - g.half, g.y - 30, g.stubEnd + 12, g.y + 30);
-      wires += tag("path", { class: "wire stub", d: `M${start} ${g.y} H${r1(g.stubEnd)}`, "data-node": node.id,
-        "marker-end": node.id === doc.output ? "url(#arrow)" : undefined, ...state("l", reveal.nodeValue[node.id]) });
+      if (!out[node.id].length) {
+        wires += tag("path", { class: "wire stub", d: `M${start} ${g.y} H${r1(g.stubEnd)}`, "data-node": node.id,
+          "marker-end": node.id === doc.output ? "url(#arrow)" : undefined, ...state("l", reveal.nodeValue[node.id]) });
+      }
       const shape = node.kind === "op"
         ? tag("circle", { class: "gate", cx: g.x, cy: g.y, r: GATE_R })
           + tag("text", { class: "symbol", x: g.x, y: g.y, "text-anchor": "middle",

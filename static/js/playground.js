@@ -5,6 +5,7 @@ import { createEditor, renderInputs } from "./editor.js";
 import { exportJson, exportPng, exportSvg } from "./export.js";
 import { createGraphView } from "./graph.js";
 import { explainStep } from "./graph-explain.js";
+import { num } from "./graph-format.js";
 import { renderLegend } from "./graph-legend.js";
 import "./graph-strings.js";
 import { getLanguage, onLanguageChange, t } from "./i18n.js";
@@ -190,7 +191,7 @@ function scheduleCheck(request) {
       chip.textContent = t(result.passed ? "check.passed" : "check.failed");
       const detail = document.createElement("span");
       detail.className = "check-detail";
-      detail.textContent = t("check.detail", { error: Number.isFinite(error) ? error.toExponential(1) : String(result.max_relative_error) });
+      detail.textContent = t("check.detail", { error: Number.isFinite(error) && error !== 0 ? error.toExponential(1) : num(error) });
       badge.append(chip, detail);
     } catch (error) {
       if (mine === sequence) badge.innerHTML = `<span class="badge pending">${t("check.unavailable")}</span>`;
