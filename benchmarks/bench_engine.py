@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from engine import Var, fn, maximum, parse
+from engine import Limits, Var, fn, maximum, parse
 from engine.builder import build_graph
 from engine.graph import Graph
 from engine.trace import evaluate
@@ -265,10 +265,32 @@ def bench_trace() -> None:
         )
 
 
+def bench_parse() -> None:
+    """Parsing must stay linear in the source: per-node cost at two sizes should match."""
+    print("Parsing (engine.parse), median of runs; µs per node should not grow with the size")
+    print(f"{'statements':>11}{'nodes':>7}{'total ms':>10}{'µs/node':>9}")
+    for statements in (200, 1_900):
+        source = "\n".join(
+            f"a{i} = tanh(x * {i % 7 + 1}) + a{i - 1}" if i else "a0 = x * 2" for i in range(statements)
+        )
+        source = source[: 20_000 - 40]
+        source = source[: source.rfind("\n")]
+        runs = []
+        for _ in range(5):
+            start = CLOCK()
+            graph = parse(source, limits=Limits(max_nodes=10_000))
+            runs.append(CLOCK() - start)
+        total = statistics.median(runs)
+        lines = source.count("\n") + 1
+        print(f"{lines:>11}{len(graph):>7}{total * 1e3:>10.1f}{total / len(graph) * 1e6:>9.1f}")
+
+
 def main() -> None:
     bench_mlps()
     print()
     bench_trace()
+    print()
+    bench_parse()
 
 
 if __name__ == "__main__":

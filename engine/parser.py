@@ -12,6 +12,7 @@ and constant exponents are bounded before anything is computed.
 from __future__ import annotations
 
 import ast
+import io
 from collections.abc import Mapping
 from dataclasses import dataclass
 
@@ -59,11 +60,10 @@ FORBIDDEN = {  # what each construct is called in the rejection
 }
 
 
-def _char_column(source_lines: list[str], line: int, byte_offset: int) -> int:
+def _char_column(lines: list[bytes], line: int, byte_offset: int) -> int:
     """ast gives UTF-8 byte offsets; people count characters, from 1."""
-    if 1 <= line <= len(source_lines):
-        text = source_lines[line - 1].encode("utf-8")[:byte_offset]
-        return len(text.decode("utf-8", errors="ignore")) + 1
+    if 1 <= line <= len(lines):
+        return len(lines[line - 1][:byte_offset].decode("utf-8", errors="ignore")) + 1
     return byte_offset + 1
 
 
@@ -102,7 +102,9 @@ def _expression_depth(root: ast.AST) -> int:
 class _Builder:
     def __init__(self, source: str, limits: Limits, gates: Mapping[str, object]) -> None:
         self.source, self.limits, self.gates = source, limits, gates
-        self.lines = source.splitlines()
+        # Split once, as the tokenizer does (\n, \r\n, \r; endings kept), in UTF-8 like ast's
+        # offsets: ast.get_source_segment would re-split the whole source for every node.
+        self.lines = [line.encode("utf-8") for line in io.StringIO(source, newline="")]
         self.nodes: list[Node] = []
         self.inputs: list[Node] = []
         self.defined: dict[str, str] = {}  # name -> node id
@@ -116,7 +118,16 @@ class _Builder:
         return EngineError(code, message, line, _char_column(self.lines, line, column))
 
     def text(self, node: ast.AST) -> str:
-        return ast.get_source_segment(self.source, node) or ast.dump(node)[:40]
+        """The source text of a node, as ast.get_source_segment gives it."""
+        first, last = getattr(node, "lineno", 0) - 1, (getattr(node, "end_lineno", None) or 0) - 1
+        start, end = getattr(node, "col_offset", None), getattr(node, "end_col_offset", None)
+        if start is None or end is None or not 0 <= first <= last < len(self.lines):
+            return ast.dump(node)[:40]
+        if first == last:
+            segment = self.lines[first][start:end]
+        else:
+            segment = self.lines[first][start:] + b"".join(self.lines[first + 1 : last]) + self.lines[last][:end]
+        return segment.decode("utf-8", errors="replace") or ast.dump(node)[:40]
 
     def add(self, node: Node) -> str:
         if len(self.nodes) + len(self.inputs) >= self.limits.max_nodes:

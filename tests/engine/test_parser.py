@@ -154,3 +154,19 @@ def test_parser_never_evaluates_python():
         with pytest.raises(EngineError):
             parse(source).run({})
     assert calls == []
+
+
+@pytest.mark.parametrize(
+    ("source", "text", "line", "column"),
+    [
+        ("a = x + y\r\nb = max(y,\r z)\nf = a.b", "a.b", 4, 5),
+        ("é = 2 * x; f = é * (y +\n  ü.real)", "ü.real", 2, 3),
+        ("a = x\x0c + 1\nf = a[1]", "a[1]", 2, 5),
+    ],
+)
+def test_positions_and_text_across_line_endings_and_unicode(source: str, text: str, line: int, column: int):
+    """Lines end as Python's tokenizer ends them (\\n, \\r\\n, \\r); columns count characters."""
+    with pytest.raises(EngineError) as caught:
+        parse(source)
+    assert f"'{text}'" in caught.value.message
+    assert (caught.value.line, caught.value.column) == (line, column)
