@@ -148,11 +148,11 @@ class Graph:
                 given[name] = as_value(raw, name)
         return given
 
-    def forward(self, inputs: Mapping[str, object] | None) -> list[Array]:
-        """Every node's value, in order."""
+    def forward(self, inputs: Mapping[str, object] | None, kept: list | None = None) -> list[Array]:
+        """Every node's value, in order; `kept` (one slot per node) receives each op's input values."""
         given = self.input_values(inputs)
         with np.errstate(all="ignore"):  # non-finite results are values, not errors
-            return self._forward(given)
+            return self._forward(given, kept)
 
     def _forward(self, given: dict[str, Array], kept: list | None = None) -> list[Array]:
         """Values in order; `kept`, if given, receives each op node's input values for the backward pass."""

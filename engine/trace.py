@@ -302,12 +302,12 @@ def _cycle_collection_paused() -> Iterator[None]:
 
 
 def _evaluate(graph: Graph, inputs: Mapping[str, object] | None, seed: object | None) -> Evaluation:
-    values = graph.forward(inputs)
     nodes = graph.nodes
+    args: list = [None] * len(nodes)  # each op node's input values, kept by the forward pass
+    values = graph.forward(inputs, args)
     out = graph.index[graph.output]
     seed_value = graph.seed_for(values[out], seed)
     static = _static(graph)
-    args = [[values[s] for s in sources] for sources in graph.sources]
 
     # fmt: off
     steps: list[Step] = [
