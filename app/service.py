@@ -18,10 +18,9 @@ import numpy as np
 
 from app.errors import ApiError
 from app.layout import LayoutNode, layout
-from app.parsing import parse
 from app.serialize import apply_snapshot, array, document, dumps, number
 from app.settings import Settings
-from engine import EngineError, Evaluation, Graph, Limits, evaluate, gradcheck
+from engine import EngineError, Evaluation, Graph, Limits, evaluate, gradcheck, parse
 
 MAX_NESTING = 32  # list nesting of one input value
 

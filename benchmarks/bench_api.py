@@ -132,7 +132,7 @@ def _graph_200(x: float) -> str:
 
 def _layout_medians() -> dict[str, tuple[int, float, float]]:
     from app.layout import LayoutNode, layout
-    from app.parsing import parse
+    from engine import parse
 
     graph = parse(neuron_chain(100))
     deep = [LayoutNode(n.id, n.inputs, (), n.kind) for n in graph.nodes]
