@@ -11,6 +11,7 @@ import json
 import os
 import random
 import socket
+import statistics
 import threading
 import time
 from pathlib import Path
@@ -74,6 +75,34 @@ async ([body, repeats]) => {
 """
 
 
+RUN_TASK = ("RunTask", "ThreadControllerImpl::RunTask")
+DRAW_ONCE_JS = """
+(body) => fetch('/api/v1/evaluate', {method: 'POST', headers: {'Content-Type': 'application/json'},
+  body: JSON.stringify(body)}).then((r) => r.json()).then((doc) => { window.benchDoc = doc; })
+"""
+DRAW_TASK_JS = """
+() => { const doc = window.benchDoc; window.chainrule.graph.draw(doc, doc.steps.length - 1, {fit: true});
+  document.querySelector('#graph .viewport').getBBox(); return document.body.offsetHeight; }
+"""
+
+
+def draw_cpu_ms(browser, page, body: dict, repeats: int = 5) -> float:
+    """Median main-thread CPU time (trace "tdur") of one draw task: immune to other processes' load."""
+    page.evaluate(DRAW_ONCE_JS, body)
+    browser.start_tracing(page=page, categories=["toplevel", "devtools.timeline"])
+    for _ in range(repeats):
+        page.evaluate(DRAW_TASK_JS)
+    trace = json.loads(browser.stop_tracing())
+    events = trace["traceEvents"] if isinstance(trace, dict) else trace
+    main = {e["tid"] for e in events if e.get("name") in ("ParseHTML", "Layout")}
+    tasks = sorted(
+        (e for e in events if e.get("name") in RUN_TASK and e.get("tid") in main and "tdur" in e),
+        key=lambda e: e["dur"],
+        reverse=True,
+    )[:repeats]
+    return statistics.median(e["tdur"] / 1000 for e in tasks) if tasks else float("nan")
+
+
 def wide_graph(target: int = 300, seed: int = 0) -> dict:
     """A seeded graph of `target` nodes mixing +, ×, max, tanh and σ over 12 inputs."""
     rng = random.Random(seed)
@@ -127,6 +156,8 @@ def main() -> None:
             page.evaluate(MEASURE_JS, [LECTURE, DRAW_REPEATS])  # warm-up (JIT, fonts)
             small = page.evaluate(MEASURE_JS, [LECTURE, DRAW_REPEATS])
             large = page.evaluate(MEASURE_JS, [big, DRAW_REPEATS])
+            small["drawCpu"] = draw_cpu_ms(browser, page, LECTURE)
+            large["drawCpu"] = draw_cpu_ms(browser, page, big)
             browser.close()
     finally:
         server.should_exit = True
@@ -140,15 +171,19 @@ def main() -> None:
             f" all labels {r['drawAllLabels']:7.1f} ms, to next frame {r['drawToFrame']:7.1f} ms;"
             f" step {r['step']:.2f} ms (max {r['stepMax']:.1f}), user step {r['userStep']:.2f} ms"
         )
+    print(
+        f"  main-thread CPU per draw (trace tdur, not inflated by other processes): "
+        f"lecture {small['drawCpu']:.1f} ms, wide {large['drawCpu']:.1f} ms"
+    )
     ratio = lambda key: large[key] / max(small[key], 1e-3)
     print(
-        f"  ratios wide/lecture: draw ×{ratio('draw'):.1f}, all labels ×{ratio('drawAllLabels'):.1f}, "
-        f"step ×{ratio('step'):.1f}, user step ×{ratio('userStep'):.1f}"
+        f"  ratios wide/lecture: draw ×{ratio('draw'):.1f}, draw CPU ×{ratio('drawCpu'):.1f}, "
+        f"all labels ×{ratio('drawAllLabels'):.1f}, step ×{ratio('step'):.1f}, user step ×{ratio('userStep'):.1f}"
     )
+    verdict = lambda ok: "met" if ok else "MISSED"
     print(
-        f"  goals: draw ≤ 200 ms → {'met' if large['draw'] <= 200 else 'MISSED'} "
-        f"(all labels: {'met' if large['drawAllLabels'] <= 200 else 'MISSED'}); "
-        f"step ≤ 16 ms → {'met' if large['userStep'] <= 16 else 'MISSED'}"
+        f"  goals: draw ≤ 200 ms → {verdict(large['draw'] <= 200)} (wall), {verdict(large['drawCpu'] <= 200)} (CPU), "
+        f"{verdict(large['drawAllLabels'] <= 200)} (all labels); step ≤ 16 ms → {verdict(large['userStep'] <= 16)}"
     )
     print("  " + json.dumps({"lecture": small, "wide_300": large}))
 
