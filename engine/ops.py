@@ -138,9 +138,12 @@ def _matmul_vjp_b(g: Array, a: Array, b: Array, out: Array) -> Array:
 
 
 def _softmax(v: Array) -> Array:
-    shifted = v - np.max(v, axis=-1, keepdims=True) if v.ndim else v - v
-    e = np.exp(shifted)
-    return e / np.sum(e, axis=-1, keepdims=True) if v.ndim else e / e
+    if v.ndim == 0:
+        e = np.exp(v - v)  # 1, or NaN for a non-finite v
+        return e / e
+    e = np.exp(v - v.max(axis=-1, keepdims=True))  # shifted: no overflow
+    e /= e.sum(axis=-1, keepdims=True)
+    return e
 
 
 def _softmax_vjp(g: Array, v: Array, out: Array) -> Array:
@@ -168,37 +171,41 @@ def _mse_vjp(sign: float) -> VjpFn:
     return vjp
 
 
+def _rows(logits: Array, index: Array) -> tuple[Array, Array]:
+    """Logits as (batch, classes), class indices as integers (batch,)."""
+    batch = logits.reshape(1, -1) if logits.ndim == 1 else logits
+    return batch, index.reshape(-1).astype(np.intp)  # NaN, ±inf: some integer (the graph mutes the warning)
+
+
 def _class_indices(logits: Array, index: Array) -> tuple[Array, Array]:
-    """Logits as (batch, classes), indices as int (batch,), checked."""
+    """_rows, checked (by the forward pass, so that the backward pass need not check again)."""
     if logits.ndim not in (1, 2):
         raise ValueError(f"cross_entropy takes logits of shape (C,) or (N, C), got {logits.shape}")
-    batch = logits.reshape(1, -1) if logits.ndim == 1 else logits
-    flat = index.reshape(-1)
-    if flat.size != batch.shape[0]:
-        raise ValueError(f"cross_entropy: {batch.shape[0]} rows of logits but {flat.size} indices")
+    batch, whole = _rows(logits, index)
+    if whole.size != batch.shape[0]:
+        raise ValueError(f"cross_entropy: {batch.shape[0]} rows of logits but {whole.size} indices")
     classes = batch.shape[1]
-    whole = flat.astype(np.intp)  # NaN and ±inf become some integer (the graph silences the warning)
-    if (whole != flat).any():
+    if (whole != index.reshape(-1)).any():
         raise EngineError("invalid_value", "class indices must be whole numbers")
     if whole.min() < 0 or whole.max() >= classes:
-        raise EngineError(
-            "invalid_value", f"class index out of range 0…{classes - 1}"
-        )
+        raise EngineError("invalid_value", f"class index out of range 0…{classes - 1}")
     return batch, whole
 
 
 def _cross_entropy(logits: Array, index: Array) -> Array:
     batch, idx = _class_indices(logits, index)
-    shifted = batch - np.max(batch, axis=1, keepdims=True)
-    log_probs = shifted - np.log(np.sum(np.exp(shifted), axis=1, keepdims=True))
-    return np.asarray(-np.mean(log_probs[np.arange(len(idx)), idx]))
+    shifted = batch - batch.max(axis=1, keepdims=True)  # log-sum-exp without overflow
+    log_normaliser = np.log(np.exp(shifted).sum(axis=1))
+    picked = shifted[np.arange(len(idx)), idx] - log_normaliser  # log p(true class) per row
+    return np.asarray(-picked.sum() / len(idx))
 
 
 def _cross_entropy_vjp(g: Array, logits: Array, index: Array, out: Array) -> Array:
-    batch, idx = _class_indices(logits, index)
+    batch, idx = _rows(logits, index)
     probs = _softmax(batch)
-    probs[np.arange(len(idx)), idx] -= 1.0
-    return (g * probs / len(idx)).reshape(logits.shape)
+    probs[np.arange(len(idx)), idx] -= 1.0  # softmax − onehot
+    probs *= g / len(idx)
+    return probs.reshape(logits.shape)
 
 
 def _zero_vjp(g: Array, *inputs: Array) -> Array:
