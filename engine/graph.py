@@ -195,7 +195,9 @@ class Graph:
 
     def _unbroadcast(self, target: int, down: Array, shape: tuple[int, ...]) -> Array:
         try:
-            return unbroadcast(down if type(down) is np.ndarray else np.asarray(down, dtype=np.float64), shape)
+            return unbroadcast(
+                down if type(down) is np.ndarray else np.asarray(down, dtype=np.float64), shape
+            )
         except ValueError as error:
             node = self.nodes[target]
             raise EngineError(

@@ -239,6 +239,8 @@ def _elementwise(
     )
 
 
+# The ops read as a table, one declaration per op, a few lines each: ruff leaves it as written.
+# fmt: off
 OPS: tuple[Op, ...] = (
     _elementwise(
         "add", "+", np.add, (_ones, _ones), ("1", "1"), "Sum a + b; passes the gradient on.",
@@ -371,6 +373,7 @@ OPS: tuple[Op, ...] = (
         "Max-margin loss max(0, 1 − s_true + s_corrupt).", function="hinge",
     ),
 )
+# fmt: on
 
 OPS_BY_NAME: dict[str, Op] = {op.name: op for op in OPS}
 OPS_BY_OPERATOR: dict[str, Op] = {op.operator: op for op in OPS if op.operator}

@@ -126,7 +126,9 @@ class _Builder:
         if first == last:
             segment = self.lines[first][start:end]
         else:
-            segment = self.lines[first][start:] + b"".join(self.lines[first + 1 : last]) + self.lines[last][:end]
+            segment = (
+                self.lines[first][start:] + b"".join(self.lines[first + 1 : last]) + self.lines[last][:end]
+            )
         return segment.decode("utf-8", errors="replace") or ast.dump(node)[:40]
 
     def add(self, node: Node) -> str:
@@ -141,25 +143,39 @@ class _Builder:
     def statement(self, stmt: ast.stmt, last: bool) -> str:
         if isinstance(stmt, ast.Assign):
             if len(stmt.targets) != 1 or not isinstance(stmt.targets[0], ast.Name):
-                raise self.error("invalid_assignment", f"assign to one plain name, not '{self.text(stmt.targets[0])}'", stmt)
+                raise self.error(
+                    "invalid_assignment",
+                    f"assign to one plain name, not '{self.text(stmt.targets[0])}'",
+                    stmt,
+                )
             target = stmt.targets[0]
             name = target.id
             self.check_name(name, target)
             if name in self.defined:
                 raise self.error("duplicate_name", f"'{name}' is assigned twice", target)
             if name in self.used_as_input:
-                raise self.error("assigned_after_use", f"'{name}' is used as an input before this assignment", target)
+                raise self.error(
+                    "assigned_after_use", f"'{name}' is used as an input before this assignment", target
+                )
             return self.bind(name, stmt.value)
         if isinstance(stmt, ast.Expr) and last:
             if "out" in self.defined or "out" in self.used_as_input:
                 raise self.error(
-                    "duplicate_name", f"the last line '{self.text(stmt)}' would be named 'out', which is taken", stmt
+                    "duplicate_name",
+                    f"the last line '{self.text(stmt)}' would be named 'out', which is taken",
+                    stmt,
                 )
             return self.bind("out", stmt.value)
         if isinstance(stmt, ast.Expr):
-            raise self.error("bare_expression", f"only the last statement may be a bare expression: '{self.text(stmt)}'", stmt)
+            raise self.error(
+                "bare_expression",
+                f"only the last statement may be a bare expression: '{self.text(stmt)}'",
+                stmt,
+            )
         kind = type(stmt).__name__.lower()
-        raise self.error("forbidden", f"'{kind}' statements are not allowed: '{self.text(stmt).splitlines()[0]}'", stmt)
+        raise self.error(
+            "forbidden", f"'{kind}' statements are not allowed: '{self.text(stmt).splitlines()[0]}'", stmt
+        )
 
     def check_name(self, name: str, where: ast.AST) -> None:
         if name.startswith("_"):
@@ -169,7 +185,9 @@ class _Builder:
 
     def bind(self, name: str, value: ast.expr) -> str:
         if _expression_depth(value) > self.limits.max_depth:
-            raise self.error("too_deep", f"expression nested deeper than {self.limits.max_depth} levels", value)
+            raise self.error(
+                "too_deep", f"expression nested deeper than {self.limits.max_depth} levels", value
+            )
         if isinstance(value, ast.Name):
             raise self.error("alias", f"'{name} = {value.id}' only renames; use '{value.id}' directly", value)
         node_id = self.expression(value, name)
@@ -187,7 +205,16 @@ class _Builder:
         if constant is not None:
             label = f"{float(constant):g}" if constant.ndim == 0 else f"const{list(constant.shape)}"
             node_id = name or f"#{len(self.nodes)}"
-            return self.add(Node(node_id, CONSTANT, name or label, value=constant, text=self.text(expr), **self.position(expr)))
+            return self.add(
+                Node(
+                    node_id,
+                    CONSTANT,
+                    name or label,
+                    value=constant,
+                    text=self.text(expr),
+                    **self.position(expr),
+                )
+            )
         if isinstance(expr, ast.BinOp) and type(expr.op) in BINARY:
             if isinstance(expr.op, ast.Pow):
                 self.check_exponent(expr.right)
@@ -200,8 +227,12 @@ class _Builder:
         if isinstance(expr, ast.Call):
             return self.call(expr, name)
         if isinstance(expr, ast.Constant):
-            raise self.error("forbidden", f"only numbers are allowed as literals, not '{self.text(expr)}'", expr)
-        raise self.error("forbidden", f"this is not part of the expression language: '{self.text(expr)}'", expr)
+            raise self.error(
+                "forbidden", f"only numbers are allowed as literals, not '{self.text(expr)}'", expr
+            )
+        raise self.error(
+            "forbidden", f"this is not part of the expression language: '{self.text(expr)}'", expr
+        )
 
     def reference(self, expr: ast.Name) -> str:
         name = expr.id
@@ -217,7 +248,9 @@ class _Builder:
 
     def call(self, expr: ast.Call, name: str | None) -> str:
         if not isinstance(expr.func, ast.Name):
-            raise self.error("forbidden", f"only named functions can be called, not '{self.text(expr.func)}'", expr.func)
+            raise self.error(
+                "forbidden", f"only named functions can be called, not '{self.text(expr.func)}'", expr.func
+            )
         function = expr.func.id
         if function.startswith("_"):
             raise self.error("forbidden", f"names may not start with '_': '{function}'", expr.func)
@@ -231,17 +264,23 @@ class _Builder:
         operands, extra = expr.args[: op.arity], expr.args[op.arity :]
         if len(operands) < op.arity or len(extra) > len(op.attrs):
             expected = f"{op.arity}" + (f" to {op.arity + len(op.attrs)}" if op.attrs else "")
-            raise self.error("wrong_arity", f"{function} takes {expected} arguments, got {len(expr.args)}", expr)
+            raise self.error(
+                "wrong_arity", f"{function} takes {expected} arguments, got {len(expr.args)}", expr
+            )
         attrs = dict(op.attrs)
         for (attr, _), argument in zip(op.attrs, extra, strict=False):
             attrs[attr] = self.literal(argument, f"{function}'s {attr}")
         for keyword in expr.keywords:
             if keyword.arg not in attrs:
-                raise self.error("unknown_argument", f"{function} has no argument '{keyword.arg}'", keyword.value)
+                raise self.error(
+                    "unknown_argument", f"{function} has no argument '{keyword.arg}'", keyword.value
+                )
             attrs[keyword.arg] = self.literal(keyword.value, f"{function}'s {keyword.arg}")
         return self.op_node(op, operands, tuple(attrs.items()), expr, name)
 
-    def op_node(self, op: Op, operands: list[ast.expr], attrs: tuple, expr: ast.expr, name: str | None) -> str:
+    def op_node(
+        self, op: Op, operands: list[ast.expr], attrs: tuple, expr: ast.expr, name: str | None
+    ) -> str:
         inputs = tuple(self.expression(operand) for operand in operands)
         text = self.text(expr)
         label = name or (text if len(text) <= LABEL_MAX else op.symbol)
@@ -268,12 +307,20 @@ class _Builder:
         if isinstance(expr, ast.List):
             items = [self.constant(e) for e in expr.elts]
             if not items or any(item is None for item in items):
-                raise self.error("invalid_constant", f"a list must hold numbers or lists of numbers: '{self.text(expr)}'", expr)
+                raise self.error(
+                    "invalid_constant",
+                    f"a list must hold numbers or lists of numbers: '{self.text(expr)}'",
+                    expr,
+                )
             if len({item.shape for item in items}) != 1:
-                raise self.error("ragged", f"the rows of this list differ in length: '{self.text(expr)}'", expr)
+                raise self.error(
+                    "ragged", f"the rows of this list differ in length: '{self.text(expr)}'", expr
+                )
             array = np.stack(items)
             if array.size > self.limits.max_constant_elements:
-                raise self.error("too_large", f"constant has more than {self.limits.max_constant_elements} elements", expr)
+                raise self.error(
+                    "too_large", f"constant has more than {self.limits.max_constant_elements} elements", expr
+                )
             return array
         return None
 
@@ -281,7 +328,9 @@ class _Builder:
         try:
             return float(literal.value)
         except OverflowError:
-            raise self.error("too_large", f"the number '{self.text(literal)[:20]}…' is too large", literal) from None
+            raise self.error(
+                "too_large", f"the number '{self.text(literal)[:20]}…' is too large", literal
+            ) from None
 
     def check_exponent(self, exponent: ast.expr) -> None:
         value = _fold(exponent)
@@ -296,7 +345,11 @@ class _Builder:
 def _fold(expr: ast.expr) -> float | None:
     """The float value of an expression made only of number literals, else None."""
     with np.errstate(all="ignore"):
-        if isinstance(expr, ast.Constant) and isinstance(expr.value, (int, float)) and not isinstance(expr.value, bool):
+        if (
+            isinstance(expr, ast.Constant)
+            and isinstance(expr.value, (int, float))
+            and not isinstance(expr.value, bool)
+        ):
             try:
                 return float(expr.value)
             except OverflowError:
@@ -336,7 +389,9 @@ def parse(
         line = error.lineno or 1
         column = error.offset or 1
         detail = error.msg.replace("invalid syntax. ", "")
-        raise EngineError("syntax_error", f"{detail}" + (f": '{text}'" if text else ""), line, column) from None
+        raise EngineError(
+            "syntax_error", f"{detail}" + (f": '{text}'" if text else ""), line, column
+        ) from None
     except (ValueError, MemoryError, RecursionError) as error:
         reason = str(error) or "it is nested too deeply"
         raise EngineError("syntax_error", f"cannot read the source: {reason}", 1, 1) from None

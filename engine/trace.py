@@ -212,7 +212,9 @@ def _formulas(graph: Graph, target: int) -> tuple[str, ...]:
     for key, value in node.attrs:
         names[key] = f"{value:g}"
     head = f"∂{_wrap(node.label)}/∂"
-    return tuple([f"{head}{_wrap(label)} = {node.op.formula(slot, names)}" for slot, label in enumerate(labels)])
+    return tuple(
+        [f"{head}{_wrap(label)} = {node.op.formula(slot, names)}" for slot, label in enumerate(labels)]
+    )
 
 
 def _node_formula(node) -> str:
