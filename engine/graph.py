@@ -135,7 +135,7 @@ class Graph:
 
     def input_values(self, inputs: Mapping[str, object] | None) -> dict[str, Array]:
         """Checked input arrays: every free name given (or defaulted), nothing extra."""
-        given = {**self.defaults, **(inputs or {})} if self.defaults else dict(inputs or {})
+        given = {**self.defaults, **inputs} if inputs else dict(self.defaults)
         if given.keys() != self._input_set:
             extra = sorted(set(given) - set(self.input_names))
             if extra:

@@ -61,8 +61,8 @@ class Op:
         """downstream(upstream, *inputs, out) for one input, attrs bound once per graph node."""
         if self.vjp is not None:
             return partial(self.vjp[slot], **attrs) if attrs else self.vjp[slot]
-        local = self.local[slot]
-        return lambda g, *inputs_and_out: g * local(*inputs_and_out, **attrs)
+        local = partial(self.local[slot], **attrs) if attrs else self.local[slot]
+        return lambda g, *inputs_and_out: g * local(*inputs_and_out)
 
     def formula(self, slot: int, names: dict[str, str]) -> str:
         template = self.formulas[slot]
