@@ -103,7 +103,7 @@ def _minus_ones(*_: Array, **__: float) -> Array:
 def _step(x: Array, at_zero: float) -> Array:
     """1 where x > 0, 0 where x < 0 (and where x is NaN, as PyTorch's masks), `at_zero` at 0:
     the kink conventions in one place."""
-    return (x >= 0 if at_zero else x > 0).astype(np.float64)
+    return np.asarray(x >= 0 if at_zero else x > 0, dtype=np.float64)  # 0-d stays a 0-d array
 
 
 def _passthrough(g: Array, *_: object, **__: float) -> Array:
