@@ -2,20 +2,17 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
 from app import errors
+from app.paths import STATIC_DIR
 from app.routers import graph, pages, training
 from app.schemas.graph import ErrorResponse, Health
 from app.serialize import StrictJSONResponse
 from app.settings import Settings, get_settings
-
-ROOT = Path(__file__).resolve().parents[1]
-STATIC_DIR = ROOT / "static"
 
 API_ERRORS: dict[int | str, dict[str, Any]] = {  # every /api/v1 route answers errors in this one shape
     400: {"model": ErrorResponse, "description": "The request cannot be carried out as given."},

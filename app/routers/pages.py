@@ -1,17 +1,14 @@
-"""The HTML pages: Jinja2 templates from the repository's `templates/`."""
+"""The HTML pages: Jinja2 templates from `templates/` (see app.paths)."""
 
 from __future__ import annotations
-
-from pathlib import Path
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 from fastapi.templating import Jinja2Templates
 
 from app.apidocs import HTML as API_DOCS_HTML
+from app.paths import TEMPLATES_DIR
 
-ROOT = Path(__file__).resolve().parents[2]
-TEMPLATES_DIR = ROOT / "templates"
 templates = Jinja2Templates(directory=str(TEMPLATES_DIR))
 
 router = APIRouter(include_in_schema=False)
