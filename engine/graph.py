@@ -7,9 +7,10 @@ downstream = upstream × local is un-broadcast to the input's shape and summed a
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from functools import partial
+from operator import itemgetter
 
 import numpy as np
 
@@ -62,6 +63,8 @@ def unbroadcast(gradient: Array, shape: tuple[int, ...]) -> Array:
     """Sum a gradient over the axes numpy broadcast, back to `shape` (sum is expand in reverse)."""
     if gradient.shape == shape:
         return gradient
+    if gradient.shape[1:] == shape and shape:  # a bias added to every row: the common case, one call
+        return np.add.reduce(gradient, axis=0)
     extra = gradient.ndim - len(shape)
     if extra > 0:
         gradient = np.add.reduce(gradient, axis=tuple(range(extra)))
@@ -72,6 +75,16 @@ def unbroadcast(gradient: Array, shape: tuple[int, ...]) -> Array:
     if gradient.shape != shape:
         raise ValueError(f"a gradient of shape {np.shape(gradient)} does not fit a value of shape {shape}")
     return np.asarray(gradient)
+
+
+def _gather(sources: tuple[int, ...]) -> Callable[[list], tuple]:
+    """A function from the list of values to one node's input values, as a tuple (one C call)."""
+    if len(sources) == 1:
+        source = sources[0]
+        return lambda values: (values[source],)
+    if not sources:
+        return lambda values: ()
+    return itemgetter(*sources)
 
 
 class Graph:
@@ -108,7 +121,7 @@ class Graph:
         # Bound once here so that each pass only indexes lists: per op node its forward, and per
         # input slot the VJP (None where the input is not differentiable, like a class index).
         self._ops = [
-            (i, partial(n.op.forward, **self.attrs[i]) if n.attrs else n.op.forward, self.sources[i])
+            (i, partial(n.op.forward, **self.attrs[i]) if n.attrs else n.op.forward, _gather(self.sources[i]))
             for i, n in enumerate(self.nodes)
             if n.kind == OP
         ]
@@ -125,6 +138,8 @@ class Graph:
         self._input_set = frozenset(self.input_names)
         self._constants = [(i, n.value) for i, n in enumerate(self.nodes) if n.kind == CONSTANT]
         self._needs: dict[tuple[str, ...] | None, list[bool]] = {}
+        self._plans: dict[tuple[str, ...], list[tuple[int, tuple]]] = {}
+        self._ids = [n.id for n in self.nodes]
         self.memo: dict[str, object] = {}  # what other passes derive from the graph alone (the trace's)
 
     def __len__(self) -> int:
@@ -155,14 +170,14 @@ class Graph:
             return self._forward(given, kept)
 
     def _forward(self, given: dict[str, Array], kept: list | None = None) -> list[Array]:
-        """Values in order; `kept`, if given, receives each op node's input values for the backward pass."""
+        """Values in order; `kept`, if given, receives each op node's input values (a tuple per node)."""
         values: list = [None] * len(self.nodes)
         for i, name in self._inputs:
             values[i] = given[name]
         for i, value in self._constants:
             values[i] = value
-        for i, forward, sources in self._ops:
-            args = [values[s] for s in sources]
+        for i, forward, gather in self._ops:
+            args = gather(values)
             if kept is not None:
                 kept[i] = args
             try:
@@ -174,7 +189,7 @@ class Graph:
             values[i] = value
         return values
 
-    def _forward_error(self, i: int, args: list[Array], error: Exception) -> EngineError:
+    def _forward_error(self, i: int, args: tuple[Array, ...], error: Exception) -> EngineError:
         node = self.nodes[i]
         where = node.text or node.label
         if isinstance(error, EngineError):
@@ -245,18 +260,17 @@ class Graph:
         with np.errstate(all="ignore"):  # non-finite results are values, not errors
             values = self._forward(given, inputs_of)
             grads[out] = self.seed_for(values[out], seed)
-            for i in range(out, -1, -1):
+            for i, edges in self._backward_plan(names, needs):
                 upstream = grads[i]
-                vjps = self.vjps[i]
-                if upstream is None or not vjps:
+                if upstream is None:
                     continue
-                args = inputs_of[i]
-                for slot, source in enumerate(self.sources[i]):
-                    if needs[source] and vjps[slot] is not None:
-                        down = vjps[slot](upstream, *args, values[i])  # upstream × local
-                        if down.shape != args[slot].shape:
-                            down = self._unbroadcast(i, down, args[slot].shape)
-                        grads[source] = down if grads[source] is None else grads[source] + down
+                args, value = inputs_of[i], values[i]
+                for slot, source, vjp in edges:
+                    down = vjp(upstream, *args, value)  # upstream × local
+                    shape = args[slot].shape
+                    if down.shape != shape:
+                        down = self._unbroadcast(i, down, shape)
+                    grads[source] = down if grads[source] is None else grads[source] + down
         # Each gradient an array of its own, so that an optimiser may update one in place without
         # touching another (add passes one array to both inputs; the seed may be the caller's).
         gradients: dict[str, Array] = {}
@@ -275,4 +289,22 @@ class Graph:
                 gradient = np.array(gradient, dtype=np.float64)
             taken.add(id(gradient))
             gradients[name] = gradient
-        return {n.id: values[i] for i, n in enumerate(self.nodes)}, gradients
+        return dict(zip(self._ids, values, strict=True)), gradients
+
+    def _backward_plan(self, names: tuple[str, ...], needs: list[bool]) -> list[tuple[int, tuple]]:
+        """The backward pass's edges, output first: per op node, (slot, source, vjp) of each input
+        that leads to a differentiated node and has a VJP — worked out once per `wrt`."""
+        plan = self._plans.get(names)
+        if plan is None:
+            plan = []
+            for i in range(self.index[self.output], -1, -1):
+                vjps = self.vjps[i]
+                edges = tuple(
+                    (slot, source, vjps[slot])
+                    for slot, source in enumerate(self.sources[i])
+                    if vjps and needs[source] and vjps[slot] is not None
+                )
+                if edges:
+                    plan.append((i, edges))
+            self._plans[names] = plan
+        return plan
