@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import json
 import math
+import re
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -17,6 +19,12 @@ from engine import Evaluation
 from engine.trace import Snapshot, Step
 
 NON_FINITE = {"NaN": math.nan, "Infinity": math.inf, "-Infinity": -math.inf}
+NON_FINITE_TEXT = {"nan": '"NaN"', "inf": '"Infinity"', "-inf": '"-Infinity"'}  # by str(float)
+
+ARRAY, TERMS, SHAPE, TEXT, LAYOUT = "array", "terms", "shape", "text", "layout"  # kinds of cell
+PLACEHOLDER = re.compile(r'"\\u0000(\d+)\\u0000"')  # a cell of the template, as dumps writes it
+SHAPE_TEXT = {(): "[]"}
+KIND_TEXT = {kind: f'"{kind}"' for kind in ("scalar", "elementwise", "jacobian", "omitted")}
 
 
 def number(value: float) -> float | str:
@@ -75,7 +83,7 @@ class StrictJSONResponse(JSONResponse):
         return dumps(content).encode("utf-8")
 
 
-def _step(step: Step) -> dict[str, Any]:
+def _step(step: Step, cell: Callable[[str, Any], Any]) -> dict[str, Any]:
     out: dict[str, Any] = {
         "index": step.index,
         "phase": step.phase,
@@ -83,16 +91,19 @@ def _step(step: Step) -> dict[str, Any]:
         "edges": list(step.edges),
     }
     if step.value is not None:
-        out["value"] = array(step.value)
+        out["value"] = cell(ARRAY, step.value)
     if step.terms:
-        out["terms"] = [array(t) for t in step.terms]
+        out["terms"] = cell(TERMS, step.terms)
     if step.grad is not None:
-        out["grad"] = array(step.grad)
+        out["grad"] = cell(ARRAY, step.grad)
     return out
 
 
-def document(evaluation: Evaluation, layout: dict[str, Any] | None = None) -> dict[str, Any]:
-    """The complete evaluation document: nodes, edges, order, steps and layout."""
+def _skeleton(evaluation: Evaluation, layout: Any, cell: Callable[[str, Any], Any]) -> dict[str, Any]:
+    """The document, every field that depends on the input values passed through `cell`.
+
+    The graph fixes everything else (ids, formulas, which steps carry a value or a grad), so
+    `document_text` dumps this skeleton once per graph with placeholders for the cells."""
     nodes = [
         {
             "id": n.id,
@@ -101,9 +112,9 @@ def document(evaluation: Evaluation, layout: dict[str, Any] | None = None) -> di
             "symbol": n.symbol,
             "label": n.label,
             "inputs": list(n.inputs),
-            "shape": list(n.shape),
-            "value": array(n.value),
-            "grad": array(n.grad),
+            "shape": cell(SHAPE, n.shape),
+            "value": cell(ARRAY, n.value),
+            "grad": cell(ARRAY, n.grad),
             "formula": n.formula,
             "line": n.line,
             "column": n.column,
@@ -116,11 +127,11 @@ def document(evaluation: Evaluation, layout: dict[str, Any] | None = None) -> di
             "source": e.source,
             "target": e.target,
             "slot": e.slot,
-            "value": array(e.value),
-            "local": array(e.local),
-            "local_kind": e.local_kind,
-            "upstream": array(e.upstream),
-            "downstream": array(e.downstream),
+            "value": cell(ARRAY, e.value),
+            "local": cell(ARRAY, e.local),
+            "local_kind": cell(TEXT, e.local_kind),
+            "upstream": cell(ARRAY, e.upstream),
+            "downstream": cell(ARRAY, e.downstream),
             "formula": e.formula,
         }
         for e in evaluation.edges
@@ -130,9 +141,109 @@ def document(evaluation: Evaluation, layout: dict[str, Any] | None = None) -> di
         "nodes": nodes,
         "edges": edges,
         "order": list(evaluation.order),
-        "steps": [_step(s) for s in evaluation.steps],
-        "layout": layout if layout is not None else {"nodes": {}, "width": 0, "height": 0},
+        "steps": [_step(s, cell) for s in evaluation.steps],
+        "layout": cell(LAYOUT, layout),
     }
+
+
+def _plain(kind: str, value: Any) -> Any:
+    if kind == ARRAY:
+        return array(value)
+    if kind == TERMS:
+        return [array(t) for t in value]
+    if kind == SHAPE:
+        return list(value)
+    if kind == LAYOUT and value is None:
+        return {"nodes": {}, "width": 0, "height": 0}
+    return value
+
+
+def document(evaluation: Evaluation, layout: dict[str, Any] | None = None) -> dict[str, Any]:
+    """The complete evaluation document: nodes, edges, order, steps and layout."""
+    return _skeleton(evaluation, layout, _plain)
+
+
+class _Placeholders:
+    """A numbered, JSON-safe stand-in for each cell; the graph's own strings never hold NUL
+    (the template is checked: every placeholder must appear exactly once, in order)."""
+
+    def __init__(self) -> None:
+        self.count = 0
+
+    def __call__(self, kind: str, value: Any) -> str:
+        self.count += 1
+        return f"\0{self.count - 1}\0"
+
+
+def _template(evaluation: Evaluation) -> tuple[str, ...] | None:
+    """The document's JSON text split around its cells: static text, cell, static text, …"""
+    placeholders = _Placeholders()
+    text = dumps(_skeleton(evaluation, None, placeholders))
+    parts = PLACEHOLDER.split(text)
+    static, numbers = parts[0::2], parts[1::2]
+    if numbers != [str(k) for k in range(placeholders.count)]:
+        return None
+    return tuple(static)
+
+
+def _number_text(value: float) -> str:
+    return repr(value) if value - value == 0 else NON_FINITE_TEXT[str(value)]
+
+
+def _cells(evaluation: Evaluation, layout_text: str) -> list[str]:
+    """The JSON text of every cell, in `_skeleton`'s order; arrays shared by several fields
+    (a node's value is also its forward step's and its outgoing edges' value) encoded once."""
+    seen: dict[int, str] = {}
+
+    def encode(value: Any) -> str:
+        if value is None:
+            return "null"
+        found = seen.get(id(value))
+        if found is None:
+            if value.ndim == 0:
+                found = _number_text(float(value))
+            else:
+                found = dumps(array(value))
+            seen[id(value)] = found
+        return found
+
+    cells: list[str] = []
+    add = cells.append
+    for n in evaluation.nodes:
+        add(SHAPE_TEXT.get(n.value.shape) or dumps(list(n.value.shape)))
+        add(encode(n.value))
+        add(encode(n.grad))
+    for e in evaluation.edges:
+        add(encode(e.value))
+        add(encode(e.local))
+        add(KIND_TEXT.get(e.local_kind) or dumps(e.local_kind))
+        add(encode(e.upstream))
+        add(encode(e.downstream))
+    for s in evaluation.steps:
+        if s.value is not None:
+            add(encode(s.value))
+        if s.terms:
+            add("[" + ",".join([encode(t) for t in s.terms]) + "]")
+        if s.grad is not None:
+            add(encode(s.grad))
+    add(layout_text)
+    return cells
+
+
+def document_text(evaluation: Evaluation, layout_text: str, memo: dict[str, object]) -> str:
+    """`dumps(document(evaluation, layout))` without building the document: the graph's static
+    text (kept in `memo`, the graph's own) interleaved with the JSON text of the values."""
+    template = memo.get("document")
+    if template is None:
+        template = memo["document"] = _template(evaluation) or ()
+    cells = _cells(evaluation, layout_text)
+    if len(template) != len(cells) + 1:  # no template for this graph: the general path
+        return dumps(document(evaluation, json.loads(layout_text)))
+    parts = [template[0]]
+    for cell, static in zip(cells, template[1:], strict=True):
+        parts.append(cell)
+        parts.append(static)
+    return "".join(parts)
 
 
 def apply_snapshot(doc: dict[str, Any], snapshot: Snapshot) -> dict[str, Any]:

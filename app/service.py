@@ -18,7 +18,7 @@ import numpy as np
 
 from app.errors import ApiError
 from app.layout import LayoutNode, layout
-from app.serialize import apply_snapshot, array, document, dumps, number
+from app.serialize import apply_snapshot, array, document, document_text, dumps, number
 from app.settings import Settings
 from engine import EngineError, Evaluation, Graph, Limits, evaluate, gradcheck, parse
 
@@ -152,13 +152,18 @@ def guarded_forward(graph: Graph, inputs: Mapping[str, object], settings: Settin
 
 
 @lru_cache(maxsize=256)
-def _layout(key: tuple, output: str) -> dict[str, Any]:
-    return layout([LayoutNode(*item) for item in key], output)
+def _layout(key: tuple, output: str) -> tuple[dict[str, Any], str]:
+    placed = layout([LayoutNode(*item) for item in key], output)
+    return placed, dumps(placed)
+
+
+def _layout_key(evaluation: Evaluation) -> tuple:
+    return tuple((n.id, n.inputs, n.value.shape, n.kind) for n in evaluation.nodes)
 
 
 def graph_layout(evaluation: Evaluation) -> dict[str, Any]:
-    key = tuple((n.id, n.inputs, tuple(n.shape), n.kind) for n in evaluation.nodes)
-    return _layout(key, evaluation.output)
+    """The layout of the evaluated graph (cached: it depends on the ids, wires and shapes only)."""
+    return _layout(_layout_key(evaluation), evaluation.output)[0]
 
 
 @dataclass(frozen=True)
@@ -202,7 +207,13 @@ def document_for(prepared: Prepared, step: int | None = None) -> dict[str, Any]:
 
 
 def document_bytes(prepared: Prepared, step: int | None = None) -> bytes:
-    return dumps(document_for(prepared, step)).encode("utf-8")
+    """The document's JSON bytes; the full document (no step) skips building the dict."""
+    if step is not None:
+        return dumps(document_for(prepared, step)).encode("utf-8")
+    with np.errstate(all="ignore"):
+        evaluation = evaluate(prepared.graph, prepared.inputs, prepared.seed)
+    layout_text = _layout(_layout_key(evaluation), evaluation.output)[1]
+    return document_text(evaluation, layout_text, prepared.graph.memo).encode("utf-8")
 
 
 def evaluation_document(

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
+from app.examples import EXAMPLES
 from tests.api.conftest import LECTURE, strict
 
 
@@ -211,3 +214,45 @@ def test_repeated_requests_give_the_same_bytes_and_limits_still_apply(client):
     body = {"source": "f = sum(x)", "inputs": {"x": [1, 2, 3, 4, 5]}}
     assert client.post("/api/v1/evaluate", json=body).status_code == 200
     assert make_client(max_elements_per_value=4).post("/api/v1/evaluate", json=body).status_code == 413
+
+
+FAST_PATH_CASES = [(example["id"], example["source"], example["inputs"], None) for example in EXAMPLES] + [
+    ("non-finite", "a = log(x)\nb = y / x\nf = a * b", {"x": 0, "y": 0}, None),
+    ("tensor non-finite", "f = exp(x)", {"x": [1, 1000]}, None),
+    ("seeded tensor", "h = tanh(x)\nf = h * h", {"x": [[0.5, -1.0], [2.0, 0.0]]}, [[1, 2], [3, 4]]),
+    ("negative zero, fan-out", "a = x * y\nb = x * 2\nf = a + b", {"x": -0.0, "y": 3}, None),
+]
+
+
+@pytest.mark.parametrize(
+    ("name", "source", "inputs", "seed"), FAST_PATH_CASES, ids=[c[0] for c in FAST_PATH_CASES]
+)
+def test_document_text_is_the_dumped_document_byte_for_byte(name, source, inputs, seed):
+    """The served bytes (static text per graph + the values' text) equal dumping the document."""
+    from app.serialize import dumps
+    from app.service import document_bytes, document_for, prepare
+    from app.settings import Settings
+
+    prepared = prepare(source, inputs, Settings(), seed_gradient=seed)
+    expected = dumps(document_for(prepared)).encode("utf-8")
+    assert document_bytes(prepared) == expected
+    assert document_bytes(prepared) == expected  # the second time from the graph's cached template
+
+
+def test_body_errors_match_a_declared_body_parameter(client):
+    """The route reads its body itself; the errors are those FastAPI gives for a body model."""
+    assert client.post("/api/v1/evaluate").json()["error"]["code"] == "invalid_body"
+    wrong_type = client.post(
+        "/api/v1/evaluate", content=b'{"source": "f = x"}', headers={"content-type": "text/plain"}
+    )
+    assert wrong_type.status_code == 422 and wrong_type.json()["error"]["code"] == "invalid_body"
+    broken = client.post(
+        "/api/v1/evaluate", content=b'{"source": ', headers={"content-type": "application/json"}
+    )
+    assert broken.status_code == 400 and broken.json()["error"]["code"] == "invalid_json"
+    typed = client.post("/api/v1/evaluate", json={"source": 3, "inputs": {}})
+    assert typed.status_code == 422 and typed.json()["error"]["message"].startswith("source:")
+    plus_json = client.post(
+        "/api/v1/evaluate", content=json.dumps(LECTURE), headers={"content-type": "application/vnd.api+json"}
+    )
+    assert plus_json.status_code == 200 and strict(plus_json)["nodes"][-1]["value"] == 6
