@@ -9,6 +9,10 @@ single definition: `MLP.source()` is what trains, and what the playground opens.
     h1 = tanh(z1)
     s = h1 @ transpose(W2) + b2        # scores (linear output)
     loss = mse(s, y) + 0.0005 * (sum(W1 * W1) + sum(W2 * W2))    # + (λ/2)·Σ‖W‖²
+
+Training runs the same statements with Wᵀ handed in as an input (`X @ W1_T`, W1_T = W1.T, a
+view): the transpose node's value without the node, so a step skips its forward and backward.
+X @ W1.T sees the very array `transpose(W1)` gives, so values and gradients are the same bits.
 """
 
 from __future__ import annotations
@@ -79,8 +83,15 @@ class Linear:
     def bias(self) -> str:
         return f"b{self.index}"
 
-    def source(self, x: str, z: str) -> str:
-        return f"{z} = {x} @ transpose({self.weight}) + {self.bias}"
+    @property
+    def weight_transposed(self) -> str:
+        """The name training gives Wᵀ when it hands it in (W1_T)."""
+        return f"{self.weight}_T"
+
+    def source(self, x: str, z: str, transposed: bool = False) -> str:
+        """Z = X Wᵀ + b; with `transposed` the graph reads Wᵀ as the input W1_T."""
+        weight = self.weight_transposed if transposed else f"transpose({self.weight})"
+        return f"{z} = {x} @ {weight} + {self.bias}"
 
     def init(self, scheme: str, rng: np.random.Generator) -> dict[str, Array]:
         """PyTorch's init formulas: xavier_uniform_ (gain 1), kaiming_uniform_ (ReLU gain, fan_in)."""
@@ -146,24 +157,28 @@ class MLP:
             names.append(f"{'z' if self.activation == 'linear' else 'h'}{layer.index}")
         return names + ["s"]
 
-    def body(self) -> list[str]:
+    def body(self, transposed: bool = False) -> list[str]:
         """Statements from X to the scores s."""
         lines, x = [], "X"
         outputs = self.activations()
         for layer, out in zip(self.layers, outputs, strict=True):
             z = "s" if out == "s" else f"z{layer.index}"
-            lines.append(layer.source(x, z))
+            lines.append(layer.source(x, z, transposed))
             if out != "s" and self.activation != "linear":
                 lines.append(f"{out} = {self.activation}({z})")
             x = out
         return lines
 
-    def source(self, loss: str = "mse", l2: float = 0.0, l2_biases: bool = False) -> str:
+    def source(
+        self, loss: str = "mse", l2: float = 0.0, l2_biases: bool = False, transposed: bool = False
+    ) -> str:
         """The training graph's source: scores, data loss, and (λ/2)·Σ‖W‖² when λ > 0."""
         check_choice(loss, LOSSES, "loss")
-        lines = self.body()
+        lines = self.body(transposed)
         if l2 > 0:
             names = self.parameter_names if l2_biases else self.weight_names
+            if transposed:  # Σ over Wᵀ ⊙ Wᵀ walks the same memory as over W ⊙ W: the same sum
+                names = tuple(self._given_names[n] for n in names)
             penalty = " + ".join(f"sum({n} * {n})" for n in names)
             lines.append(f"data_loss = {_LOSS_SOURCE[loss]}")
             lines.append(f"penalty = {penalty}")
@@ -172,29 +187,54 @@ class MLP:
             lines.append(f"loss = {_LOSS_SOURCE[loss]}")
         return "\n".join(lines)
 
-    def output_source(self, loss: str = "mse") -> str:
+    def output_source(self, loss: str = "mse", transposed: bool = False) -> str:
         """The prediction graph: every neuron, and `out`, the heatmap's value per point."""
         check_choice(loss, LOSSES, "loss")
-        return "\n".join(self.body() + [f"out = {_OUTPUT_SOURCE[loss]}"])
+        return "\n".join(self.body(transposed) + [f"out = {_OUTPUT_SOURCE[loss]}"])
 
     def graph(self, loss: str = "mse", l2: float = 0.0, l2_biases: bool = False) -> Graph:
-        return _training_graph(self, loss, float(l2), bool(l2_biases))
+        """The minibatch graph as the playground draws it (inputs W1, b1, …, X, y)."""
+        return _training_graph(self, loss, float(l2), bool(l2_biases), False)
 
     def output_graph(self, loss: str = "mse") -> Graph:
-        return _output_graph(self, loss)
+        return _output_graph(self, loss, False)
+
+    @cached_property
+    def _given_names(self) -> dict[str, str]:
+        """Parameter name → the input that carries it in the training graphs (W1 → W1_T)."""
+        names = {}
+        for layer in self.layers:
+            names[layer.weight], names[layer.bias] = layer.weight_transposed, layer.bias
+        return names
+
+    @cached_property
+    def _given_parameters(self) -> tuple[str, ...]:
+        return tuple(self._given_names[name] for name in self.parameter_names)
+
+    def given(self, params: Mapping[str, Array]) -> dict[str, Array]:
+        """The parameters as the training graphs take them: each W as the view Wᵀ, named W1_T."""
+        renamed = self._given_names
+        return {
+            renamed[name]: _transposed(value) if renamed[name] != name else value
+            for name, value in params.items()
+        }
 
     def __repr__(self) -> str:
         return f"MLP({' → '.join(map(str, self.sizes))}, {self.activation})"
 
 
-@lru_cache(maxsize=64)
-def _training_graph(model: MLP, loss: str, l2: float, l2_biases: bool) -> Graph:
-    return parse(model.source(loss, l2, l2_biases))
+def _transposed(value: object) -> Array:
+    return value.T if type(value) is np.ndarray else np.asarray(value, dtype=np.float64).T
 
 
 @lru_cache(maxsize=64)
-def _output_graph(model: MLP, loss: str) -> Graph:
-    return parse(model.output_source(loss))
+def _training_graph(model: MLP, loss: str, l2: float, l2_biases: bool, transposed: bool) -> Graph:
+    return parse(model.source(loss, l2, l2_biases, transposed))
+
+
+@lru_cache(maxsize=64)
+def _output_graph(model: MLP, loss: str, transposed: bool) -> Graph:
+    return parse(model.output_source(loss, transposed))
 
 
 def loss_and_gradients(
@@ -206,26 +246,37 @@ def loss_and_gradients(
     l2: float = 0.0,
     l2_biases: bool = False,
 ) -> tuple[float, dict[str, Array]]:
-    """One forward and backward pass of the minibatch graph: (loss, ∂loss/∂parameter)."""
-    graph = model.graph(loss, l2, l2_biases)
-    values, grads = graph.run({**params, "X": X, "y": y}, wrt=model.parameter_names)
-    return float(values[graph.output]), grads
+    """One forward and backward pass of the minibatch graph: (loss, ∂loss/∂parameter).
+
+    Each ∂loss/∂W is the transpose of ∂loss/∂Wᵀ, the gradient the graph gives its input W1_T."""
+    graph = _training_graph(model, loss, float(l2), bool(l2_biases), True)
+    inputs = model.given(params)
+    inputs["X"], inputs["y"] = X, y
+    renamed = model._given_names
+    values, grads = graph.run(inputs, wrt=model._given_parameters)
+    gradients = {
+        name: grads[renamed[name]].T if renamed[name] != name else grads[name]
+        for name in model.parameter_names
+    }
+    return float(values[graph.output]), gradients
 
 
 def predict(model: MLP, params: Mapping[str, Array], X: Array, loss: str = "mse") -> dict[str, Array]:
     """Every node of the prediction graph on X: `out` per point, and h1, h2, … per neuron."""
-    graph = model.output_graph(loss)
-    values = graph.forward({**params, "X": X})
-    return {node.id: values[i] for i, node in enumerate(graph.nodes)}
+    graph = _output_graph(model, loss, True)
+    inputs = model.given(params)
+    inputs["X"] = X
+    return dict(zip((node.id for node in graph.nodes), graph.forward(inputs), strict=True))
 
 
 def evaluate_loss(model: MLP, params: Mapping[str, Array], X: Array, y: Array, loss: str = "mse") -> float:
     """The data loss (no penalty) over a whole split, forward only."""
     if len(X) == 0:
         return float("nan")
-    graph = model.graph(loss)
-    values = graph.forward({**params, "X": X, "y": y})
-    return float(values[graph.index[graph.output]])
+    graph = _training_graph(model, loss, 0.0, False, True)
+    inputs = model.given(params)
+    inputs["X"], inputs["y"] = X, y
+    return float(graph.forward(inputs)[graph.index[graph.output]])
 
 
 def minibatch_source(
