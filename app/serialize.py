@@ -175,15 +175,17 @@ class _Placeholders:
         return f"\0{self.count - 1}\0"
 
 
-def _template(evaluation: Evaluation) -> tuple[str, ...] | None:
-    """The document's JSON text split around its cells: static text, cell, static text, …"""
+def _template(evaluation: Evaluation) -> tuple[str, int] | None:
+    """The document's JSON text with a `{}` for each cell (literal braces doubled), for
+    `str.format`, and the number of cells; None if the graph's own text could be mistaken
+    for a placeholder."""
     placeholders = _Placeholders()
     text = dumps(_skeleton(evaluation, None, placeholders))
     parts = PLACEHOLDER.split(text)
     static, numbers = parts[0::2], parts[1::2]
     if numbers != [str(k) for k in range(placeholders.count)]:
         return None
-    return tuple(static)
+    return "{}".join(part.replace("{", "{{").replace("}", "}}") for part in static), len(numbers)
 
 
 def _number_text(value: float) -> str:
@@ -191,59 +193,55 @@ def _number_text(value: float) -> str:
 
 
 def _cells(evaluation: Evaluation, layout_text: str) -> list[str]:
-    """The JSON text of every cell, in `_skeleton`'s order; arrays shared by several fields
-    (a node's value is also its forward step's and its outgoing edges' value) encoded once."""
-    seen: dict[int, str] = {}
+    """The JSON text of every cell, in `_skeleton`'s order. An array shared by several fields
+    (a node's value is also its forward step's and its outgoing edges' value) is encoded once."""
+    seen: dict[int, str] = {id(None): "null"}
+    known = seen.get
 
     def encode(value: Any) -> str:
-        if value is None:
-            return "null"
-        found = seen.get(id(value))
-        if found is None:
-            if value.ndim == 0:
-                found = _number_text(float(value))
-            else:
-                found = dumps(array(value))
-            seen[id(value)] = found
-        return found
+        text = _number_text(float(value)) if value.ndim == 0 else dumps(array(value))
+        seen[id(value)] = text
+        return text
 
     cells: list[str] = []
-    add = cells.append
+    add = cells.extend
     for n in evaluation.nodes:
-        add(SHAPE_TEXT.get(n.value.shape) or dumps(list(n.value.shape)))
-        add(encode(n.value))
-        add(encode(n.grad))
+        value, grad = n.value, n.grad
+        shape = SHAPE_TEXT.get(value.shape) or dumps(list(value.shape))
+        add((shape, known(id(value)) or encode(value), known(id(grad)) or encode(grad)))
     for e in evaluation.edges:
-        add(encode(e.value))
-        add(encode(e.local))
-        add(KIND_TEXT.get(e.local_kind) or dumps(e.local_kind))
-        add(encode(e.upstream))
-        add(encode(e.downstream))
+        value, local, upstream, downstream = e.value, e.local, e.upstream, e.downstream
+        add(
+            (
+                known(id(value)) or encode(value),
+                known(id(local)) or encode(local),
+                KIND_TEXT.get(e.local_kind) or dumps(e.local_kind),
+                known(id(upstream)) or encode(upstream),
+                known(id(downstream)) or encode(downstream),
+            )
+        )
     for s in evaluation.steps:
         if s.value is not None:
-            add(encode(s.value))
+            cells.append(known(id(s.value)) or encode(s.value))
         if s.terms:
-            add("[" + ",".join([encode(t) for t in s.terms]) + "]")
+            cells.append("[" + ",".join([known(id(t)) or encode(t) for t in s.terms]) + "]")
         if s.grad is not None:
-            add(encode(s.grad))
-    add(layout_text)
+            cells.append(known(id(s.grad)) or encode(s.grad))
+    cells.append(layout_text)
     return cells
 
 
 def document_text(evaluation: Evaluation, layout_text: str, memo: dict[str, object]) -> str:
     """`dumps(document(evaluation, layout))` without building the document: the graph's static
-    text (kept in `memo`, the graph's own) interleaved with the JSON text of the values."""
-    template = memo.get("document")
-    if template is None:
-        template = memo["document"] = _template(evaluation) or ()
+    text (a template kept in `memo`, the graph's own) filled with the JSON text of the values."""
+    found = memo.get("document")
+    if found is None:
+        found = memo["document"] = _template(evaluation) or ("", -1)
+    template, count = found
     cells = _cells(evaluation, layout_text)
-    if len(template) != len(cells) + 1:  # no template for this graph: the general path
+    if len(cells) != count:  # no template for this graph: the general path
         return dumps(document(evaluation, json.loads(layout_text)))
-    parts = [template[0]]
-    for cell, static in zip(cells, template[1:], strict=True):
-        parts.append(cell)
-        parts.append(static)
-    return "".join(parts)
+    return template.format(*cells)
 
 
 def apply_snapshot(doc: dict[str, Any], snapshot: Snapshot) -> dict[str, Any]:

@@ -8,9 +8,9 @@ from collections import OrderedDict
 from functools import partial
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, Query, Request, Response
+from fastapi import APIRouter, Body, Request, Response
 from fastapi.exceptions import RequestValidationError
-from pydantic import ValidationError
+from pydantic import Field, TypeAdapter, ValidationError
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
@@ -104,6 +104,32 @@ def _json_content_type(value: str | None) -> bool:
     )
 
 
+STEP_DESCRIPTION = "Snapshot after this step (overrides the body)."
+STEP_QUERY: TypeAdapter[int | None] = TypeAdapter(Annotated[int | None, Field(ge=0)])
+STEP_PARAMETER = {
+    "name": "step",
+    "in": "query",
+    "required": False,
+    "schema": {
+        "anyOf": [{"type": "integer", "minimum": 0}, {"type": "null"}],
+        "description": STEP_DESCRIPTION,
+        "title": "Step",
+    },
+    "description": STEP_DESCRIPTION,
+}
+
+
+def _step_query(raw: str | None) -> int | None:
+    """?step=k, validated as a `Query(ge=0)` parameter would be."""
+    if raw is None:
+        return None
+    try:
+        return STEP_QUERY.validate_python(raw)
+    except ValidationError as error:
+        problems = error.errors(include_url=False)
+        raise RequestValidationError([{**p, "loc": ("query", "step", *p["loc"])} for p in problems]) from None
+
+
 def evaluate_request(raw: bytes, content_type: str | None) -> EvaluateRequest:
     """The body as FastAPI would read it for an `EvaluateRequest` parameter, and the same errors,
     without its general machinery (which costs more than evaluating the lecture example)."""
@@ -139,7 +165,8 @@ def evaluate_request(raw: bytes, content_type: str | None) -> EvaluateRequest:
     response_model=None,
     responses={200: {"model": EvaluationDocument, "description": "The evaluation document."}, **ERRORS},
     summary="Evaluate a graph: forward, backward, every edge's upstream × local = downstream",
-    openapi_extra={  # the body is read by evaluate_request; this documents it as a parameter would
+    openapi_extra={  # evaluate_request reads these; this documents them as FastAPI parameters would
+        "parameters": [STEP_PARAMETER],
         "requestBody": {
             "required": True,
             "content": {
@@ -148,15 +175,11 @@ def evaluate_request(raw: bytes, content_type: str | None) -> EvaluateRequest:
                     "examples": EVALUATE_EXAMPLES,
                 }
             },
-        }
+        },
     },
 )
-async def evaluate(
-    request: Request,
-    step: int | None = Query(
-        default=None, ge=0, description="Snapshot after this step (overrides the body)."
-    ),
-) -> Response:
+async def evaluate(request: Request) -> Response:
+    step = _step_query(request.query_params.get("step"))
     raw = await request.body()
     settings = _settings(request)
     key = (raw, step, settings)  # the limits decide whether a body is accepted: part of the key
