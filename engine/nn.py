@@ -178,7 +178,7 @@ class MLP:
         if l2 > 0:
             names = self.parameter_names if l2_biases else self.weight_names
             if transposed:  # Σ over Wᵀ ⊙ Wᵀ walks the same memory as over W ⊙ W: the same sum
-                names = tuple(self._given_names[n] for n in names)
+                names = tuple(self.given_names[n] for n in names)
             penalty = " + ".join(f"sum({n} * {n})" for n in names)
             lines.append(f"data_loss = {_LOSS_SOURCE[loss]}")
             lines.append(f"penalty = {penalty}")
@@ -200,7 +200,7 @@ class MLP:
         return _output_graph(self, loss, False)
 
     @cached_property
-    def _given_names(self) -> dict[str, str]:
+    def given_names(self) -> dict[str, str]:
         """Parameter name → the input that carries it in the training graphs (W1 → W1_T)."""
         names = {}
         for layer in self.layers:
@@ -208,12 +208,12 @@ class MLP:
         return names
 
     @cached_property
-    def _given_parameters(self) -> tuple[str, ...]:
-        return tuple(self._given_names[name] for name in self.parameter_names)
+    def given_parameters(self) -> tuple[str, ...]:
+        return tuple(self.given_names[name] for name in self.parameter_names)
 
     def given(self, params: Mapping[str, Array]) -> dict[str, Array]:
         """The parameters as the training graphs take them: each W as the view Wᵀ, named W1_T."""
-        renamed = self._given_names
+        renamed = self.given_names
         return {
             renamed[name]: _transposed(value) if renamed[name] != name else value
             for name, value in params.items()
@@ -252,8 +252,8 @@ def loss_and_gradients(
     graph = _training_graph(model, loss, float(l2), bool(l2_biases), True)
     inputs = model.given(params)
     inputs["X"], inputs["y"] = X, y
-    renamed = model._given_names
-    values, grads = graph.run(inputs, wrt=model._given_parameters)
+    renamed = model.given_names
+    values, grads = graph.run(inputs, wrt=model.given_parameters)
     gradients = {
         name: grads[renamed[name]].T if renamed[name] != name else grads[name]
         for name in model.parameter_names
@@ -277,6 +277,32 @@ def evaluate_loss(model: MLP, params: Mapping[str, Array], X: Array, y: Array, l
     inputs = model.given(params)
     inputs["X"], inputs["y"] = X, y
     return float(graph.forward(inputs)[graph.index[graph.output]])
+
+
+def stacked_losses(
+    model: MLP, stacks: Mapping[str, Array], X: Array, y: Array, loss: str = "mse"
+) -> list[float]:
+    """The data loss over (X, y) of S parameter sets at once; `stacks` maps each parameter to
+    an (S, *shape) stack of C-ordered arrays. X @ Wᵀ over the stack is numpy's matmul slice by
+    slice, the very products of the 2-D pass, so each loss has the bits `evaluate_loss` gives."""
+    inputs: dict[str, Array] = {"X": X}
+    for name, stack in stacks.items():
+        given = model.given_names[name]
+        inputs[given] = stack.mT if given != name else stack[:, None, :]  # b broadcasts over rows
+    scores = _scores_graph(model).forward(inputs)[-1]
+    graph = _loss_graph(loss)
+    where = graph.index[graph.output]
+    return [float(graph.forward({"s": s, "y": y})[where]) for s in scores]
+
+
+@lru_cache(maxsize=64)
+def _scores_graph(model: MLP) -> Graph:
+    return parse("\n".join(model.body(transposed=True)))
+
+
+@lru_cache(maxsize=8)
+def _loss_graph(loss: str) -> Graph:
+    return parse(f"loss = {_LOSS_SOURCE[loss]}")
 
 
 def minibatch_source(

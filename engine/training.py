@@ -192,12 +192,102 @@ def next_batch(config: TrainConfig, state: TrainState, n: int) -> tuple[Array, T
     return batch, TrainState(state.params, state.optimizer, order, position + len(batch), epoch, state.step)
 
 
-def _layer_norms(model: nn.MLP, grads: Mapping[str, Array]) -> list[float]:
+@dataclass(frozen=True)
+class FlatLayout:
+    """Every parameter as a slice of one vector θ (C order): the optimiser updates all of them in
+    one call, elementwise, so each element gets the very bits a per-parameter update gives."""
+
+    names: tuple[str, ...]
+    shapes: tuple[tuple[int, ...], ...]
+    bounds: tuple[tuple[int, int], ...]
+
+    @classmethod
+    def of(cls, model: nn.MLP) -> FlatLayout:
+        shapes = model.shapes()
+        names = model.parameter_names
+        sizes = [int(np.prod(shapes[name])) for name in names]
+        ends = np.cumsum(sizes).tolist()
+        bounds = tuple((end - size, end) for size, end in zip(sizes, ends, strict=True))
+        return cls(names, tuple(shapes[name] for name in names), bounds)
+
+    def flatten(self, arrays: Mapping[str, Array]) -> Array:
+        return np.concatenate([np.ravel(arrays[name]) for name in self.names])  # ravel: C order
+
+    def split(self, theta: Array) -> dict[str, Array]:
+        """Views of θ, each shaped as its parameter (θ may be a stack (S, n): views (S, *shape))."""
+        lead = theta.shape[:-1]
+        return {
+            name: theta[..., a:b].reshape(lead + shape)
+            for name, shape, (a, b) in zip(self.names, self.shapes, self.bounds, strict=True)
+        }
+
+
+def _flat_slots(optimizer: str, slots: optim.State, layout: FlatLayout) -> dict[str, object] | None:
+    """The per-parameter optimiser state as θ's one state, or None where that cannot be exact:
+    SparseAdam moves whole rows, and a handed-in state may count steps differently per parameter."""
+    if optimizer == "sparse_adam":
+        return None
+    flat: dict[str, object] = {}
+    for key in slots[layout.names[0]]:
+        values = [slots[name][key] for name in layout.names]
+        if all(value is None for value in values):
+            flat[key] = None
+        elif all(isinstance(value, int) for value in values):
+            if len(set(values)) > 1:
+                return None
+            flat[key] = values[0]
+        elif all(isinstance(value, np.ndarray) for value in values):
+            flat[key] = layout.flatten(dict(zip(layout.names, values, strict=True)))
+        else:
+            return None
+    return flat
+
+
+def _split_slots(flat: Mapping[str, object], layout: FlatLayout) -> optim.State:
+    arrays = {key: layout.split(value) for key, value in flat.items() if isinstance(value, np.ndarray)}
+    return {
+        name: {key: arrays[key][name] if key in arrays else value for key, value in flat.items()}
+        for name in layout.names
+    }
+
+
+def _layer_norms(layout: FlatLayout, gradient: Array) -> list[float]:
+    """‖(∂L/∂W, ∂L/∂b)‖ per layer, from the flat gradient (each W and its b side by side in θ)."""
     norms = []
-    for layer in model.layers:
-        w, b = grads[layer.weight].ravel(), grads[layer.bias]
+    for (w0, w1), (b0, b1) in zip(layout.bounds[::2], layout.bounds[1::2], strict=True):
+        w, b = gradient[w0:w1], gradient[b0:b1]
         norms.append(float(np.sqrt(w @ w + b @ b)))
     return norms
+
+
+class _Curve:
+    """Train and test loss after each step, worked out a chunk of steps at a time: the network
+    runs once over a stack of parameter vectors (see nn.stacked_losses)."""
+
+    ELEMENTS = 1 << 18  # values of one layer over a chunk: bounds the memory of a long call
+
+    def __init__(self, model: nn.MLP, layout: FlatLayout, splits: list[tuple[Array, Array]], loss: str):
+        self.model, self.layout, self.splits, self.loss = model, layout, splits, loss
+        rows = max(len(X) for X, _ in splits)
+        self.chunk = max(1, self.ELEMENTS // max(1, rows * max(model.sizes)))
+        self.pending: list[Array] = []
+        self.values: list[list[float | None]] = [[] for _ in splits]
+
+    def add(self, theta: Array) -> None:
+        self.pending.append(theta)
+        if len(self.pending) >= self.chunk:
+            self.flush()
+
+    def flush(self) -> None:
+        if not self.pending:
+            return
+        stacks = self.layout.split(np.stack(self.pending))
+        for values, (X, Y) in zip(self.values, self.splits, strict=True):
+            if len(X):
+                values.extend(nn.stacked_losses(self.model, stacks, X, Y, self.loss))
+            else:
+                values.extend([None] * len(self.pending))
+        self.pending = []
 
 
 def train(
@@ -222,22 +312,48 @@ def train(
     Y_test = nn.targets(config.loss, data.test_y, outputs)
     n = len(Y_train)
     base_lr = float(optim.hyperparameters(config.optimizer, config.hyper)["lr"])
-    loss_curve: dict[str, list[float | None]] = {"train": [], "test": []}
+    layout = FlatLayout.of(model)
+    theta = layout.flatten(state.params)
+    flat = _flat_slots(config.optimizer, state.optimizer, layout)
+    slots = state.optimizer
+    curves = _Curve(model, layout, [(X_train, Y_train), (X_test, Y_test)], config.loss) if curve else None
     norms: list[list[float]] = []
     for _ in range(steps):
         batch, state = next_batch(config, state, n)
         lr = optim.learning_rate(base_lr, config.schedule, state.epoch, config.schedule_params)
         _, grads = nn.loss_and_gradients(
-            model, state.params, X_train[batch], Y_train[batch], config.loss, config.l2, config.l2_biases
+            model,
+            layout.split(theta),
+            X_train[batch],
+            Y_train[batch],
+            config.loss,
+            config.l2,
+            config.l2_biases,
         )
-        params, slots = optim.step(config.optimizer, state.params, grads, state.optimizer, config.hyper, lr)
-        state = TrainState(params, slots, state.order, state.position, state.epoch, state.step + 1)
-        norms.append(_layer_norms(model, grads))
-        if curve:
-            loss_curve["train"].append(nn.evaluate_loss(model, params, X_train, Y_train, config.loss))
-            loss_curve["test"].append(_split_loss(model, params, X_test, Y_test, config.loss))
+        gradient = layout.flatten(grads)
+        if flat is not None:  # one update of θ
+            new, moved = optim.step(
+                config.optimizer, {"θ": theta}, {"θ": gradient}, {"θ": flat}, config.hyper, lr
+            )
+            theta, flat = new["θ"], moved["θ"]
+        else:
+            params, slots = optim.step(config.optimizer, layout.split(theta), grads, slots, config.hyper, lr)
+            theta = layout.flatten(params)
+        state = TrainState(
+            state.params, state.optimizer, state.order, state.position, state.epoch, state.step + 1
+        )
+        norms.append(_layer_norms(layout, gradient))
+        if curves is not None:
+            curves.add(theta)
         if on_step is not None:
             on_step(state.step)
+    loss_curve: dict[str, list[float | None]] = {"train": [], "test": []}
+    if curves is not None:
+        curves.flush()
+        loss_curve = {"train": curves.values[0], "test": curves.values[1]}
+    params = layout.split(theta)
+    slots = _split_slots(flat, layout) if flat is not None else slots
+    state = TrainState(params, slots, state.order, state.position, state.epoch, state.step)
     completed = completed_epochs(state, n)
     result = TrainResult(
         state=state,
