@@ -3,19 +3,24 @@
 1. Layers: an op's layer is the longest path to it from the inputs; an input or constant sits
    just left of its nearest consumer (so the graph's first inputs are layer 0, and a weight used
    deep in a network is drawn beside its use, as the lecture slides do); the output gets the
-   last layer alone.
+   last layer alone. A wide graph (a layer over max(WRAP_MIN, WRAP_FACTOR·√n) nodes) is
+   layered again with that cap, pushing ops right and sources left while a layer is full, so
+   that a random 300-node graph is drawn about as wide as tall instead of ten times taller.
 2. Order within layers: a source whose wires span several layers gets one chain of dummy
    nodes (shared by its wires, bounded in number), then barycentre sweeps (down, then up)
    reorder each layer; the order with the fewest crossings between adjacent layers wins.
 3. Coordinates: layers become columns wide enough for their widest box plus room for the
    edge labels; in each column nodes are pulled toward the mean height of their neighbours,
    keeping their order and at least LABEL_ROOM above and below every box for the value
-   (above) and gradient (below) labels of the edges.
+   (above) and gradient (below) labels of the edges. In a capped graph bend points (no labels)
+   keep only BEND_ROOM, and the pulls stay within the tallest column.
 """
 
 from __future__ import annotations
 
+import math
 from bisect import bisect_right, insort
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from itertools import pairwise
@@ -26,11 +31,13 @@ CELL_W, CELL_H, PAD, CAPTION = 46, 20, 8, 16  # a small tensor drawn as a matrix
 SMALL_ROWS, SMALL_COLS = 6, 6  # the largest tensor drawn cell by cell
 HEATMAP = 96  # larger tensors: a fixed heatmap box
 LABEL_ROOM = 40  # vertical room above and below every box for edge labels
+BEND_ROOM = 6  # …and above and below a wire's bend point, in a capped graph
 COLUMN_GAP = 120  # horizontal room between columns for edge labels
 MARGIN = 40
 SWEEPS = 4
 DUMMIES_PER_NODE = 2  # bound on dummy nodes (and bend points): 2 per real node, plus 100
 BIG = 600  # above this many nodes, half the sweeps
+WRAP_MIN, WRAP_FACTOR = 12, 0.6  # a layer holds at most max(WRAP_MIN, WRAP_FACTOR·√n) nodes
 
 
 @dataclass(frozen=True)
@@ -51,22 +58,45 @@ def box_size(shape: Sequence[int]) -> tuple[int, int]:
     return HEATMAP, HEATMAP + CAPTION
 
 
-def _layers(nodes: Sequence[LayoutNode], index: dict[str, int], output: str | None) -> list[int]:
-    layer = [0] * len(nodes)
+def _layers(nodes: Sequence[LayoutNode], index: dict[str, int], output: str | None) -> tuple[list[int], bool]:
+    """Each node's layer, and whether a layer had to be capped (a large, wide graph)."""
+    sources = [[index[s] for s in node.inputs if s in index] for node in nodes]
     consumers: list[list[int]] = [[] for _ in nodes]
-    for i, node in enumerate(nodes):
-        sources = [index[s] for s in node.inputs if s in index]
-        for s in sources:
+    for i, wires in enumerate(sources):
+        for s in wires:
             consumers[s].append(i)
-        layer[i] = max((layer[s] + 1 for s in sources), default=0)
-    for i, node in enumerate(nodes):  # sources sit just left of their nearest consumer
-        if not node.inputs and consumers[i]:
-            layer[i] = max(0, min(layer[c] for c in consumers[i]) - 1)
+    layer = _longest_path_layers(sources, consumers, len(nodes) + 1)
+    cap = max(WRAP_MIN, math.ceil(WRAP_FACTOR * math.sqrt(len(nodes))))
+    capped = max(Counter(layer).values()) > cap
+    if capped:  # a column too tall to read: no layer holds more than cap
+        layer = _longest_path_layers(sources, consumers, cap)
     if output is not None and output in index:
         out = index[output]
         others = [layer[i] for i in range(len(nodes)) if i != out]
         if others and max(others) >= layer[out]:
             layer[out] = max(others) + 1
+    return layer, capped
+
+
+def _longest_path_layers(sources: list[list[int]], consumers: list[list[int]], cap: int) -> list[int]:
+    """An op one layer right of its furthest source (further right while its layer is full);
+    an input or constant just left of its nearest consumer (further left while full)."""
+    layer = [0] * len(sources)
+    count: Counter[int] = Counter()
+    for i, wires in enumerate(sources):
+        if wires:
+            k = max(layer[s] + 1 for s in wires)
+            while count[k] >= cap:
+                k += 1
+            layer[i] = k
+            count[k] += 1
+    for i, wires in enumerate(sources):  # sources sit just left of their nearest consumer
+        if not wires:
+            k = max(0, min(layer[c] for c in consumers[i]) - 1) if consumers[i] else 0
+            while k > 0 and count[k] >= cap:
+                k -= 1
+            layer[i] = k
+            count[k] += 1
     return layer
 
 
@@ -185,11 +215,13 @@ def _order(
     return best
 
 
-def _place_column(ids: list[int], heights: list[float], desired: list[float]) -> list[float]:
+def _place_column(
+    ids: list[int], heights: list[float], rooms: list[float], desired: list[float]
+) -> list[float]:
     """Heights as close to `desired` as the order and the spacing allow (left-to-right pushes)."""
     if len(ids) == 1:
         return list(desired)
-    gaps = [(heights[a] + heights[b]) / 2 + 2 * LABEL_ROOM for a, b in pairwise(ids)]
+    gaps = [(heights[a] + heights[b]) / 2 + rooms[a] + rooms[b] for a, b in pairwise(ids)]
     y = [desired[0]]
     for gap, want in zip(gaps, desired[1:], strict=True):
         y.append(max(want, y[-1] + gap))
@@ -206,7 +238,7 @@ def layout(nodes: Sequence[LayoutNode], output: str | None = None) -> dict[str, 
     if not nodes:
         return {"nodes": {}, "width": 0, "height": 0}
     index = {n.id: i for i, n in enumerate(nodes)}
-    layer_of = _layers(nodes, index, output)
+    layer_of, capped = _layers(nodes, index, output)
     sizes = [box_size(n.shape) for n in nodes]
     succ, pred, adjacent, bends = _wires(nodes, index, layer_of, sizes)
     order = _order(layer_of, succ, pred, adjacent)
@@ -219,11 +251,18 @@ def layout(nodes: Sequence[LayoutNode], output: str | None = None) -> dict[str, 
         x_of_layer.append(x + width / 2)
         x += width
     heights = [float(max(h, 8)) for _, h in sizes]
+    # A bend point carries no labels: in a capped (large) graph wires pass close together.
+    rooms = [float(LABEL_ROOM)] * len(nodes) + [float(BEND_ROOM if capped else LABEL_ROOM)] * (
+        len(layer_of) - len(nodes)
+    )
     y = [0.0] * len(layer_of)
     for members in order:  # initial: stacked
-        y_col = _place_column(members, heights, [0.0] * len(members)) if members else []
+        y_col = _place_column(members, heights, rooms, [0.0] * len(members)) if members else []
         for v, value in zip(members, y_col, strict=True):
             y[v] = value
+    # In a capped graph the pulls stay within the tallest stacked column: unbounded, they let the
+    # columns drift apart and the drawing grow many times taller than any column needs.
+    band = max(map(abs, y)) if capped else math.inf
     for sweep in range(3):  # pull toward neighbours, alternating direction
         columns = order if sweep % 2 == 0 else order[::-1]
         neighbours = pred if sweep % 2 == 0 else succ
@@ -234,7 +273,9 @@ def layout(nodes: Sequence[LayoutNode], output: str | None = None) -> dict[str, 
                 sum([y[u] for u in neighbours[v]]) / len(neighbours[v]) if neighbours[v] else y[v]
                 for v in members
             ]
-            for v, value in zip(members, _place_column(members, heights, desired), strict=True):
+            if capped:
+                desired = [min(band, max(-band, want)) for want in desired]
+            for v, value in zip(members, _place_column(members, heights, rooms, desired), strict=True):
                 y[v] = value
     top = min(y[v] - heights[v] / 2 for v in range(len(y))) - LABEL_ROOM - MARGIN
     placed: dict[str, dict[str, Any]] = {}

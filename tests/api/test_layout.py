@@ -2,9 +2,21 @@
 
 from __future__ import annotations
 
+import math
 import random
+from collections import Counter
 
-from app.layout import GATE, HEATMAP, LABEL_ROOM, LayoutNode, _total_crossings, box_size, layout
+from app.layout import (
+    GATE,
+    HEATMAP,
+    LABEL_ROOM,
+    WRAP_FACTOR,
+    WRAP_MIN,
+    LayoutNode,
+    _total_crossings,
+    box_size,
+    layout,
+)
 
 
 def _lecture() -> list[LayoutNode]:
@@ -141,3 +153,38 @@ def test_fan_in_from_one_source_to_every_layer_stays_linear():
 
 def test_empty():
     assert layout([], None) == {"nodes": {}, "width": 0, "height": 0}
+
+
+def _wide_random_graph(n: int, seed: int) -> list[LayoutNode]:
+    """Every op reads two earlier nodes chosen anywhere: few layers, hundreds of nodes in each."""
+    rng = random.Random(seed)
+    nodes = [LayoutNode(f"i{k}", (), (), "input") for k in range(10)]
+    while len(nodes) < n:
+        nodes.append(LayoutNode(f"n{len(nodes)}", tuple(rng.sample([m.id for m in nodes], 2))))
+    return nodes
+
+
+def test_lecture_coordinates_are_unchanged_by_the_large_graph_rules():
+    result = layout(_lecture(), "f")
+    placed = {k: (v["x"], v["y"], v["layer"]) for k, v in result["nodes"].items()}
+    assert placed == {
+        "x": (62.0, 102.0, 0),
+        "y": (62.0, 226.0, 0),
+        "z": (62.0, 350.0, 0),
+        "a": (226.0, 164.0, 1),
+        "b": (226.0, 288.0, 1),
+        "f": (390.0, 226.0, 2),
+    }
+    assert (result["width"], result["height"], result["bends"]) == (452, 452.0, {})
+
+
+def test_wide_graph_columns_are_capped_and_the_drawing_is_not_a_tower():
+    for n in (300, 500):
+        nodes = _wide_random_graph(n, seed=n)
+        result = layout(nodes, nodes[-1].id)
+        per_layer = Counter(box["layer"] for box in result["nodes"].values())
+        assert max(per_layer.values()) <= max(WRAP_MIN, math.ceil(WRAP_FACTOR * math.sqrt(n)))
+        assert result["height"] <= 1.5 * result["width"]  # uncapped: about 11 times taller than wide
+        _overlap_free(result)
+        layer = {k: box["layer"] for k, box in result["nodes"].items()}
+        assert all(layer[s] < layer[node.id] for node in nodes for s in node.inputs)  # wires go right
