@@ -13,9 +13,10 @@ state, the epoch's data order and the position in it, the step count.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cached_property, lru_cache
 
 import numpy as np
 
@@ -210,16 +211,30 @@ class FlatLayout:
         bounds = tuple((end - size, end) for size, end in zip(sizes, ends, strict=True))
         return cls(names, tuple(shapes[name] for name in names), bounds)
 
+    @property
+    def size(self) -> int:
+        return self.bounds[-1][1]
+
+    @cached_property
+    def _parts(self) -> list[tuple[str, tuple[int, ...], int, int]]:
+        return [
+            (name, shape, a, b)
+            for name, shape, (a, b) in zip(self.names, self.shapes, self.bounds, strict=True)
+        ]
+
     def flatten(self, arrays: Mapping[str, Array]) -> Array:
-        return np.concatenate([np.ravel(arrays[name]) for name in self.names])  # ravel: C order
+        """θ from the parameters (or from gradients, or from one optimiser slot), in C order."""
+        theta = np.empty(self.size)
+        for name, shape, a, b in self._parts:
+            theta[a:b].reshape(shape)[...] = arrays[name]
+        return theta
 
     def split(self, theta: Array) -> dict[str, Array]:
         """Views of θ, each shaped as its parameter (θ may be a stack (S, n): views (S, *shape))."""
+        if theta.ndim == 1:
+            return {name: theta[a:b].reshape(shape) for name, shape, a, b in self._parts}
         lead = theta.shape[:-1]
-        return {
-            name: theta[..., a:b].reshape(lead + shape)
-            for name, shape, (a, b) in zip(self.names, self.shapes, self.bounds, strict=True)
-        }
+        return {name: theta[..., a:b].reshape(lead + shape) for name, shape, a, b in self._parts}
 
 
 def _flat_slots(optimizer: str, slots: optim.State, layout: FlatLayout) -> dict[str, object] | None:
@@ -256,7 +271,7 @@ def _layer_norms(layout: FlatLayout, gradient: Array) -> list[float]:
     norms = []
     for (w0, w1), (b0, b1) in zip(layout.bounds[::2], layout.bounds[1::2], strict=True):
         w, b = gradient[w0:w1], gradient[b0:b1]
-        norms.append(float(np.sqrt(w @ w + b @ b)))
+        norms.append(math.sqrt(float(w @ w) + float(b @ b)))
     return norms
 
 
@@ -318,9 +333,12 @@ def train(
     slots = state.optimizer
     curves = _Curve(model, layout, [(X_train, Y_train), (X_test, Y_test)], config.loss) if curve else None
     norms: list[list[float]] = []
+    step, epoch, lr = state.step, None, base_lr
     for _ in range(steps):
         batch, state = next_batch(config, state, n)
-        lr = optim.learning_rate(base_lr, config.schedule, state.epoch, config.schedule_params)
+        if state.epoch != epoch:  # the schedule moves once per epoch
+            epoch = state.epoch
+            lr = optim.learning_rate(base_lr, config.schedule, epoch, config.schedule_params)
         _, grads = nn.loss_and_gradients(
             model,
             layout.split(theta),
@@ -339,21 +357,19 @@ def train(
         else:
             params, slots = optim.step(config.optimizer, layout.split(theta), grads, slots, config.hyper, lr)
             theta = layout.flatten(params)
-        state = TrainState(
-            state.params, state.optimizer, state.order, state.position, state.epoch, state.step + 1
-        )
+        step += 1
         norms.append(_layer_norms(layout, gradient))
         if curves is not None:
             curves.add(theta)
         if on_step is not None:
-            on_step(state.step)
+            on_step(step)
     loss_curve: dict[str, list[float | None]] = {"train": [], "test": []}
     if curves is not None:
         curves.flush()
         loss_curve = {"train": curves.values[0], "test": curves.values[1]}
     params = layout.split(theta)
     slots = _split_slots(flat, layout) if flat is not None else slots
-    state = TrainState(params, slots, state.order, state.position, state.epoch, state.step)
+    state = TrainState(params, slots, state.order, state.position, state.epoch, step)
     completed = completed_epochs(state, n)
     result = TrainResult(
         state=state,
