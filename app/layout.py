@@ -24,6 +24,7 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from itertools import pairwise
+from operator import sub
 from typing import Any
 
 GATE = 44  # a scalar gate or input: a circle of this diameter
@@ -152,14 +153,10 @@ def _wires(
                 layer_of.append(layer)
                 sizes.append((0, 0))
                 succ.append([])
-                pred.append([])
+                pred.append([previous])
                 adjacent.append([])
-                for lists, a, b in (
-                    (succ, previous, dummy),
-                    (pred, dummy, previous),
-                    (adjacent, previous, dummy),
-                ):
-                    lists[a].append(b)
+                succ[previous].append(dummy)
+                adjacent[previous].append(dummy)
                 chain.append(dummy)
                 previous = dummy
         for t in targets:
@@ -175,6 +172,13 @@ def _wires(
                 points += hops
                 bends[f"{nodes[s].id}->{nodes[t].id}"] = chain[:hops]
     return succ, pred, adjacent, bends
+
+
+def _mean(values: list, near: list[int], default: float) -> float:
+    """The barycentre of `near` (a bend point's single neighbour read directly)."""
+    if len(near) == 1:
+        return values[near[0]]
+    return sum([values[u] for u in near]) / len(near) if near else default
 
 
 def _order(
@@ -194,16 +198,12 @@ def _order(
     for sweep in range(sweeps):
         downward = sweep % 2 == 0
         span = range(1, depth) if downward else range(depth - 2, -1, -1)
+        neighbours = pred if downward else succ
         for layer in span:
-            neighbours = pred if downward else succ
-            keyed = []
-            for v in order[layer]:
-                near = neighbours[v]
-                centre = sum([pos[u] for u in near]) / len(near) if near else pos[v]
-                keyed.append((centre, pos[v], v))
+            keyed = [(_mean(pos, neighbours[v], pos[v]), pos[v], v) for v in order[layer]]
             keyed.sort()
-            order[layer] = [v for _, _, v in keyed]
-            for i, v in enumerate(order[layer]):
+            order[layer] = members = [v for _, _, v in keyed]
+            for i, v in enumerate(members):
                 pos[v] = i
         if downward:
             continue  # judge each down-and-up pair of sweeps together
@@ -215,21 +215,55 @@ def _order(
     return best
 
 
-def _place_column(
-    ids: list[int], heights: list[float], rooms: list[float], desired: list[float]
-) -> list[float]:
-    """Heights as close to `desired` as the order and the spacing allow (left-to-right pushes)."""
-    if len(ids) == 1:
+def _place_column(gaps: list[float], desired: list[float]) -> list[float]:
+    """Heights as close to `desired` as the order and the spacing allow (left-to-right pushes);
+    `gaps[k]` is the least distance between the column's k-th and (k+1)-th centres."""
+    if not gaps:
         return list(desired)
-    gaps = [(heights[a] + heights[b]) / 2 + rooms[a] + rooms[b] for a, b in pairwise(ids)]
-    y = [desired[0]]
+    last = desired[0]
+    y = [last]
     for gap, want in zip(gaps, desired[1:], strict=True):
-        y.append(max(want, y[-1] + gap))
-    shift = sum(w - v for w, v in zip(desired, y, strict=True)) / len(y)  # balance the pushes up and down
+        last = want if want >= last + gap else last + gap
+        y.append(last)
+    shift = sum(map(sub, desired, y)) / len(y)  # balance the pushes up and down
     if shift < 0:
         y = [v + shift for v in y]
+        below = y[-1]
         for k in range(len(y) - 2, -1, -1):  # restore spacing from the bottom, upward
-            y[k] = min(y[k], y[k + 1] - gaps[k])
+            limit = below - gaps[k]
+            if y[k] > limit:
+                y[k] = limit
+            below = y[k]
+    return y
+
+
+def _heights(
+    order: list[list[int]],
+    pred: list[list[int]],
+    succ: list[list[int]],
+    heights: list[float],
+    rooms: list[float],
+    capped: bool,
+) -> list[float]:
+    """Each vertex's centre height: columns stacked, then three sweeps pulling every vertex toward
+    the mean height of its neighbours on one side (alternating), keeping order and spacing."""
+    gaps = [[(heights[a] + heights[b]) / 2 + rooms[a] + rooms[b] for a, b in pairwise(m)] for m in order]
+    y = [0.0] * len(heights)
+    for members, column_gaps in zip(order, gaps, strict=True):  # initial: stacked
+        for v, value in zip(members, _place_column(column_gaps, [0.0] * len(members)), strict=True):
+            y[v] = value
+    # In a capped graph the pulls stay within the tallest stacked column: unbounded, they let the
+    # columns drift apart and the drawing grow many times taller than any column needs.
+    band = max(map(abs, y)) if capped else math.inf
+    columns = [(members, column_gaps) for members, column_gaps in zip(order, gaps, strict=True) if members]
+    for sweep in range(3):
+        neighbours = pred if sweep % 2 == 0 else succ
+        for members, column_gaps in columns if sweep % 2 == 0 else columns[::-1]:
+            desired = [_mean(y, neighbours[v], y[v]) for v in members]
+            if capped:
+                desired = [band if want > band else -band if want < -band else want for want in desired]
+            for v, value in zip(members, _place_column(column_gaps, desired), strict=True):
+                y[v] = value
     return y
 
 
@@ -255,28 +289,7 @@ def layout(nodes: Sequence[LayoutNode], output: str | None = None) -> dict[str, 
     rooms = [float(LABEL_ROOM)] * len(nodes) + [float(BEND_ROOM if capped else LABEL_ROOM)] * (
         len(layer_of) - len(nodes)
     )
-    y = [0.0] * len(layer_of)
-    for members in order:  # initial: stacked
-        y_col = _place_column(members, heights, rooms, [0.0] * len(members)) if members else []
-        for v, value in zip(members, y_col, strict=True):
-            y[v] = value
-    # In a capped graph the pulls stay within the tallest stacked column: unbounded, they let the
-    # columns drift apart and the drawing grow many times taller than any column needs.
-    band = max(map(abs, y)) if capped else math.inf
-    for sweep in range(3):  # pull toward neighbours, alternating direction
-        columns = order if sweep % 2 == 0 else order[::-1]
-        neighbours = pred if sweep % 2 == 0 else succ
-        for members in columns:
-            if not members:
-                continue
-            desired = [
-                sum([y[u] for u in neighbours[v]]) / len(neighbours[v]) if neighbours[v] else y[v]
-                for v in members
-            ]
-            if capped:
-                desired = [min(band, max(-band, want)) for want in desired]
-            for v, value in zip(members, _place_column(members, heights, rooms, desired), strict=True):
-                y[v] = value
+    y = _heights(order, pred, succ, heights, rooms, capped)
     top = min(y[v] - heights[v] / 2 for v in range(len(y))) - LABEL_ROOM - MARGIN
     placed: dict[str, dict[str, Any]] = {}
     for i, node in enumerate(nodes):
