@@ -150,7 +150,10 @@ class Graph:
 
     def input_values(self, inputs: Mapping[str, object] | None) -> dict[str, Array]:
         """Checked input arrays: every free name given (or defaulted), nothing extra."""
-        given = {**self.defaults, **inputs} if inputs else dict(self.defaults)
+        if inputs:
+            given = {**self.defaults, **inputs} if self.defaults else dict(inputs)
+        else:
+            given = dict(self.defaults)
         if given.keys() != self._input_set:
             extra = sorted(set(given) - set(self.input_names))
             if extra:
@@ -159,7 +162,7 @@ class Graph:
             node = self.nodes[self.index[name]]
             raise EngineError("missing_input", f"no value given for input '{name}'", node.line, node.column)
         for name, raw in given.items():
-            if type(raw) is not np.ndarray or raw.dtype != np.float64:
+            if type(raw) is not np.ndarray or raw.dtype is not FLOAT64:
                 given[name] = as_value(raw, name)
         return given
 
@@ -221,7 +224,7 @@ class Graph:
 
     def seed_for(self, out: Array, seed: object | None) -> Array:
         if seed is None:
-            return np.ones(out.shape)
+            return np.array(1.0) if out.ndim == 0 else np.ones(out.shape)
         array = as_value(seed, "seed_gradient")
         if array.shape != out.shape:
             raise EngineError(
@@ -251,6 +254,22 @@ class Graph:
         wrt: Iterable[str] | None = None,
     ) -> tuple[dict[str, Array], dict[str, Array]]:
         """Forward and backward without a trace: (values, gradients of the nodes in `wrt`)."""
+        values, gradients = self._run(inputs, seed, wrt)
+        return dict(zip(self._ids, values, strict=True)), gradients
+
+    def value_and_gradients(
+        self,
+        inputs: Mapping[str, object] | None = None,
+        wrt: Iterable[str] | None = None,
+        seed: object | None = None,
+    ) -> tuple[Array, dict[str, Array]]:
+        """`run` for a training step: only the output's value, and the gradients of `wrt`."""
+        values, gradients = self._run(inputs, seed, wrt)
+        return values[self.index[self.output]], gradients
+
+    def _run(
+        self, inputs: Mapping[str, object] | None, seed: object | None, wrt: Iterable[str] | None
+    ) -> tuple[list[Array], dict[str, Array]]:
         names = self.input_names if wrt is None else tuple(wrt)
         needs = self.requires_grad(names)
         given = self.input_values(inputs)
@@ -275,8 +294,9 @@ class Graph:
         # touching another (add passes one array to both inputs; the seed may be the caller's).
         gradients: dict[str, Array] = {}
         taken = {id(grads[out])}
+        index = self.index
         for name in names:
-            j = self.index[name]
+            j = index[name]
             gradient = grads[j]
             if gradient is None:
                 gradient = np.zeros(values[j].shape)
@@ -289,7 +309,7 @@ class Graph:
                 gradient = np.array(gradient, dtype=np.float64)
             taken.add(id(gradient))
             gradients[name] = gradient
-        return dict(zip(self._ids, values, strict=True)), gradients
+        return values, gradients
 
     def _backward_plan(self, names: tuple[str, ...], needs: list[bool]) -> list[tuple[int, tuple]]:
         """The backward pass's edges, output first: per op node, (slot, source, vjp) of each input

@@ -211,16 +211,23 @@ class MLP:
     def given_parameters(self) -> tuple[str, ...]:
         return tuple(self.given_names[name] for name in self.parameter_names)
 
+    @cached_property
+    def _renames(self) -> tuple[tuple[str, str, bool], ...]:
+        return tuple((name, given, given != name) for name, given in self.given_names.items())
+
     def given(self, params: Mapping[str, Array]) -> dict[str, Array]:
         """The parameters as the training graphs take them: each W as the view Wᵀ, named W1_T."""
-        renamed = self.given_names
-        return {
-            renamed[name]: _transposed(value) if renamed[name] != name else value
-            for name, value in params.items()
-        }
+        inputs = {}
+        for name, given, transposed in self._renames:
+            value = params[name]
+            inputs[given] = _transposed(value) if transposed else value
+        return inputs
 
-    def __repr__(self) -> str:
-        return f"MLP({' → '.join(map(str, self.sizes))}, {self.activation})"
+    def gradients(self, grads: Mapping[str, Array]) -> dict[str, Array]:
+        """∂loss/∂parameter from the training graph's gradients: ∂loss/∂W = (∂loss/∂Wᵀ)ᵀ."""
+        return {
+            name: grads[given].T if transposed else grads[given] for name, given, transposed in self._renames
+        }
 
 
 def _transposed(value: object) -> Array:
@@ -252,13 +259,8 @@ def loss_and_gradients(
     graph = _training_graph(model, loss, float(l2), bool(l2_biases), True)
     inputs = model.given(params)
     inputs["X"], inputs["y"] = X, y
-    renamed = model.given_names
-    values, grads = graph.run(inputs, wrt=model.given_parameters)
-    gradients = {
-        name: grads[renamed[name]].T if renamed[name] != name else grads[name]
-        for name in model.parameter_names
-    }
-    return float(values[graph.output]), gradients
+    value, grads = graph.value_and_gradients(inputs, wrt=model.given_parameters)
+    return float(value), model.gradients(grads)
 
 
 def predict(model: MLP, params: Mapping[str, Array], X: Array, loss: str = "mse") -> dict[str, Array]:
