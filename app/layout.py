@@ -174,13 +174,6 @@ def _wires(
     return succ, pred, adjacent, bends
 
 
-def _mean(values: list, near: list[int], default: float) -> float:
-    """The barycentre of `near` (a bend point's single neighbour read directly)."""
-    if len(near) == 1:
-        return values[near[0]]
-    return sum([values[u] for u in near]) / len(near) if near else default
-
-
 def _order(
     layer_of: list[int], succ: list[list[int]], pred: list[list[int]], adjacent: list[list[int]]
 ) -> list[list[int]]:
@@ -200,7 +193,18 @@ def _order(
         span = range(1, depth) if downward else range(depth - 2, -1, -1)
         neighbours = pred if downward else succ
         for layer in span:
-            keyed = [(_mean(pos, neighbours[v], pos[v]), pos[v], v) for v in order[layer]]
+            keyed = [  # (barycentre, position, vertex); a bend point's single neighbour read directly
+                (
+                    pos[near[0]]
+                    if len(near := neighbours[v]) == 1
+                    else sum([pos[u] for u in near]) / len(near)
+                    if near
+                    else pos[v],
+                    pos[v],
+                    v,
+                )
+                for v in order[layer]
+            ]
             keyed.sort()
             order[layer] = members = [v for _, _, v in keyed]
             for i, v in enumerate(members):
@@ -259,7 +263,14 @@ def _heights(
     for sweep in range(3):
         neighbours = pred if sweep % 2 == 0 else succ
         for members, column_gaps in columns if sweep % 2 == 0 else columns[::-1]:
-            desired = [_mean(y, neighbours[v], y[v]) for v in members]
+            desired = [  # the mean height of the neighbours (as in _order's barycentres)
+                y[near[0]]
+                if len(near := neighbours[v]) == 1
+                else sum([y[u] for u in near]) / len(near)
+                if near
+                else y[v]
+                for v in members
+            ]
             if capped:
                 desired = [band if want > band else -band if want < -band else want for want in desired]
             for v, value in zip(members, _place_column(column_gaps, desired), strict=True):
