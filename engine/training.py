@@ -9,6 +9,10 @@ split (the last batch of an epoch may be smaller, as PyTorch's DataLoader gives 
 minibatch graph forward and backward, and lets the optimiser update the parameters with the
 schedule's rate for the epoch. The state holds everything that changes: parameters, optimiser
 state, the epoch's data order and the position in it, the step count.
+
+Within a call the parameters live in one vector θ (`FlatLayout`; W1, b1, … are views of it), so
+the optimiser takes one elementwise update per step instead of one per array, with the same bits.
+The loss curve is worked out a chunk of steps at a time over a stack of θs (`nn.stacked_losses`).
 """
 
 from __future__ import annotations

@@ -107,3 +107,20 @@ def test_minibatch_source_is_the_training_graph_and_parses_alone():
     expected, _ = loss_and_gradients(model, params, X[:4], y, "hinge", l2=0.01)
     assert float(values[graph.output]) == expected
     assert len(graph) < 40 and "W1" in inputs and np.shape(inputs["X"]) == (4, 2)
+
+
+@pytest.mark.parametrize("l2", [0.0, 0.05])
+def test_training_with_W_transposed_as_input_gives_the_playground_graphs_bits(l2):
+    """Training hands Wᵀ in as W1_T; the graph the playground draws has transpose(W1) nodes."""
+    model = MLP((2, 5, 3, 2), "tanh")
+    params = model.init("xavier_uniform", seed=4)
+    y = targets("cross_entropy", LABELS, 2)
+    drawn = model.graph("cross_entropy", l2=l2, l2_biases=True)
+    values, expected = drawn.run({**params, "X": X, "y": y}, wrt=model.parameter_names)
+    value, grads = loss_and_gradients(model, params, X, y, "cross_entropy", l2=l2, l2_biases=True)
+    assert value == float(values["loss"])
+    for name in model.parameter_names:
+        assert grads[name].shape == params[name].shape
+        assert grads[name].tobytes() == expected[name].tobytes(), name
+    output, same = drawn.value_and_gradients({**params, "X": X, "y": y}, wrt=model.parameter_names)
+    assert output == values["loss"] and all(np.array_equal(same[n], expected[n]) for n in same)

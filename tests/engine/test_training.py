@@ -7,8 +7,17 @@ import dataclasses
 import numpy as np
 import pytest
 
-from engine import EngineError, optim
-from engine.training import TrainConfig, epoch_order, initial_state, minibatch_graph, next_batch, train
+from engine import EngineError, nn, optim
+from engine.data import features
+from engine.training import (
+    FlatLayout,
+    TrainConfig,
+    epoch_order,
+    initial_state,
+    minibatch_graph,
+    next_batch,
+    train,
+)
 
 
 def same_state(a, b) -> bool:
@@ -129,3 +138,55 @@ def test_minibatch_graph_is_the_next_four_points():
     source, inputs = minibatch_graph(TrainConfig(), size=4)
     assert source.splitlines()[0] == "z1 = X @ transpose(W1) + b1"
     assert np.shape(inputs["X"]) == (4, 2) and np.shape(inputs["W1"]) == (8, 2)
+
+
+def test_flat_layout_round_trips_and_splits_into_views():
+    model = TrainConfig(layers=(3, 2)).model()
+    layout = FlatLayout.of(model)
+    params = model.init("xavier_uniform", seed=5)
+    theta = layout.flatten(params)
+    assert theta.shape == (sum(v.size for v in params.values()),)
+    views = layout.split(theta)
+    assert list(views) == list(model.parameter_names)
+    for name, value in params.items():
+        np.testing.assert_array_equal(views[name], value)
+        assert views[name].base is theta and views[name].flags.c_contiguous
+    stack = layout.split(np.stack([theta, 2 * theta]))
+    np.testing.assert_array_equal(stack["W2"][1], 2 * params["W2"])
+
+
+@pytest.mark.parametrize("loss", ["logistic", "cross_entropy", "mse", "hinge"])
+def test_stacked_losses_are_the_bits_of_one_forward_per_parameter_set(loss):
+    config = TrainConfig(loss=loss, layers=(5, 3))
+    model, data = config.model(), config.data()
+    layout = FlatLayout.of(model)
+    thetas = [layout.flatten(model.init("xavier_uniform", seed=k)) for k in range(4)]
+    X = features(data.test_x, config.features)
+    y = nn.targets(loss, data.test_y, model.sizes[-1])
+    stacked = nn.stacked_losses(model, layout.split(np.stack(thetas)), X, y, loss)
+    assert stacked == [nn.evaluate_loss(model, layout.split(theta), X, y, loss) for theta in thetas]
+
+
+@pytest.mark.parametrize("optimizer", ["sparse_adam", "adam"])
+def test_a_per_parameter_update_gives_the_bits_of_the_flat_one(optimizer):
+    """SparseAdam, and a handed-in state whose step counts differ, update each parameter alone."""
+    config = TrainConfig(optimizer=optimizer, hyper={"lr": 0.01})
+    state = train(config, steps=3, grid_size=None).state
+    if optimizer == "adam":  # uneven counts: W1 as if it had moved once more
+        state.optimizer["W1"]["step"] += 1
+    whole = train(config, state, steps=4, grid_size=None)
+    state, curve = state, []
+    for chunk in (1, 3):
+        part = train(config, state, steps=chunk, grid_size=None)
+        state, curve = part.state, curve + part.loss_curve["test"]
+    assert same_state(whole.state, state) and curve == whole.loss_curve["test"]
+    assert whole.state.optimizer["W1"]["step"] == whole.state.optimizer["b1"]["step"] + (optimizer == "adam")
+
+
+def test_the_curve_holds_the_loss_after_every_step():
+    config = TrainConfig(batch_size=40)
+    result = train(config, steps=3, grid_size=None)
+    one = train(config, steps=1, grid_size=None)
+    assert result.loss_curve["train"][0] == one.loss_curve["train"][0] == one.metrics["train_loss"]
+    assert result.loss_curve["test"][-1] == result.metrics["test_loss"]
+    assert train(config, steps=2, grid_size=None, curve=False).loss_curve == {"train": [], "test": []}
