@@ -371,6 +371,7 @@ def train(
     if curves is not None:
         curves.flush()
         loss_curve = {"train": curves.values[0], "test": curves.values[1]}
+    last = {split: values[-1] for split, values in loss_curve.items()} if curve and steps else None
     params = layout.split(theta)
     slots = _split_slots(flat, layout) if flat is not None else slots
     state = TrainState(params, slots, state.order, state.position, state.epoch, step)
@@ -381,7 +382,7 @@ def train(
         lr=optim.learning_rate(base_lr, config.schedule, completed, config.schedule_params),
         loss_curve=loss_curve,
         gradient_norms=norms,
-        metrics=metrics(config, model, state.params, data),
+        metrics=metrics(config, model, state.params, data, last),
         classification=data.classification,
     )
     if grid_size:
@@ -405,14 +406,24 @@ def _split_loss(model: nn.MLP, params: Mapping[str, Array], X: Array, Y: Array, 
     return nn.evaluate_loss(model, params, X, Y, loss) if len(X) else None
 
 
-def metrics(config: TrainConfig, model: nn.MLP, params: Mapping[str, Array], data: Dataset) -> dict:
-    """Data loss (no L2 term) on each split and, for classification, accuracy at threshold 0.5."""
+def metrics(
+    config: TrainConfig,
+    model: nn.MLP,
+    params: Mapping[str, Array],
+    data: Dataset,
+    losses: Mapping[str, float | None] | None = None,
+) -> dict:
+    """Data loss (no L2 term) on each split and, for classification, accuracy at threshold 0.5.
+
+    `losses` are the split losses when already known (the loss curve's last entries: the same bits)."""
     result: dict[str, float | None] = {}
     outputs = model.sizes[-1]
     for split, X, y in (("train", data.train_x, data.train_y), ("test", data.test_x, data.test_y)):
         Xf = features(X, config.features)
-        result[f"{split}_loss"] = _split_loss(
-            model, params, Xf, nn.targets(config.loss, y, outputs), config.loss
+        result[f"{split}_loss"] = (
+            losses[split]
+            if losses is not None
+            else _split_loss(model, params, Xf, nn.targets(config.loss, y, outputs), config.loss)
         )
         if data.classification:
             if len(X) == 0:
