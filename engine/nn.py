@@ -229,6 +229,9 @@ class MLP:
             name: grads[given].T if transposed else grads[given] for name, given, transposed in self._renames
         }
 
+    def __repr__(self) -> str:
+        return f"MLP({' → '.join(map(str, self.sizes))}, {self.activation})"
+
 
 def _transposed(value: object) -> Array:
     return value.T if type(value) is np.ndarray else np.asarray(value, dtype=np.float64).T

@@ -31,7 +31,7 @@ def test_every_layer_and_loss_passes_gradcheck(activation, loss):
 def test_linear_uses_pytorchs_layout_and_init_bounds():
     model = MLP((3, 5, 2), "relu")
     assert model.shapes() == {"W1": (5, 3), "b1": (5,), "W2": (2, 5), "b2": (2,)}
-    assert repr(model.layers[0]) == "Linear(3 → 5)"
+    assert repr(model.layers[0]) == "Linear(3 → 5)" and repr(model) == "MLP(3 → 5 → 2, relu)"
     xavier = model.init("xavier_uniform", seed=0)
     assert np.abs(xavier["W1"]).max() <= np.sqrt(6 / 8) and np.abs(xavier["W1"]).max() > 0.5 * np.sqrt(6 / 8)
     he = model.init("he_uniform", seed=0)
