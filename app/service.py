@@ -81,6 +81,11 @@ def _parse(source: str, output: str | None, limits: Limits) -> Graph:
     return parse(source, output, limits)
 
 
+@lru_cache(maxsize=64)
+def _parser_limits(settings: Settings) -> Limits:
+    return settings.parser_limits()  # settings are frozen: derive the engine's limits once
+
+
 def build(source: str, output: str | None, settings: Settings) -> Graph:
     """The parsed graph (cached: parsing is a pure function of the text and the limits)."""
     if not isinstance(source, str):
@@ -90,7 +95,7 @@ def build(source: str, output: str | None, settings: Settings) -> Graph:
             "source_too_long",
             f"source has {len(source)} characters; the limit is {settings.max_source_chars} (CHAINRULE_MAX_SOURCE_CHARS)",
         )
-    return _parse(source, output, settings.parser_limits())
+    return _parse(source, output, _parser_limits(settings))
 
 
 def _predicted_size(elementwise: bool, matmul: bool, shapes: list[tuple[int, ...]]) -> int:

@@ -256,3 +256,22 @@ def test_body_errors_match_a_declared_body_parameter(client):
         "/api/v1/evaluate", content=json.dumps(LECTURE), headers={"content-type": "application/vnd.api+json"}
     )
     assert plus_json.status_code == 200 and strict(plus_json)["nodes"][-1]["value"] == 6
+
+
+def test_document_text_without_a_template_takes_the_general_path():
+    """A graph whose text could be mistaken for a placeholder gets no template (memo holds
+    ("", -1)); its document is then dumped the general way, with the same bytes."""
+    from app.serialize import document, document_text, dumps
+    from app.service import graph_layout, prepare
+    from app.settings import Settings
+    from engine import evaluate
+
+    prepared = prepare(LECTURE["source"], LECTURE["inputs"], Settings())
+    evaluation = evaluate(prepared.graph, prepared.inputs)
+    layout = graph_layout(evaluation)
+    expected = dumps(document(evaluation, layout))
+    assert document_text(evaluation, dumps(layout), {"document": ("", -1)}) == expected
+    memo: dict[str, object] = {}
+    assert document_text(evaluation, dumps(layout), memo) == expected
+    template, count = memo["document"]
+    assert count == 6 * 3 + 6 * 5 + 13 + 1  # per node shape/value/grad, per edge 5, one per step, layout
