@@ -215,8 +215,7 @@ def document_bytes(prepared: Prepared, step: int | None = None) -> bytes:
     """The document's JSON bytes; the full document (no step) skips building the dict."""
     if step is not None:
         return dumps(document_for(prepared, step)).encode("utf-8")
-    with np.errstate(all="ignore"):
-        evaluation = evaluate(prepared.graph, prepared.inputs, prepared.seed)
+    evaluation = evaluate(prepared.graph, prepared.inputs, prepared.seed)  # its arithmetic is guarded
     layout_text = _layout(_layout_key(evaluation), evaluation.output)[1]
     return document_text(evaluation, layout_text, prepared.graph.memo).encode("utf-8")
 

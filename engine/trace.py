@@ -20,6 +20,7 @@ from engine.graph import FLOAT64, OP, Graph, unbroadcast
 from engine.ops import Array
 
 LOCAL_JACOBIAN_MAX = 64
+PAUSE_COLLECTION_NODES = 64  # from this many nodes on, the cycle collector is paused while tracing
 FORWARD, BACKWARD, ACCUMULATE = "forward", "backward", "accumulate"
 
 
@@ -126,12 +127,12 @@ class Evaluation:
         return Snapshot(k, values, grads, edge_state)
 
 
-def _record(cls: type, fields: dict):
+def _record(cls: type, fields: dict, _new=object.__new__, _set=object.__setattr__):
     """A frozen record made by handing it its __dict__: the dataclass stays frozen for every
     reader, but the trace, which makes several per node, skips the per-field object.__setattr__
     calls of a frozen __init__ (on a scalar graph they cost more than the arithmetic)."""
-    record = object.__new__(cls)
-    object.__setattr__(record, "__dict__", fields)
+    record = _new(cls)
+    _set(record, "__dict__", fields)
     return record
 
 
@@ -286,6 +287,8 @@ def evaluate(
     graph: Graph, inputs: Mapping[str, object] | None = None, seed: object | None = None
 ) -> Evaluation:
     """Forward and backward over every node, recording values, gradients, edges and steps."""
+    if len(graph.nodes) < PAUSE_COLLECTION_NODES:  # a few dozen records: nothing worth pausing for
+        return _evaluate(graph, inputs, seed)
     with _cycle_collection_paused():
         return _evaluate(graph, inputs, seed)
 
@@ -354,4 +357,8 @@ def _evaluate(graph: Graph, inputs: Mapping[str, object] | None, seed: object | 
     ]
     # fmt: on
     edges = [edge_records[edge_id] for ids in static.incoming for edge_id in ids]
-    return Evaluation(graph.output, tuple(node_records), tuple(edges), static.order, tuple(steps))
+    return _record(
+        Evaluation,
+        {"output": graph.output, "nodes": tuple(node_records), "edges": tuple(edges),
+         "order": static.order, "steps": tuple(steps)},
+    )  # fmt: skip
