@@ -179,7 +179,7 @@ def evaluate_request(raw: bytes, content_type: str | None) -> EvaluateRequest:
     },
 )
 async def evaluate(request: Request) -> Response:
-    step = _step_query(request.query_params.get("step"))
+    step = _step_query(request.query_params.get("step")) if request.scope.get("query_string") else None
     raw = await request.body()
     settings = _settings(request)
     key = (raw, step, settings)  # the limits decide whether a body is accepted: part of the key
