@@ -60,7 +60,7 @@ def box_size(shape: Sequence[int]) -> tuple[int, int]:
 
 
 def _layers(nodes: Sequence[LayoutNode], index: dict[str, int], output: str | None) -> tuple[list[int], bool]:
-    """Each node's layer, and whether a layer had to be capped (a large, wide graph)."""
+    """Each node's layer, and whether a layer was over the cap (a large, wide graph)."""
     sources = [[index[s] for s in node.inputs if s in index] for node in nodes]
     consumers: list[list[int]] = [[] for _ in nodes]
     for i, wires in enumerate(sources):
@@ -68,9 +68,12 @@ def _layers(nodes: Sequence[LayoutNode], index: dict[str, int], output: str | No
             consumers[s].append(i)
     layer = _longest_path_layers(sources, consumers, len(nodes) + 1)
     cap = max(WRAP_MIN, math.ceil(WRAP_FACTOR * math.sqrt(len(nodes))))
-    capped = max(Counter(layer).values()) > cap
-    if capped:  # a column too tall to read: no layer holds more than cap
-        layer = _longest_path_layers(sources, consumers, cap)
+    tallest = max(Counter(layer).values())
+    capped = tallest > cap
+    if capped:  # a column too tall to read: no layer holds more than cap (inputs at 0 may)
+        wrapped = _longest_path_layers(sources, consumers, cap)
+        if max(Counter(wrapped).values()) < tallest:  # not when the inputs are the tall column
+            layer = wrapped
     if output is not None and output in index:
         out = index[output]
         others = [layer[i] for i in range(len(nodes)) if i != out]
