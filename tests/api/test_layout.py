@@ -188,3 +188,18 @@ def test_wide_graph_columns_are_capped_and_the_drawing_is_not_a_tower():
         _overlap_free(result)
         layer = {k: box["layer"] for k, box in result["nodes"].items()}
         assert all(layer[s] < layer[node.id] for node in nodes for s in node.inputs)  # wires go right
+
+
+def test_a_tall_input_column_keeps_the_longest_path_layers():
+    """Σ xᵢwᵢ over 13 pairs: the 26 inputs are the tall column and capping cannot shorten it, so
+    every product stays in layer 1 instead of being spread over later layers for nothing."""
+    nodes = [LayoutNode(f"{name}{i}", (), (), "input") for name in ("x", "w") for i in range(13)]
+    nodes += [LayoutNode(f"m{i}", (f"x{i}", f"w{i}")) for i in range(13)]
+    total = "m0"
+    for i in range(1, 13):
+        nodes.append(LayoutNode(f"s{i}", (total, f"m{i}")))
+        total = f"s{i}"
+    result = layout(nodes, total)
+    assert {result["nodes"][f"m{i}"]["layer"] for i in range(13)} == {1}
+    assert {result["nodes"][f"x{i}"]["layer"] for i in range(13)} == {0}
+    _overlap_free(result)
