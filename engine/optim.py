@@ -20,6 +20,7 @@ import numpy as np
 from engine.errors import EngineError
 
 Array = np.ndarray
+_FLOAT64 = np.dtype(np.float64)
 State = dict[str, dict[str, object]]
 
 DEFAULTS: dict[str, dict[str, object]] = {
@@ -198,6 +199,26 @@ def _sparse_adam(p: Array, g: Array, s: dict, h: Mapping, lr: float) -> Array:
 RULES = {"sgd": _sgd, "adagrad": _adagrad, "rmsprop": _rmsprop, "adam": _adam, "sparse_adam": _sparse_adam}
 
 
+_RESOLVED: dict[tuple, dict[str, object]] = {}
+
+
+def _resolved(name: str, given: Mapping[str, object] | None) -> Mapping[str, object]:
+    """hyperparameters(name, given), validated once per configuration: a training run asks for the
+    same one on every step. Keyed by the given items (the caller's dict may change between calls);
+    unhashable values (a list of betas) are resolved afresh. The result is shared: read it only."""
+    try:
+        key = (name, tuple(given.items()) if given else ())
+        hyper = _RESOLVED.get(key)
+    except TypeError:
+        return hyperparameters(name, given)
+    if hyper is None:
+        hyper = hyperparameters(name, given)
+        if len(_RESOLVED) >= 256:  # many distinct configurations: start over rather than grow
+            _RESOLVED.clear()
+        _RESOLVED[key] = hyper
+    return hyper
+
+
 def step(
     name: str,
     params: Mapping[str, Array],
@@ -209,17 +230,19 @@ def step(
     """One update of every parameter: (new params, new state); the inputs are left untouched.
 
     `lr` overrides the hyper-parameter (a schedule's rate for this epoch)."""
-    h = hyperparameters(name, hyper)
+    h = _resolved(name, hyper)
     rate = float(h["lr"] if lr is None else lr)
     rule = RULES[name]
     new_params: dict[str, Array] = {}
     new_state: State = {}
     with np.errstate(all="ignore"):  # a diverging run yields inf/NaN values, not an exception
         for key, p in params.items():
-            s = dict(state[key])
-            new_params[key] = np.asarray(
-                rule(np.asarray(p, dtype=np.float64), np.asarray(grads[key]), s, h, rate)
-            )
+            if type(p) is not np.ndarray or p.dtype is not _FLOAT64:  # else asarray is a no-op
+                p = np.asarray(p, dtype=np.float64)
+            g = grads[key]
+            s = state[key].copy()  # the rules replace entries, never write into the caller's arrays
+            new = rule(p, g if type(g) is np.ndarray else np.asarray(g), s, h, rate)
+            new_params[key] = new if type(new) is np.ndarray else np.asarray(new)
             new_state[key] = s
     return new_params, new_state
 
