@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 from engine import OPS, evaluate, gradcheck, parse
+from engine.errors import EngineError
 from tests.engine.finite_differences import numeric_gradients
 from tests.engine.op_cases import CASES, RNG, Case
 
@@ -94,3 +95,30 @@ def test_gradients_are_writable_and_not_shared(case: Case):
     for i, first in enumerate(arrays):
         for second in arrays[i + 1 :]:
             assert not np.shares_memory(first, second)
+
+
+@pytest.mark.parametrize(
+    ("logits", "k", "message"),
+    [
+        ([[1.0, 2.0], [0.5, 0.0]], [0.0, 2.0], "class index out of range 0…1"),
+        ([[1.0, 2.0], [0.5, 0.0]], [-1.0, 1.0], "class index out of range 0…1"),
+        ([[1.0, 2.0], [0.5, 0.0]], [1.0, 0.5], "class indices must be whole numbers"),
+        ([[1.0, 2.0], [0.5, 0.0]], [float("nan"), 2.0], "class indices must be whole numbers"),
+        ([[1.0, 2.0], [0.5, 0.0]], [0.0, float("inf")], "class indices must be whole numbers"),
+        ([1.0, 2.0, 3.0], 3.0, "class index out of range 0…2"),
+    ],
+)
+def test_cross_entropy_names_a_bad_class_index(logits, k, message):
+    """Whole numbers are checked before the range, whichever of the rows is at fault."""
+    with pytest.raises(EngineError) as error:
+        parse("f = cross_entropy(z, k)").run({"z": logits, "k": k})
+    assert error.value.code == "invalid_value"
+    assert message in str(error.value)
+
+
+def test_cross_entropy_takes_every_index_in_range():
+    z = np.array([[1.0, 2.0, 0.5], [0.0, -1.0, 3.0], [2.0, 2.0, 2.0]])
+    k = np.array([2.0, 0.0, 1.0])
+    expected = -np.mean(np.log(np.exp(z[[0, 1, 2], [2, 0, 1]]) / np.exp(z).sum(axis=1)))
+    values, _ = parse("f = cross_entropy(z, k)").run({"z": z, "k": k})
+    assert float(values["f"]) == pytest.approx(expected, rel=1e-15)
