@@ -247,6 +247,15 @@ def _output_graph(model: MLP, loss: str, transposed: bool) -> Graph:
     return parse(model.output_source(loss, transposed))
 
 
+def _graph_inputs(model: MLP, params: Mapping[str, Array], X: Array, y: Array | None = None) -> dict:
+    """The training graphs' inputs: the parameters as the graph takes them, the data, the targets."""
+    inputs = model.given(params)
+    inputs["X"] = X
+    if y is not None:
+        inputs["y"] = y
+    return inputs
+
+
 def loss_and_gradients(
     model: MLP,
     params: Mapping[str, Array],
@@ -260,8 +269,7 @@ def loss_and_gradients(
 
     Each ∂loss/∂W is the transpose of ∂loss/∂Wᵀ, the gradient the graph gives its input W1_T."""
     graph = _training_graph(model, loss, float(l2), bool(l2_biases), True)
-    inputs = model.given(params)
-    inputs["X"], inputs["y"] = X, y
+    inputs = _graph_inputs(model, params, X, y)
     value, grads = graph.value_and_gradients(inputs, wrt=model.given_parameters)
     return float(value), model.gradients(grads)
 
@@ -269,8 +277,7 @@ def loss_and_gradients(
 def predict(model: MLP, params: Mapping[str, Array], X: Array, loss: str = "mse") -> dict[str, Array]:
     """Every node of the prediction graph on X: `out` per point, and h1, h2, … per neuron."""
     graph = _output_graph(model, loss, True)
-    inputs = model.given(params)
-    inputs["X"] = X
+    inputs = _graph_inputs(model, params, X)
     return dict(zip((node.id for node in graph.nodes), graph.forward(inputs), strict=True))
 
 
@@ -279,8 +286,7 @@ def evaluate_loss(model: MLP, params: Mapping[str, Array], X: Array, y: Array, l
     if len(X) == 0:
         return float("nan")
     graph = _training_graph(model, loss, 0.0, False, True)
-    inputs = model.given(params)
-    inputs["X"], inputs["y"] = X, y
+    inputs = _graph_inputs(model, params, X, y)
     return float(graph.forward(inputs)[graph.index[graph.output]])
 
 
