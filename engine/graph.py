@@ -15,10 +15,24 @@ from operator import itemgetter
 import numpy as np
 
 from engine.errors import EngineError
-from engine.ops import Array, Op
+from engine.ops import OPS_BY_NAME, Array, Op
 
 INPUT, CONSTANT, OP = "input", "constant", "op"
 FLOAT64 = np.dtype(np.float64)
+# add's VJP hands the upstream on unchanged: the backward pass does so without the call.
+_PASSTHROUGH = OPS_BY_NAME["add"].vjp[0]
+# Built-in ops whose downstream gradients always have their inputs' shapes, so the backward pass
+# skips the un-broadcast check: one-input elementwise ops (upstream and local both of the input's
+# shape), and a product of two matrices (upstream · bᵀ and aᵀ · upstream), checked per pass.
+# A node's upstream always has its value's shape: every downstream is fitted to its input.
+_MATMUL = "matmul"
+_FITS: dict[int, object] = {  # by id(op): a user's gate is never one of them
+    **{
+        id(OPS_BY_NAME[name]): True
+        for name in ("neg", "exp", "log", "sqrt", "abs", "sigmoid", "tanh", "hardtanh", "relu", "leaky_relu")
+    },
+    id(OPS_BY_NAME["matmul"]): _MATMUL,
+}
 
 
 @dataclass(frozen=True)
@@ -138,7 +152,7 @@ class Graph:
         self._input_set = frozenset(self.input_names)
         self._constants = [(i, n.value) for i, n in enumerate(self.nodes) if n.kind == CONSTANT]
         self._needs: dict[tuple[str, ...] | None, list[bool]] = {}
-        self._plans: dict[tuple[str, ...], list[tuple[int, tuple]]] = {}
+        self._plans: dict[tuple[str, ...], tuple] = {}
         self._ids = [n.id for n in self.nodes]
         self.memo: dict[str, object] = {}  # what other passes derive from the graph alone (the trace's)
 
@@ -270,33 +284,41 @@ class Graph:
     def _run(
         self, inputs: Mapping[str, object] | None, seed: object | None, wrt: Iterable[str] | None
     ) -> tuple[list[Array], dict[str, Array]]:
-        names = self.input_names if wrt is None else tuple(wrt)
-        needs = self.requires_grad(names)
+        names = self.input_names if wrt is None else wrt if type(wrt) is tuple else tuple(wrt)
+        plan = self._plans.get(names)
+        if plan is None:
+            plan = self._backward_plan(names, self.requires_grad(names))
+        edges_of, gathered = plan
         given = self.input_values(inputs)
         out = self.index[self.output]
         grads: list = [None] * len(self.nodes)
         inputs_of: list = [None] * len(self.nodes)
         with np.errstate(all="ignore"):  # non-finite results are values, not errors
             values = self._forward(given, inputs_of)
-            grads[out] = self.seed_for(values[out], seed)
-            for i, edges in self._backward_plan(names, needs):
+            if seed is None:
+                value = values[out]
+                grads[out] = np.array(1.0) if value.ndim == 0 else np.ones(value.shape)
+            else:
+                grads[out] = self.seed_for(values[out], seed)
+            for i, edges, fits in edges_of:
                 upstream = grads[i]
                 if upstream is None:
                     continue
                 args, value = inputs_of[i], values[i]
+                if fits is _MATMUL:
+                    fits = args[0].ndim == 2 and args[1].ndim == 2
                 for slot, source, vjp in edges:
-                    down = vjp(upstream, *args, value)  # upstream × local
-                    shape = args[slot].shape
-                    if down.shape != shape:
-                        down = self._unbroadcast(i, down, shape)
+                    down = upstream if vjp is _PASSTHROUGH else vjp(upstream, *args, value)  # upstream × local
+                    if not fits:
+                        shape = args[slot].shape
+                        if down.shape != shape:
+                            down = self._unbroadcast(i, down, shape)
                     grads[source] = down if grads[source] is None else grads[source] + down
         # Each gradient an array of its own, so that an optimiser may update one in place without
         # touching another (add passes one array to both inputs; the seed may be the caller's).
         gradients: dict[str, Array] = {}
         taken = {id(grads[out])}
-        index = self.index
-        for name in names:
-            j = index[name]
+        for name, j in gathered:
             gradient = grads[j]
             if gradient is None:
                 gradient = np.zeros(values[j].shape)
@@ -311,12 +333,16 @@ class Graph:
             gradients[name] = gradient
         return values, gradients
 
-    def _backward_plan(self, names: tuple[str, ...], needs: list[bool]) -> list[tuple[int, tuple]]:
+    def _backward_plan(
+        self, names: tuple[str, ...], needs: list[bool]
+    ) -> tuple[list[tuple[int, tuple]], tuple[tuple[str, int], ...]]:
         """The backward pass's edges, output first: per op node, (slot, source, vjp) of each input
-        that leads to a differentiated node and has a VJP — worked out once per `wrt`."""
+        that leads to a differentiated node and has a VJP, and whether its downstream gradients
+        fit their inputs without un-broadcasting (_FITS); and (name, node) of each gradient to
+        hand back — worked out once per `wrt`."""
         plan = self._plans.get(names)
         if plan is None:
-            plan = []
+            edges_of = []
             for i in range(self.index[self.output], -1, -1):
                 vjps = self.vjps[i]
                 edges = tuple(
@@ -325,6 +351,6 @@ class Graph:
                     if vjps and needs[source] and vjps[slot] is not None
                 )
                 if edges:
-                    plan.append((i, edges))
-            self._plans[names] = plan
+                    edges_of.append((i, edges, _FITS.get(id(self.nodes[i].op))))
+            plan = self._plans[names] = (edges_of, tuple((name, self.index[name]) for name in names))
         return plan

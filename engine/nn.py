@@ -212,6 +212,12 @@ class MLP:
         return tuple(self.given_names[name] for name in self.parameter_names)
 
     @cached_property
+    def steps(self) -> dict[tuple, Graph]:
+        """The training graphs (Wᵀ handed in) by (loss, l2, l2_biases), looked up on every step
+        without hashing the model, as the shared cache would."""
+        return {}
+
+    @cached_property
     def _renames(self) -> tuple[tuple[str, str, bool], ...]:
         return tuple((name, given, given != name) for name, given in self.given_names.items())
 
@@ -268,8 +274,11 @@ def loss_and_gradients(
     """One forward and backward pass of the minibatch graph: (loss, ∂loss/∂parameter).
 
     Each ∂loss/∂W is the transpose of ∂loss/∂Wᵀ, the gradient the graph gives its input W1_T."""
-    graph = _training_graph(model, loss, float(l2), bool(l2_biases), True)
-    inputs = _graph_inputs(model, params, X, y)
+    graph = model.steps.get((loss, l2, l2_biases))
+    if graph is None:
+        graph = model.steps[loss, l2, l2_biases] = _training_graph(model, loss, float(l2), bool(l2_biases), True)
+    inputs = model.given(params)
+    inputs["X"], inputs["y"] = X, y
     value, grads = graph.value_and_gradients(inputs, wrt=model.given_parameters)
     return float(value), model.gradients(grads)
 
