@@ -15,10 +15,12 @@ from operator import itemgetter
 import numpy as np
 
 from engine.errors import EngineError
+from engine.fpstate import IGNORE, ignore_all
 from engine.ops import OPS_BY_NAME, Array, Op
 
 INPUT, CONSTANT, OP = "input", "constant", "op"
 FLOAT64 = np.dtype(np.float64)
+_SUM = np.add.reduce
 # add's VJP hands the upstream on unchanged: the backward pass does so without the call.
 _PASSTHROUGH = OPS_BY_NAME["add"].vjp[0]
 # Built-in ops whose downstream gradients always have their inputs' shapes, so the backward pass
@@ -78,7 +80,7 @@ def unbroadcast(gradient: Array, shape: tuple[int, ...]) -> Array:
     if gradient.shape == shape:
         return gradient
     if gradient.shape[1:] == shape and shape:  # a bias added to every row: the common case, one call
-        return np.add.reduce(gradient, axis=0)
+        return _SUM(gradient, axis=0)
     extra = gradient.ndim - len(shape)
     if extra > 0:
         gradient = np.add.reduce(gradient, axis=tuple(range(extra)))
@@ -183,8 +185,11 @@ class Graph:
     def forward(self, inputs: Mapping[str, object] | None, kept: list | None = None) -> list[Array]:
         """Every node's value, in order; `kept` (one slot per node) receives each op's input values."""
         given = self.input_values(inputs)
-        with np.errstate(all="ignore"):  # non-finite results are values, not errors
+        token = IGNORE.set(ignore_all())  # np.errstate(all="ignore"): non-finite results are values
+        try:
             return self._forward(given, kept)
+        finally:
+            IGNORE.reset(token)
 
     def _forward(self, given: dict[str, Array], kept: list | None = None) -> list[Array]:
         """Values in order; `kept`, if given, receives each op node's input values (a tuple per node)."""
@@ -293,7 +298,8 @@ class Graph:
         out = self.index[self.output]
         grads: list = [None] * len(self.nodes)
         inputs_of: list = [None] * len(self.nodes)
-        with np.errstate(all="ignore"):  # non-finite results are values, not errors
+        token = IGNORE.set(ignore_all())  # np.errstate(all="ignore"): non-finite results are values
+        try:
             values = self._forward(given, inputs_of)
             if seed is None:
                 value = values[out]
@@ -311,26 +317,31 @@ class Graph:
                     down = upstream if vjp is _PASSTHROUGH else vjp(upstream, *args, value)  # upstream × local
                     if not fits:
                         shape = args[slot].shape
-                        if down.shape != shape:
-                            down = self._unbroadcast(i, down, shape)
+                        if down.shape != shape:  # a bias added to every row first, as unbroadcast
+                            if shape and type(down) is np.ndarray and down.shape[1:] == shape:
+                                down = _SUM(down, axis=0)
+                            else:
+                                down = self._unbroadcast(i, down, shape)
                     grads[source] = down if grads[source] is None else grads[source] + down
+        finally:
+            IGNORE.reset(token)
         # Each gradient an array of its own, so that an optimiser may update one in place without
         # touching another (add passes one array to both inputs; the seed may be the caller's).
         gradients: dict[str, Array] = {}
-        taken = {id(grads[out])}
         for name, j in gathered:
             gradient = grads[j]
             if gradient is None:
                 gradient = np.zeros(values[j].shape)
-            elif (
-                type(gradient) is not np.ndarray
-                or gradient.base is not None
-                or id(gradient) in taken
-                or not gradient.flags.writeable
-            ):
+            elif type(gradient) is not np.ndarray or gradient.base is not None or not gradient.flags.writeable:
                 gradient = np.array(gradient, dtype=np.float64)
-            taken.add(id(gradient))
             gradients[name] = gradient
+        distinct = set(map(id, gradients.values()))
+        if len(distinct) < len(gradients) or id(grads[out]) in distinct:
+            taken = {id(grads[out])}
+            for name, gradient in gradients.items():
+                if id(gradient) in taken:
+                    gradients[name] = gradient = np.array(gradient, dtype=np.float64)
+                taken.add(id(gradient))
         return values, gradients
 
     def _backward_plan(

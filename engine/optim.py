@@ -18,6 +18,7 @@ from collections.abc import Mapping
 import numpy as np
 
 from engine.errors import EngineError
+from engine.fpstate import IGNORE, ignore_all
 
 Array = np.ndarray
 _FLOAT64 = np.dtype(np.float64)
@@ -238,7 +239,8 @@ def step(
     rule = RULES[name]
     new_params: dict[str, Array] = {}
     new_state: State = {}
-    with np.errstate(all="ignore"):  # a diverging run yields inf/NaN values, not an exception
+    token = IGNORE.set(ignore_all())  # np.errstate(all="ignore"): a diverging run yields inf/NaN
+    try:
         for key, p in params.items():
             if type(p) is not np.ndarray or p.dtype is not _FLOAT64:  # else asarray is a no-op
                 p = np.asarray(p, dtype=np.float64)
@@ -249,6 +251,8 @@ def step(
             new = p - rate * g if plain else rule(p, g, s, h, rate)
             new_params[key] = new if type(new) is np.ndarray else np.asarray(new)
             new_state[key] = s
+    finally:
+        IGNORE.reset(token)
     return new_params, new_state
 
 
