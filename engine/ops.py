@@ -41,6 +41,11 @@ class Op:
     function: str | None = None  # how the source writes it as a call: "max", "sigmoid"
     attrs: tuple[tuple[str, float], ...] = ()  # literal-only extra arguments, with defaults
     differentiable: tuple[bool, ...] = field(default=())  # empty: every input is
+    # The same forward and local gradients on plain Python floats, for the trace of an all-scalar
+    # graph (a numpy call on a 0-d array costs ~20 float operations). Each gives the array
+    # functions' result bit for bit, or raises ArithmeticError (x / 0), and the trace then
+    # takes the array path. None: the op has no float kernels (its graphs take the array path).
+    floats: tuple[Callable[..., float], ...] | None = None
 
     @property
     def elementwise(self) -> bool:
@@ -116,6 +121,38 @@ def _masked_log_base(a: Array, b: Array, out: Array) -> Array:
     with np.errstate(all="ignore"):
         result = out * np.log(a)
     return np.where((a == 0) & (b >= 0), 0.0, result)
+
+
+# Float kernels (see Op.floats). Transcendental functions call numpy's own ufunc on the float,
+# which runs the loop the 0-d array would: the same bits on every platform. Ties of max/min
+# (±0 against ∓0) go to numpy too, whose choice between signed zeros is its own.
+def _float_one(*_: float, **__: float) -> float:
+    return 1.0
+
+
+def _float_minus_one(*_: float, **__: float) -> float:
+    return -1.0
+
+
+def _float_max(a: float, b: float) -> float:
+    if a > b or a != a:  # NaN propagates, as np.maximum's
+        return a
+    return b if a < b or b != b else float(np.maximum(a, b))
+
+
+def _float_min(a: float, b: float) -> float:
+    if a < b or a != a:
+        return a
+    return b if a > b or b != b else float(np.minimum(a, b))
+
+
+def _float_step(x: float, at_zero: float) -> float:
+    """_step on a float: 1 where x > 0, 0 where x < 0 or NaN, `at_zero` at 0."""
+    return 1.0 if x > 0 else at_zero if x == 0 else 0.0
+
+
+def _float_masked_log_base(a: float, b: float, out: float) -> float:
+    return 0.0 if a == 0 and b >= 0 else out * float(np.log(a))
 
 
 def _matmul_vjp_a(g: Array, a: Array, b: Array, out: Array) -> Array:
@@ -259,25 +296,33 @@ OPS: tuple[Op, ...] = (
     _elementwise(
         "add", "+", np.add, (_ones, _ones), ("1", "1"), "Sum a + b; passes the gradient on.",
         operator="+", vjp=(_passthrough, _passthrough),
+        floats=(lambda a, b: a + b, _float_one, _float_one),
     ),
     _elementwise(
         "sub", "−", np.subtract, (_ones, _minus_ones), ("1", "−1"),
         "Difference a − b.", operator="-",
         vjp=(_passthrough, lambda g, a, b, out: -g),
+        floats=(lambda a, b: a - b, _float_one, _float_minus_one),
     ),
     _elementwise(
         "mul", "×", np.multiply, (lambda a, b, out: b, lambda a, b, out: a), ("{b}", "{a}"),
         "Product a · b; swaps the inputs as local gradients.", operator="*",
+        floats=(lambda a, b: a * b, lambda a, b, out: b, lambda a, b, out: a),
     ),
     _elementwise(
         "div", "÷", np.divide,
         (lambda a, b, out: 1.0 / b, lambda a, b, out: -a / (b * b)),
         ("1/{b}", "−{a}/{b}²"), "Quotient a / b.", operator="/",
+        floats=(lambda a, b: a / b, lambda a, b, out: 1.0 / b, lambda a, b, out: -a / (b * b)),
     ),
     _elementwise(
         "pow", "^", np.power,
         (lambda a, b, out: b * np.power(a, b - 1.0), _masked_log_base),
         ("{b}·{a}^({b}−1)", "{a}^{b}·ln {a}"), "Power a ** b.", operator="**",
+        floats=(
+            lambda a, b: float(np.power(a, b)),
+            lambda a, b, out: b * float(np.power(a, b - 1.0)), _float_masked_log_base,
+        ),
     ),
     Op(
         name="matmul", symbol="@", arity=2, forward=np.matmul,
@@ -287,55 +332,67 @@ OPS: tuple[Op, ...] = (
     _elementwise(
         "neg", "−", np.negative, (_minus_ones,), ("−1",),
         "Negation −a.", operator="neg", vjp=(lambda g, a, out: -g,),
+        floats=(lambda a: -a, _float_minus_one),
     ),
     _elementwise(
         "max", "max", np.maximum,
         (lambda a, b, out: _step(a - b, 1.0), lambda a, b, out: _step(b - a, 0.0)),
         ("1 if {a} ≥ {b} else 0", "1 if {b} > {a} else 0"),
         "Larger of a and b; the gradient goes to the larger one, to a on a tie.", function="max",
+        floats=(
+            _float_max, lambda a, b, out: _float_step(a - b, 1.0), lambda a, b, out: _float_step(b - a, 0.0)
+        ),
     ),
     _elementwise(
         "min", "min", np.minimum,
         (lambda a, b, out: _step(b - a, 1.0), lambda a, b, out: _step(a - b, 0.0)),
         ("1 if {a} ≤ {b} else 0", "1 if {b} < {a} else 0"),
         "Smaller of a and b; the gradient goes to the smaller one, to a on a tie.", function="min",
+        floats=(
+            _float_min, lambda a, b, out: _float_step(b - a, 1.0), lambda a, b, out: _float_step(a - b, 0.0)
+        ),
     ),
     _elementwise(
         "exp", "exp", np.exp, (lambda a, out: out,), ("exp({a})",), "Exponential eᵃ.",
-        function="exp",
+        function="exp", floats=(lambda a: float(np.exp(a)), lambda a, out: out),
     ),
     _elementwise(
         "log", "log", np.log, (lambda a, out: 1.0 / a,), ("1/{a}",), "Natural logarithm.",
-        function="log",
+        function="log", floats=(lambda a: float(np.log(a)), lambda a, out: 1.0 / a),
     ),
     _elementwise(
         "sqrt", "√", np.sqrt, (lambda a, out: 0.5 / out,), ("1/(2√{a})",), "Square root.",
-        function="sqrt",
+        function="sqrt", floats=(lambda a: float(np.sqrt(a)), lambda a, out: 0.5 / out),
     ),
     _elementwise(
         "abs", "|·|", np.abs, (lambda a, out: np.sign(a),), ("sign({a}) (0 at 0)",),
         "Absolute value; derivative 0 at 0.", function="abs",
+        floats=(lambda a: float(np.abs(a)), lambda a, out: float(np.sign(a))),
     ),
     _elementwise(
         "sigmoid", "σ", _sigmoid, (lambda a, out: out * (1.0 - out),), ("σ({a})·(1 − σ({a}))",),
         "Logistic sigmoid 1/(1 + e⁻ᵃ).", function="sigmoid",
         vjp=(lambda g, a, out: g * (out * (1.0 - out)),),  # upstream × local, one call fewer
+        floats=(lambda a: 1.0 / (1.0 + float(np.exp(-a))), lambda a, out: out * (1.0 - out)),
     ),
     _elementwise(
         "tanh", "tanh", np.tanh, (lambda a, out: 1.0 - out * out,), ("1 − tanh²({a})",),
         "Hyperbolic tangent.", function="tanh",
         vjp=(lambda g, a, out: g * (1.0 - out * out),),  # upstream × local, one call fewer
+        floats=(lambda a: float(np.tanh(a)), lambda a, out: 1.0 - out * out),
     ),
     _elementwise(
         "hardtanh", "hardtanh", lambda a: np.minimum(np.maximum(a, -1.0), 1.0),
         (lambda a, out: _step(1.0 - np.abs(a), 0.0),),
         ("1 if −1 < {a} < 1 else 0",), "Clip to [−1, 1]; derivative 0 at ±1.",
         function="hardtanh",
+        floats=(lambda a: _float_min(_float_max(a, -1.0), 1.0), lambda a, out: _float_step(1.0 - abs(a), 0.0)),
     ),
     _elementwise(
         "relu", "relu", lambda a: np.maximum(a, 0.0), (lambda a, out: _step(a, 0.0),),
         ("1 if {a} > 0 else 0",), "Rectifier max(0, a); derivative 0 at 0.", function="relu",
         vjp=(lambda g, a, out: g * (a > 0),),  # the same mask, without making it float first
+        floats=(lambda a: _float_max(a, 0.0), lambda a, out: _float_step(a, 0.0)),
     ),
     _elementwise(
         "leaky_relu", "lrelu", lambda a, slope: np.maximum(a, 0.0) + slope * np.minimum(a, 0.0),
@@ -343,6 +400,10 @@ OPS: tuple[Op, ...] = (
         ("1 if {a} > 0 else {slope}",),
         "Leaky rectifier: a if a > 0 else slope·a (slope 0.01 unless given).",
         function="leaky_relu", attrs=(("slope", 0.01),),
+        floats=(
+            lambda a, slope: _float_max(a, 0.0) + slope * _float_min(a, 0.0),
+            lambda a, out, slope: 1.0 if a > 0 else float(slope),
+        ),
     ),
     Op(
         name="softmax", symbol="softmax", arity=1, forward=_softmax, vjp=(_softmax_vjp,),
@@ -387,6 +448,10 @@ OPS: tuple[Op, ...] = (
         (lambda t, c, out: -_step(out, 0.0), lambda t, c, out: _step(out, 0.0)),  # out > 0: margin violated
         ("−1 if 1 − {a} + {b} > 0 else 0", "1 if 1 − {a} + {b} > 0 else 0"),
         "Max-margin loss max(0, 1 − s_true + s_corrupt).", function="hinge",
+        floats=(
+            lambda t, c: _float_max(0.0, 1.0 - t + c),
+            lambda t, c, out: -_float_step(out, 0.0), lambda t, c, out: _float_step(out, 0.0),
+        ),
     ),
 )
 # fmt: on

@@ -303,7 +303,9 @@ class _Builder:
             inner = self.constant(expr.operand)
             if inner is None or inner.ndim != 0:
                 return None
-            return -inner if isinstance(expr.op, ast.USub) else inner
+            if isinstance(expr.op, ast.UAdd):
+                return inner
+            return np.negative(inner, out=np.empty(()))  # a 0-d array still (-inner is a numpy scalar)
         if isinstance(expr, ast.List):
             items = [self.constant(e) for e in expr.elts]
             if not items or any(item is None for item in items):

@@ -4,6 +4,12 @@ Steps: one `forward` per node in order; then, in reverse order, one `backward` p
 the step at which the downstream gradients on the node's outgoing edges are computed — and,
 where a node feeds several consumers, an `accumulate` step that sums them (the lecture's
 ∂f/∂y = ∂f/∂a·∂a/∂y + ∂f/∂b·∂b/∂y). The output's backward step sets the seed gradient.
+
+`evaluate` computes every number of the trace at once, into `Columns`: per node its value and
+gradient, per edge its local and downstream gradient (an edge's value is its source's value, its
+upstream its consumer's gradient). A graph of scalars whose ops all declare float kernels is
+computed on Python floats, bit for bit what the arrays give, several times faster. The record
+objects (`nodes`, `edges`, `steps`, with 0-d arrays) are built from the columns when first read.
 """
 
 from __future__ import annotations
@@ -12,20 +18,47 @@ import gc
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
+from functools import cached_property, partial
+from itertools import repeat
 from typing import NamedTuple
 
 import numpy as np
 
-from engine.graph import FLOAT64, OP, Graph, unbroadcast
+from engine.graph import FLOAT64, Graph, unbroadcast
 from engine.ops import Array
+from engine.wiring import (
+    ACCUMULATE,
+    BACKWARD,
+    FORWARD,
+    FloatPlan,
+    Names,
+    Wiring,
+    edge_locals,
+    float_plan,
+    names,
+    wiring,
+)
 
 LOCAL_JACOBIAN_MAX = 64
 PAUSE_COLLECTION_NODES = 64  # from this many nodes on, the cycle collector is paused while tracing
-FORWARD, BACKWARD, ACCUMULATE = "forward", "backward", "accumulate"
+_ZERO_D = np.zeros(())
+
+__all__ = [
+    "ACCUMULATE",
+    "BACKWARD",
+    "FORWARD",
+    "LOCAL_JACOBIAN_MAX",
+    "Columns",
+    "EdgeRecord",
+    "Evaluation",
+    "NodeRecord",
+    "Snapshot",
+    "Step",
+    "evaluate",
+]
 
 
-@dataclass(frozen=True)
-class NodeRecord:
+class NodeRecord(NamedTuple):
     id: str
     kind: str
     op: str | None
@@ -43,8 +76,7 @@ class NodeRecord:
         return self.value.shape
 
 
-@dataclass(frozen=True)
-class EdgeRecord:
+class EdgeRecord(NamedTuple):
     """input → consumer: the value carried and upstream × local = downstream."""
 
     id: str
@@ -59,8 +91,7 @@ class EdgeRecord:
     formula: str  # the local gradient ∂target/∂source, in the inputs' names
 
 
-@dataclass(frozen=True)
-class Step:
+class Step(NamedTuple):
     index: int
     phase: str
     node: str
@@ -80,13 +111,113 @@ class Snapshot:
     edges: dict[str, dict[str, Array | None]]
 
 
-@dataclass(frozen=True)
+class Columns(NamedTuple):
+    """Every number of an evaluation. Floats (`floats`) on the scalar path, arrays otherwise."""
+
+    floats: bool
+    values: list  # per node
+    grads: list  # per node
+    local: list  # per edge, in id order; None where omitted
+    kind: list[str] | None  # per edge: scalar | elementwise | jacobian | omitted; None: all scalar
+    downstream: list  # per edge
+
+
+# Records made from complete rows in one C call each (tuple.__new__ skips the defaults).
+_new_node, _new_edge, _new_step = (partial(tuple.__new__, cls) for cls in (NodeRecord, EdgeRecord, Step))
+_NONES, _EMPTIES = repeat(None), repeat(())
+_KEYS: list[tuple[int, type(Ellipsis)]] = []  # (k, ...): indexing a 1-D array with it gives a 0-d view
+
+
+def _zero_d(column: list[float]) -> list[Array]:
+    """Floats as 0-d arrays: one array holds them all, each a read-only 0-d view of it."""
+    if len(_KEYS) < len(column):
+        _KEYS.extend((k, ...) for k in range(len(_KEYS), len(column)))
+    flat = np.array(column, dtype=np.float64)
+    flat.flags.writeable = False
+    return list(map(flat.__getitem__, _KEYS[: len(column)]))
+
+
 class Evaluation:
-    output: str
-    nodes: tuple[NodeRecord, ...]
-    edges: tuple[EdgeRecord, ...]
-    order: tuple[str, ...]
-    steps: tuple[Step, ...]
+    """The trace of one evaluation: its numbers (`columns`) and, built from them, its records."""
+
+    def __init__(self, graph: Graph, columns: Columns) -> None:
+        self.output: str = graph.output
+        self.columns = columns
+        self._graph = graph
+
+    @property
+    def order(self) -> tuple[str, ...]:
+        return self.names.node_ids
+
+    @property
+    def names(self) -> Names:
+        """The graph's ids, step plan, labels and formulas (engine.wiring.Names)."""
+        return names(self._graph)
+
+    @cached_property
+    def _arrays(self) -> tuple[list[Array], list[Array], list, list[Array]]:
+        """values, grads, local and downstream, as arrays."""
+        c = self.columns
+        if not c.floats:
+            return c.values, c.grads, c.local, c.downstream
+        with _cycle_collection_paused():
+            return _zero_d(c.values), _zero_d(c.grads), _zero_d(c.local), _zero_d(c.downstream)
+
+    @cached_property
+    def nodes(self) -> tuple[NodeRecord, ...]:
+        values, grads, _, _ = self._arrays
+        t = self.names
+        columns = (t.node_ids, t.node_kind, t.node_op, t.node_symbol, t.node_label, t.node_inputs)
+        rest = (t.node_formula, t.node_line, t.node_column)
+        with _cycle_collection_paused():
+            return tuple(map(_new_node, zip(*columns, values, grads, *rest, strict=True)))
+
+    @cached_property
+    def edges(self) -> tuple[EdgeRecord, ...]:
+        values, grads, local, downstream = self._arrays
+        w, t = wiring(self._graph), self.names
+        kinds = self.columns.kind or repeat("scalar", len(t.edge_ids))
+        with _cycle_collection_paused():
+            return tuple(
+                map(
+                    _new_edge,
+                    zip(
+                        t.edge_ids, t.edge_source_id, t.edge_target_id, w.edge_slot,
+                        map(values.__getitem__, t.edge_source), local, kinds,
+                        map(grads.__getitem__, w.edge_target), downstream, t.edge_formula,
+                        strict=True,
+                    ),
+                )
+            )  # fmt: skip
+
+    @cached_property
+    def steps(self) -> tuple[Step, ...]:
+        values, grads, _, downstream = self._arrays
+        w, t = wiring(self._graph), self.names
+        with _cycle_collection_paused():
+            steps = list(
+                map(
+                    _new_step,
+                    zip(
+                        range(len(values)),
+                        repeat(FORWARD),
+                        t.node_ids,
+                        t.incoming_ids,
+                        values,
+                        _NONES,
+                        _EMPTIES,
+                    ),
+                )
+            )
+            for i, fan_out in t.backward:
+                node, edges = t.node_ids[i], t.outgoing_ids[i]
+                steps.append(
+                    _new_step((len(steps), BACKWARD, node, edges, None, None if fan_out else grads[i], ()))
+                )
+                if fan_out:
+                    terms = tuple([downstream[e] for e in w.outgoing[i]])
+                    steps.append(_new_step((len(steps), ACCUMULATE, node, edges, None, grads[i], terms)))
+            return tuple(steps)
 
     def node(self, node_id: str) -> NodeRecord:
         return next(n for n in self.nodes if n.id == node_id)
@@ -127,108 +258,148 @@ class Evaluation:
         return Snapshot(k, values, grads, edge_state)
 
 
-def _record(cls: type, fields: dict, _new=object.__new__, _set=object.__setattr__):
-    """A frozen record made by handing it its __dict__: the dataclass stays frozen for every
-    reader, but the trace, which makes several per node, skips the per-field object.__setattr__
-    calls of a frozen __init__ (on a scalar graph they cost more than the arithmetic)."""
-    record = _new(cls)
-    _set(record, "__dict__", fields)
-    return record
+def evaluate(
+    graph: Graph, inputs: Mapping[str, object] | None = None, seed: object | None = None
+) -> Evaluation:
+    """Forward and backward over every node, recording values, gradients, edges and steps."""
+    given = graph.input_values(inputs)
+    if len(graph.nodes) < PAUSE_COLLECTION_NODES:  # a few dozen tuples: nothing worth pausing for
+        return _evaluate(graph, given, seed)
+    with _cycle_collection_paused():
+        return _evaluate(graph, given, seed)
 
 
-class _Edge(NamedTuple):
-    """One edge as the backward pass meets it, everything that does not depend on values bound."""
-
-    id: str
-    target: int
-    slot: int
-    source_id: str
-    target_id: str
-    local: Callable[..., Array] | None  # elementwise ops: ∂target/∂input(*inputs, out, **attrs)
-    attrs: dict
-    differentiable: bool
-    reaches_output: bool  # False: the output does not depend on the target, so nothing flows
-    formula: str
+def _evaluate(graph: Graph, given: dict[str, Array], seed: object | None) -> Evaluation:
+    with np.errstate(all="ignore"):  # non-finite results are values, not errors
+        plan = float_plan(graph)
+        columns = plan and _float_columns(graph, plan, given, seed)
+        if columns is None:
+            columns = _array_columns(graph, wiring(graph), given, seed)
+    return Evaluation(graph, columns)
 
 
-@dataclass(frozen=True)
-class _Static:
-    """What the trace needs that depends on the graph alone, derived once per Graph."""
+def _float_columns(
+    graph: Graph, plan: FloatPlan, given: dict[str, Array], seed: object | None
+) -> Columns | None:
+    """The scalar path: None unless every value is a scalar, or where a float kernel raises
+    (x / 0), so that the array path takes over. Bit for bit what the array path computes."""
+    if plan.constants is None:
+        return None
+    values: list = [0.0] * len(graph.nodes)
+    for name, value in given.items():
+        if value.ndim:
+            return None
+        values[graph.index[name]] = float(value)
+    for i, value in plan.constants:
+        values[i] = value
+    out = plan.output
+    seed_value = 1.0 if seed is None else float(graph.seed_for(_ZERO_D, seed))
+    kept: list = [()] * len(values)  # each op node's input values
+    edge_count = plan.ops[-1][5] + len(plan.ops[-1][4]) if plan.ops else 0
+    local, downstream = [0.0] * edge_count, [0.0] * edge_count
+    grads: list = [0.0] * len(values)
+    # The downstream gradients each node receives, in the order they are computed: consumers
+    # last to first, and each consumer's slots last to first (so reversed, they are in edge order).
+    received: list[list[float]] = [[] for _ in values]
+    try:
+        for i, gather, forward, _, _, _, _ in plan.ops:
+            args = kept[i] = gather(values)
+            values[i] = forward(*args)
+        for i, _, _, local_kernels, inputs, first, flows in reversed(plan.ops):
+            upstream = grads[i] = seed_value if i == out else _sum_in_edge_order(received[i])
+            args, value = kept[i], values[i]
+            for slot in range(len(inputs) - 1, -1, -1):
+                local[first + slot] = factor = local_kernels[slot](*args, value)
+                downstream[first + slot] = term = upstream * factor if flows else 0.0
+                received[inputs[slot]].append(term)
+    except ArithmeticError:
+        return None
+    for i in plan.leaves:
+        grads[i] = seed_value if i == out else _sum_in_edge_order(received[i])
+    return Columns(True, values, grads, local, None, downstream)
 
-    incoming: tuple[tuple[str, ...], ...]  # per node, the ids of its incoming edges by slot
-    outgoing: tuple[tuple[_Edge, ...], ...]  # per node, its edges to its consumers
-    outgoing_ids: tuple[tuple[str, ...], ...]
-    node_formulas: tuple[str, ...]
-    order: tuple[str, ...]
+
+def _sum_in_edge_order(terms: list[float]) -> float:
+    """Σ of the downstream gradients a node received, added in edge order as the array path adds."""
+    if not terms:
+        return 0.0  # feeds nothing: the output does not depend on it
+    total = terms[-1]
+    for k in range(len(terms) - 2, -1, -1):
+        total = total + terms[k]
+    return total
 
 
-def _static(graph: Graph) -> _Static:
-    static = graph.memo.get("trace")
-    if static is None:
-        static = graph.memo["trace"] = _derive(graph)
-    return static
-
-
-def _derive(graph: Graph) -> _Static:
-    nodes = graph.nodes
-    reaches = [False] * len(nodes)
-    reaches[graph.index[graph.output]] = True
-    for i in range(len(nodes) - 1, -1, -1):
-        for source in graph.sources[i] if reaches[i] else ():
-            reaches[source] = True
-    incoming, outgoing, count = [], [[] for _ in nodes], 0
-    for target, sources in enumerate(graph.sources):
-        incoming.append(tuple(f"e{count + slot}" for slot in range(len(sources))))
-        count += len(sources)
-        formulas = _formulas(graph, target) if sources else ()
-        op, attrs, target_id = nodes[target].op, graph.attrs[target], nodes[target].id
-        for slot, source in enumerate(sources):
-            edge = _Edge(
-                incoming[target][slot],
-                target,
-                slot,
-                nodes[source].id,
-                target_id,
-                op.local[slot] if op.local is not None else None,
-                attrs,
-                graph.vjps[target][slot] is not None,
-                reaches[target],
-                formulas[slot],
+def _array_columns(graph: Graph, wired: Wiring, given: dict[str, Array], seed: object | None) -> Columns:
+    n = len(graph.nodes)
+    args: list = [None] * n  # each op node's input values, kept by the forward pass
+    values = graph.forward(given, args)
+    out = wired.output
+    seed_value = graph.seed_for(values[out], seed)
+    local: list = [None] * len(wired.edge_target)
+    kind: list = [""] * len(local)
+    downstream: list = [None] * len(local)
+    grads: list = [None] * n
+    locals_ = edge_locals(graph, wired)
+    for i in range(n - 1, -1, -1):
+        terms = []
+        for e in wired.outgoing[i]:
+            target = wired.edge_target[e]
+            local[e], kind[e], downstream[e] = _edge_numbers(
+                graph, wired, e, locals_[e], args[target], values[target], grads[target]
             )
-            outgoing[source].append(edge)
-    return _Static(
-        incoming=tuple(incoming),
-        outgoing=tuple(tuple(edges) for edges in outgoing),
-        outgoing_ids=tuple(tuple(edge.id for edge in edges) for edges in outgoing),
-        node_formulas=tuple(_node_formula(n) for n in nodes),
-        order=tuple(n.id for n in nodes),
-    )
+            terms.append(downstream[e])
+        if i == out:
+            grads[i] = seed_value
+        elif len(terms) == 1:
+            grads[i] = terms[0]
+        elif not terms:  # feeds nothing: the output does not depend on it
+            grads[i] = np.zeros_like(values[i])
+        else:
+            total = terms[0]
+            for term in terms[1:]:
+                total = total + term
+            grads[i] = np.asarray(total)
+    return Columns(False, values, grads, local, kind, downstream)
 
 
-def _formulas(graph: Graph, target: int) -> tuple[str, ...]:
-    """∂target/∂input per slot, in the inputs' labels: `∂f/∂a = b`."""
-    node = graph.nodes[target]
-    labels = [graph.nodes[s].label for s in graph.sources[target]]
-    names = {"a": labels[0], "b": labels[1] if len(labels) > 1 else "", "slope": ""}
-    for key, value in node.attrs:
-        names[key] = f"{value:g}"
-    head = f"∂{_wrap(node.label)}/∂"
-    return tuple(
-        [f"{head}{_wrap(label)} = {node.op.formula(slot, names)}" for slot, label in enumerate(labels)]
-    )
+def _edge_numbers(
+    graph: Graph,
+    wired: Wiring,
+    e: int,
+    local_fn: Callable[..., object] | None,
+    args: tuple[Array, ...],
+    out: Array,
+    upstream: Array,
+) -> tuple[Array | None, str, Array]:
+    """(local, its kind, downstream) of one edge input → target: upstream × local = downstream.
+    `local_fn`: the elementwise local gradient, or None where the op's VJP gives the Jacobian."""
+    slot, target = wired.edge_slot[e], wired.edge_target[e]
+    source_value = args[slot]
+    if local_fn is not None:  # elementwise: local = the diagonal of diag(f′)
+        local = local_fn(*args, out)
+        if type(local) is not np.ndarray or local.dtype is not FLOAT64:
+            local = np.asarray(local, dtype=np.float64)
+        if local.shape != out.shape:
+            local = np.array(np.broadcast_to(local, out.shape))
+        kind = "scalar" if out.ndim == 0 and source_value.ndim == 0 else "elementwise"
+    else:
+        differentiable = graph.vjps[target][slot] is not None
+        local = _jacobian(graph, target, slot, args, out) if differentiable else None
+        kind = "omitted" if local is None else "scalar" if local.ndim == 0 else "jacobian"
+    if not wired.edge_flows[e]:
+        downstream = np.zeros_like(source_value)  # a class index; or off the output's path, as in run
+    elif local_fn is not None:  # downstream = upstream × local
+        downstream = upstream * local
+        if downstream.shape != source_value.shape:
+            downstream = unbroadcast(downstream, source_value.shape)
+        if type(downstream) is not np.ndarray:
+            downstream = np.asarray(downstream)
+    else:
+        downstream = np.asarray(graph.downstream(target, slot, upstream, args, out), dtype=np.float64)
+    return local, kind, downstream
 
 
-def _node_formula(node) -> str:
-    if node.kind != OP:
-        return ""
-    return f"{node.label} = {node.text}" if node.text != node.label else node.text
-
-
-def _wrap(label: str) -> str:
-    return f"({label})" if " " in label else label
-
-
-def _jacobian(graph: Graph, target: int, slot: int, args: list[Array], out: Array) -> Array | None:
+def _jacobian(graph: Graph, target: int, slot: int, args: tuple[Array, ...], out: Array) -> Array | None:
     """∂target/∂input in full, one VJP per output element (one Jacobian row each), if small enough."""
     source_value = args[slot]
     if out.size * source_value.size > LOCAL_JACOBIAN_MAX:
@@ -237,65 +408,13 @@ def _jacobian(graph: Graph, target: int, slot: int, args: list[Array], out: Arra
     for position in range(out.size):
         basis = np.zeros(out.size)
         basis[position] = 1.0
-        rows.append(graph.downstream(target, slot, basis.reshape(out.shape), args, out))
+        rows.append(graph.downstream(target, slot, basis.reshape(out.shape), list(args), out))
     return np.array(rows, dtype=np.float64).reshape(out.shape + source_value.shape)
-
-
-def _edge(graph: Graph, edge: _Edge, args: list[Array], out: Array, upstream: Array) -> EdgeRecord:
-    """The record of one edge input → target: the value carried and upstream × local = downstream."""
-    source_value = args[edge.slot]
-    if edge.local is not None:  # elementwise: local = the diagonal of diag(f′)
-        local = edge.local(*args, out, **edge.attrs)
-        if type(local) is not np.ndarray or local.dtype is not FLOAT64:
-            local = np.asarray(local, dtype=np.float64)
-        if local.shape != out.shape:
-            local = np.array(np.broadcast_to(local, out.shape))
-        kind = "scalar" if out.ndim == 0 and source_value.ndim == 0 else "elementwise"
-    else:
-        local = _jacobian(graph, edge.target, edge.slot, args, out) if edge.differentiable else None
-        kind = "omitted" if local is None else "scalar" if local.ndim == 0 else "jacobian"
-    if not edge.differentiable or not edge.reaches_output:
-        downstream = np.zeros_like(source_value)  # a class index; or off the output's path, as in run
-    elif edge.local is not None:  # downstream = upstream × local
-        downstream = upstream * local
-        if downstream.shape != source_value.shape:
-            downstream = unbroadcast(downstream, source_value.shape)
-        if type(downstream) is not np.ndarray:
-            downstream = np.asarray(downstream)
-    else:
-        downstream = np.asarray(
-            graph.downstream(edge.target, edge.slot, upstream, args, out), dtype=np.float64
-        )
-    return _record(
-        EdgeRecord,
-        {
-            "id": edge.id,
-            "source": edge.source_id,
-            "target": edge.target_id,
-            "slot": edge.slot,
-            "value": source_value,
-            "local": local,
-            "local_kind": kind,
-            "upstream": upstream,
-            "downstream": downstream,
-            "formula": edge.formula,
-        },
-    )
-
-
-def evaluate(
-    graph: Graph, inputs: Mapping[str, object] | None = None, seed: object | None = None
-) -> Evaluation:
-    """Forward and backward over every node, recording values, gradients, edges and steps."""
-    if len(graph.nodes) < PAUSE_COLLECTION_NODES:  # a few dozen records: nothing worth pausing for
-        return _evaluate(graph, inputs, seed)
-    with _cycle_collection_paused():
-        return _evaluate(graph, inputs, seed)
 
 
 @contextmanager
 def _cycle_collection_paused() -> Iterator[None]:
-    """The trace allocates several records per node and creates no reference cycles; on large
+    """The trace allocates several tuples per node and no reference cycles; on large
     graphs Python's cycle collector would otherwise rescan them all again and again."""
     was_enabled = gc.isenabled()
     gc.disable()
@@ -304,61 +423,3 @@ def _cycle_collection_paused() -> Iterator[None]:
     finally:
         if was_enabled:
             gc.enable()
-
-
-def _evaluate(graph: Graph, inputs: Mapping[str, object] | None, seed: object | None) -> Evaluation:
-    nodes = graph.nodes
-    args: list = [None] * len(nodes)  # each op node's input values, kept by the forward pass
-    values = graph.forward(inputs, args)
-    out = graph.index[graph.output]
-    seed_value = graph.seed_for(values[out], seed)
-    static = _static(graph)
-
-    # fmt: off
-    steps: list[Step] = [
-        _record(Step, {"index": i, "phase": FORWARD, "node": node.id, "edges": static.incoming[i],
-                       "value": values[i], "grad": None, "terms": ()})
-        for i, node in enumerate(nodes)
-    ]
-    grads: list = [None] * len(nodes)
-    edge_records: dict[str, EdgeRecord] = {}
-    with np.errstate(all="ignore"):
-        for i in range(len(nodes) - 1, -1, -1):
-            terms = []
-            for edge in static.outgoing[i]:
-                record = _edge(graph, edge, args[edge.target], values[edge.target], grads[edge.target])
-                edge_records[edge.id] = record
-                terms.append(record.downstream)
-            fan_out = i != out and len(terms) > 1  # the sum gets a step of its own
-            if i == out:
-                grads[i] = seed_value
-            elif len(terms) == 1:
-                grads[i] = terms[0]
-            elif not terms:  # feeds nothing: the output does not depend on it
-                grads[i] = np.zeros_like(values[i])
-            steps.append(_record(Step, {"index": len(steps), "phase": BACKWARD, "node": nodes[i].id,
-                                        "edges": static.outgoing_ids[i], "value": None,
-                                        "grad": None if fan_out else grads[i], "terms": ()}))
-            if fan_out:
-                total = terms[0]
-                for term in terms[1:]:
-                    total = total + term
-                grads[i] = np.asarray(total)
-                steps.append(_record(Step, {"index": len(steps), "phase": ACCUMULATE, "node": nodes[i].id,
-                                            "edges": static.outgoing_ids[i], "value": None, "grad": grads[i],
-                                            "terms": tuple(terms)}))
-
-    node_records = [
-        _record(NodeRecord, {"id": node.id, "kind": node.kind, "op": node.op.name if node.op else None,
-                             "symbol": node.op.symbol if node.op else "", "label": node.label,
-                             "inputs": node.inputs, "value": values[i], "grad": grads[i],
-                             "formula": static.node_formulas[i], "line": node.line, "column": node.column})
-        for i, node in enumerate(nodes)
-    ]
-    # fmt: on
-    edges = [edge_records[edge_id] for ids in static.incoming for edge_id in ids]
-    return _record(
-        Evaluation,
-        {"output": graph.output, "nodes": tuple(node_records), "edges": tuple(edges),
-         "order": static.order, "steps": tuple(steps)},
-    )  # fmt: skip

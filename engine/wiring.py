@@ -1,0 +1,228 @@
+"""What the trace needs that depends on the graph alone, derived once per Graph (in graph.memo).
+
+Edges are numbered in the order of their ids, e0, e1, …: by consumer, then by input slot. Per
+node, the edges it feeds (its outgoing edges) are listed in that order too; the backward step of
+a node computes their downstream gradients and, where there are several, an accumulate step sums
+them in that order.
+
+`wiring` is what the passes need; `names` — ids, the step plan, labels and formulas — is what
+the records and the JSON document need, derived when they are first built.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import partial
+from operator import itemgetter
+from typing import NamedTuple
+
+from engine.graph import CONSTANT, OP, Graph
+
+FORWARD, BACKWARD, ACCUMULATE = "forward", "backward", "accumulate"
+
+
+class FloatPlan(NamedTuple):
+    """The all-scalar graph's passes on Python floats (every op declares Op.floats)."""
+
+    output: int
+    constants: list[tuple[int, float]] | None  # None: some constant is not a scalar
+    # per op node, in order: (node, gather its inputs, forward kernel, local kernel per slot,
+    # its inputs, its first edge, does a gradient flow through it to the output)
+    ops: list[tuple[int, Callable[[list], tuple], Callable[..., float], tuple, tuple[int, ...], int, bool]]
+    leaves: list[int]  # the inputs and constants
+
+
+class Wiring(NamedTuple):
+    """The array path's (and the records') per-edge tables."""
+
+    output: int
+    edge_target: list[int]
+    edge_slot: list[int]
+    edge_flows: list[bool]  # differentiable (not a class index), and the output depends on the consumer
+    outgoing: list[list[int]]  # per node, the edges it feeds
+
+
+def wiring(graph: Graph) -> Wiring:
+    found = graph.memo.get("wiring")
+    if found is None:
+        found = graph.memo["wiring"] = _derive(graph)
+    return found
+
+
+def _reaches(graph: Graph) -> list[bool]:
+    """Per node: does the output depend on it?"""
+    sources = graph.sources
+    output = graph.index[graph.output]
+    reaches = [False] * len(sources)
+    reaches[output] = True
+    for i in range(output, -1, -1):
+        if reaches[i]:
+            for source in sources[i]:
+                reaches[source] = True
+    return reaches
+
+
+def _derive(graph: Graph) -> Wiring:
+    sources = graph.sources
+    reaches = _reaches(graph)
+    edge_target = [t for t, inputs in enumerate(sources) for _ in inputs]
+    edge_slot = [slot for inputs in sources for slot in range(len(inputs))]
+    differentiable = [vjp is not None for vjps in graph.vjps for vjp in vjps]
+    flows = [d and reaches[t] for d, t in zip(differentiable, edge_target, strict=True)]
+    outgoing: list[list[int]] = [[] for _ in sources]
+    e = 0
+    for inputs in sources:
+        for source in inputs:
+            outgoing[source].append(e)
+            e += 1
+    return Wiring(graph.index[graph.output], edge_target, edge_slot, flows, outgoing)
+
+
+def edge_locals(graph: Graph, wired: Wiring) -> list[Callable[..., object] | None]:
+    """The array path's local gradient per edge: ∂target/∂input(*inputs, out), attrs bound, for
+    elementwise ops; None where a VJP gives the Jacobian."""
+    found = graph.memo.get("edge_locals")
+    if found is None:
+        nodes, attrs = graph.nodes, graph.attrs
+        found = graph.memo["edge_locals"] = [
+            _bound(nodes[t].op.local[slot], attrs[t]) if nodes[t].op.local is not None else None
+            for t, slot in zip(wired.edge_target, wired.edge_slot, strict=True)
+        ]
+    return found
+
+
+def _bound(function: Callable[..., object], attrs: dict) -> Callable[..., object]:
+    return partial(function, **attrs) if attrs else function
+
+
+def _gather(sources: tuple[int, ...]) -> Callable[[list], tuple]:
+    """The node's input values from the list of values, as a tuple (one C call)."""
+    if len(sources) == 1:
+        return lambda values, source=sources[0]: (values[source],)
+    return itemgetter(*sources)
+
+
+_NO_PLAN = "no float plan"
+
+
+def float_plan(graph: Graph) -> FloatPlan | None:
+    """None when some op has no float kernels (a user gate, matmul, …)."""
+    found = graph.memo.get("floats")
+    if found is None:
+        found = graph.memo["floats"] = _float_plan(graph) or _NO_PLAN
+    return None if found is _NO_PLAN else found
+
+
+def _float_plan(graph: Graph) -> FloatPlan | None:
+    nodes, attrs, sources = graph.nodes, graph.attrs, graph.sources
+    kernels = [n.op.floats if n.kind == OP else None for n in nodes]
+    if any(k is None and n.kind == OP for k, n in zip(kernels, nodes, strict=True)):
+        return None
+    if any(attrs):
+        kernels = [
+            tuple(_bound(f, a) for f in k) if a and k else k for k, a in zip(kernels, attrs, strict=True)
+        ]
+    reaches = _reaches(graph)
+    ops, first = [], 0
+    for i, k in enumerate(kernels):
+        if k is not None:
+            inputs = sources[i]
+            ops.append((i, _gather(inputs), k[0], k[1:], inputs, first, reaches[i]))
+            first += len(inputs)
+    constants = [(i, n.value) for i, n in enumerate(nodes) if n.kind == CONSTANT]
+    scalar_constants = (
+        [(i, float(value)) for i, value in constants] if all(v.ndim == 0 for _, v in constants) else None
+    )
+    leaves = [i for i, k in enumerate(kernels) if k is None]
+    return FloatPlan(graph.index[graph.output], scalar_constants, ops, leaves)
+
+
+class Names(NamedTuple):
+    """The records' fields that do not depend on the values: ids, the step plan, the texts."""
+
+    node_ids: tuple[str, ...]
+    node_kind: list[str]
+    node_op: list[str | None]
+    node_symbol: list[str]
+    node_label: list[str]
+    node_inputs: list[tuple[str, ...]]
+    node_formula: list[str]
+    node_line: list[int | None]
+    node_column: list[int | None]
+    incoming_ids: list[tuple[str, ...]]  # per node, the ids of the edges into it, by slot
+    outgoing_ids: list[tuple[str, ...]]  # per node, the ids of the edges it feeds
+    backward: list[tuple[int, bool]]  # the backward steps' nodes, last first; True: fan-out (accumulate)
+    edge_ids: list[str]
+    edge_source: list[int]
+    edge_source_id: list[str]
+    edge_target_id: list[str]
+    edge_formula: list[str]
+
+
+_EDGE_IDS: list[str] = []  # "e0", "e1", …: made once per process, shared by every graph
+
+
+def names(graph: Graph) -> Names:
+    found = graph.memo.get("names")
+    if found is None:
+        found = graph.memo["names"] = _names(graph, wiring(graph))
+    return found
+
+
+def _names(graph: Graph, wired: Wiring) -> Names:
+    nodes, sources = graph.nodes, graph.sources
+    ids = tuple(graph.index)
+    edge_count = len(wired.edge_target)
+    if len(_EDGE_IDS) < edge_count:
+        _EDGE_IDS.extend(f"e{e}" for e in range(len(_EDGE_IDS), edge_count))
+    edge_ids = _EDGE_IDS[:edge_count]
+    incoming, first = [], 0
+    for inputs in sources:
+        incoming.append(tuple(edge_ids[first : first + len(inputs)]))
+        first += len(inputs)
+    edge_source = [s for inputs in sources for s in inputs]
+    outgoing, output = wired.outgoing, wired.output
+    edge_formulas: list[str] = []
+    for target, inputs in enumerate(sources):
+        if inputs:
+            edge_formulas.extend(_formulas(graph, target))
+    return Names(
+        node_ids=ids,
+        node_kind=[n.kind for n in nodes],
+        node_op=[n.op.name if n.op else None for n in nodes],
+        node_symbol=[n.op.symbol if n.op else "" for n in nodes],
+        node_label=[n.label for n in nodes],
+        node_inputs=[n.inputs for n in nodes],
+        node_formula=[_node_formula(n) for n in nodes],
+        node_line=[n.line for n in nodes],
+        node_column=[n.column for n in nodes],
+        incoming_ids=incoming,
+        outgoing_ids=[tuple(map(edge_ids.__getitem__, edges)) for edges in outgoing],
+        backward=[(i, i != output and len(outgoing[i]) > 1) for i in range(len(nodes) - 1, -1, -1)],
+        edge_ids=edge_ids,
+        edge_source=edge_source,
+        edge_source_id=[ids[s] for s in edge_source],
+        edge_target_id=[ids[t] for t in wired.edge_target],
+        edge_formula=edge_formulas,
+    )
+
+
+def _formulas(graph: Graph, target: int) -> list[str]:
+    """∂target/∂input per slot, in the inputs' labels: `∂f/∂a = b`."""
+    node = graph.nodes[target]
+    labels = [graph.nodes[s].label for s in graph.sources[target]]
+    names = {"a": labels[0], "b": labels[1] if len(labels) > 1 else "", "slope": ""}
+    for key, value in node.attrs:
+        names[key] = f"{value:g}"
+    head = f"∂{_wrap(node.label)}/∂"
+    return [f"{head}{_wrap(label)} = {node.op.formula(slot, names)}" for slot, label in enumerate(labels)]
+
+
+def _node_formula(node) -> str:
+    if node.kind != OP:
+        return ""
+    return f"{node.label} = {node.text}" if node.text != node.label else node.text
+
+
+def _wrap(label: str) -> str:
+    return f"({label})" if " " in label else label

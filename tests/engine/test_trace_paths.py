@@ -1,0 +1,85 @@
+"""The trace's two paths agree bit for bit: a graph of scalars is computed on Python floats
+(engine.trace's float path), anything else on arrays; on random scalar graphs — with ties,
+signed zeros, non-finite values — both give every value, gradient, local and downstream alike."""
+
+from __future__ import annotations
+
+import math
+import struct
+
+import numpy as np
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from engine import OPS, evaluate, parse
+from engine.trace import _array_columns
+from engine.wiring import float_plan, wiring
+
+FLOAT_OPS = [op for op in OPS if op.floats is not None]
+SPECIAL = st.sampled_from([0.0, -0.0, 1.0, -1.0, 2.0, 0.5, math.inf, -math.inf, math.nan, 1e308, -3.0])
+NUMBERS = st.one_of(SPECIAL, st.floats(-4, 4, allow_nan=False))
+
+
+def _bits(x: object) -> bytes:
+    value = float(np.asarray(x))
+    return b"nan" if math.isnan(value) else struct.pack("<d", value)
+
+
+@st.composite
+def scalar_graphs(draw: st.DrawFn) -> tuple[str, dict[str, float]]:
+    names = [f"x{i}" for i in range(draw(st.integers(1, 3)))]
+    inputs = {name: draw(NUMBERS) for name in names}
+    lines = []
+    for k in range(draw(st.integers(1, 12))):
+        op = draw(st.sampled_from(FLOAT_OPS))
+        args = [draw(st.sampled_from(names)) for _ in range(op.arity)]
+        if draw(st.booleans()) and op.arity == 2:
+            args[1] = repr(draw(st.sampled_from([0.0, 1.0, 2.0, -1.0])))  # a constant, at times a tie
+        if op.operator == "neg":
+            text = f"-{args[0]}"
+        elif op.operator:
+            text = f"{args[0]} {op.operator} {args[1]}"
+        else:
+            text = f"{op.function}({', '.join(args)})"
+        lines.append(f"n{k} = {text}")
+        names.append(f"n{k}")
+    used = {name for name in inputs if any(name in line.split(" = ")[1] for line in lines)}
+    return "\n".join(lines), {name: value for name, value in inputs.items() if name in used}
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(scalar_graphs(), st.sampled_from([None, 1.0, -2.5, 0.0]))
+def test_float_path_gives_the_array_path_bits(case, seed):
+    source, inputs = case
+    graph = parse(source)
+    assert float_plan(graph) is not None
+    result = evaluate(graph, inputs, seed)
+    given_arrays = graph.input_values(inputs)
+    with np.errstate(all="ignore"):
+        arrays = _array_columns(graph, wiring(graph), given_arrays, seed)
+    floats = result.columns
+    if floats.floats:  # else a kernel raised (x / 0) and the array path ran: nothing to compare
+        for column in ("values", "grads", "local", "downstream"):
+            got, expected = getattr(floats, column), getattr(arrays, column)
+            assert list(map(_bits, got)) == list(map(_bits, expected)), (column, source, inputs)
+    # the records read the same either way: 0-d float64 arrays
+    for node, value, grad in zip(result.nodes, arrays.values, arrays.grads, strict=True):
+        assert type(node.value) is np.ndarray and node.value.shape == () and node.value.dtype == np.float64
+        assert _bits(node.value) == _bits(value) and _bits(node.grad) == _bits(grad)
+    assert {e.local_kind for e in result.edges} <= {"scalar"}
+
+
+def test_division_by_zero_falls_back_to_arrays_and_keeps_the_infinities():
+    graph = parse("q = x / y\nf = q * 2")
+    result = evaluate(graph, {"x": 1.0, "y": 0.0})
+    assert not result.columns.floats
+    assert float(result.node("q").value) == math.inf
+    assert math.isnan(float(result.node("y").grad)) or float(result.node("y").grad) == -math.inf
+
+
+def test_tensor_inputs_and_user_ops_take_the_array_path():
+    graph = parse("f = tanh(x) * y")
+    assert evaluate(graph, {"x": 0.5, "y": 2.0}).columns.floats
+    tensor = evaluate(graph, {"x": [0.5, 1.0], "y": 2.0})
+    assert not tensor.columns.floats and tensor.node("f").value.shape == (2,)
+    assert float_plan(parse("f = sum(x)")) is None  # sum declares no float kernels
