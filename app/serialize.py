@@ -192,41 +192,41 @@ def _number_text(value: float) -> str:
     return repr(value) if value - value == 0 else NON_FINITE_TEXT[str(value)]
 
 
+def _texts(column: list, floats: bool) -> list[str]:
+    """The JSON text of each number or array of a column (None: null)."""
+    if floats:
+        return list(map(_number_text, column))
+    return [
+        "null" if v is None else _number_text(float(v)) if v.ndim == 0 else dumps(array(v)) for v in column
+    ]
+
+
 def _cells(evaluation: Evaluation, layout_text: str) -> list[str]:
-    """The JSON text of every cell, in `_skeleton`'s order. An array shared by several fields
-    (a node's value is also its forward step's and its outgoing edges' value) is encoded once."""
-    seen: dict[int, str] = {id(None): "null"}
-    known = seen.get
-
-    def encode(value: Any) -> str:
-        text = _number_text(float(value)) if value.ndim == 0 else dumps(array(value))
-        seen[id(value)] = text
-        return text
-
+    """The JSON text of every cell, in `_skeleton`'s order, read from the evaluation's columns:
+    each number is written once (an edge's value is its source's value text, its upstream its
+    consumer's gradient text) and the records are never built."""
+    columns, names, wired = evaluation.columns, evaluation.names, evaluation.wiring
+    values, grads = _texts(columns.values, columns.floats), _texts(columns.grads, columns.floats)
+    local, downstream = _texts(columns.local, columns.floats), _texts(columns.downstream, columns.floats)
+    if columns.floats:
+        shapes = ["[]"] * len(values)
+        kinds = [KIND_TEXT["scalar"]] * len(local)
+    else:
+        shapes = [SHAPE_TEXT.get(v.shape) or dumps(list(v.shape)) for v in columns.values]
+        kinds = [KIND_TEXT.get(kind) or dumps(kind) for kind in columns.kind]
     cells: list[str] = []
     add = cells.extend
-    for n in evaluation.nodes:
-        value, grad = n.value, n.grad
-        shape = SHAPE_TEXT.get(value.shape) or dumps(list(value.shape))
-        add((shape, known(id(value)) or encode(value), known(id(grad)) or encode(grad)))
-    for e in evaluation.edges:
-        value, local, upstream, downstream = e.value, e.local, e.upstream, e.downstream
-        add(
-            (
-                known(id(value)) or encode(value),
-                known(id(local)) or encode(local),
-                KIND_TEXT.get(e.local_kind) or dumps(e.local_kind),
-                known(id(upstream)) or encode(upstream),
-                known(id(downstream)) or encode(downstream),
-            )
-        )
-    for s in evaluation.steps:
-        if s.value is not None:
-            cells.append(known(id(s.value)) or encode(s.value))
-        if s.terms:
-            cells.append("[" + ",".join([known(id(t)) or encode(t) for t in s.terms]) + "]")
-        if s.grad is not None:
-            cells.append(known(id(s.grad)) or encode(s.grad))
+    for cell in zip(shapes, values, grads, strict=True):
+        add(cell)
+    edge_values = map(values.__getitem__, names.edge_source)
+    upstreams = map(grads.__getitem__, wired.edge_target)
+    for cell in zip(edge_values, local, kinds, upstreams, downstream, strict=True):
+        add(cell)
+    add(values)  # the forward steps
+    for i, fan_out in names.backward:
+        if fan_out:  # the backward step fixes no gradient; the accumulate step sums the terms
+            cells.append("[" + ",".join([downstream[e] for e in wired.outgoing[i]]) + "]")
+        cells.append(grads[i])
     cells.append(layout_text)
     return cells
 

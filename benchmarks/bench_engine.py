@@ -257,36 +257,47 @@ def python_call_seconds() -> float:
 
 def bench_trace() -> None:
     print("Scalar graphs evaluated with the full trace (engine.trace.evaluate), median of runs.")
-    print("cold: a fresh Graph (the trace derives its per-graph tables, as on each API request);")
-    print("warm: the same Graph again. unit: one numpy 0-d multiply, measured now.")
+    print("evaluate computes every number of the trace (each node's value and gradient, each edge's")
+    print("local and downstream gradient); cold: a fresh Graph, so it derives its per-graph tables, as")
+    print("on each API request; warm: the same Graph again. Then, per node, what reading the trace costs:")
+    print("records: the NodeRecord/EdgeRecord/Step objects, built on first read (cold: with the ids and")
+    print("formulas); document: the API's JSON text of the trace (app.serialize.document_text; cold: with")
+    print("the per-graph template). unit: one numpy 0-d multiply, measured now.")
+    from app.serialize import document_text  # the API's own serialiser
+
     print(
-        f"{'nodes':>7}{'edges':>8}{'steps':>8}{'cold µs/node':>14}{'warm µs/node':>14}"
-        f"{'unit µs':>9}{'units/node':>12}{'goal':>7}"
+        f"{'nodes':>7}{'edges':>8}{'steps':>8}{'cold µs/node':>14}{'warm µs/node':>14}{'units/node':>12}"
+        f"{'goal':>6}{'records cold/warm':>20}{'document cold/warm':>21}"
     )
     for size in (1_000, 10_000):
         graph, inputs = scalar_graph(size)
-        cold, warm = [], []
+        times: dict[str, list[float]] = {k: [] for k in ("cold", "warm", "records", "again", "doc", "doc2")}
         for _ in range(5 if size <= 1_000 else 3):
             fresh = Graph(graph.nodes, graph.output, graph.defaults)
-            start = CLOCK()
-            result = evaluate(fresh, inputs)
-            cold.append(CLOCK() - start)
-            start = CLOCK()
-            evaluate(fresh, inputs)
-            warm.append(CLOCK() - start)
+            result = _timed(times["cold"], evaluate, fresh, inputs)
+            _timed(times["records"], lambda r=result: (r.nodes, r.edges, r.steps))
+            again = _timed(times["warm"], evaluate, fresh, inputs)
+            _timed(times["again"], lambda r=again: (r.nodes, r.edges, r.steps))
+            other = Graph(graph.nodes, graph.output, graph.defaults)
+            _timed(times["doc"], lambda g=other, x=inputs: document_text(evaluate(g, x), "{}", g.memo))
+            _timed(times["doc2"], lambda g=other, x=inputs: document_text(evaluate(g, x), "{}", g.memo))
         unit = numpy_scalar_op_seconds()
-        cold_node = statistics.median(cold) / len(graph) * 1e6
-        warm_node = statistics.median(warm) / len(graph) * 1e6
-        verdict = "ok" if cold_node <= 10 else "MISS"
+        per_node = {k: statistics.median(v) / len(graph) * 1e6 for k, v in times.items()}
+        verdict = "ok" if per_node["cold"] <= 10 else "MISS"
         print(
-            f"{len(graph):>7}{len(result.edges):>8}{len(result.steps):>8}{cold_node:>14.2f}{warm_node:>14.2f}"
-            f"{unit * 1e6:>9.2f}{cold_node / (unit * 1e6):>12.1f}{'≤10':>7} {verdict}"
+            f"{len(graph):>7}{len(result.edges):>8}{len(result.steps):>8}{per_node['cold']:>14.2f}"
+            f"{per_node['warm']:>14.2f}{per_node['cold'] / (unit * 1e6):>12.1f}{'≤10':>6} {verdict:<4}"
+            f"{per_node['records']:>9.2f} / {per_node['again']:<6.2f}{per_node['doc']:>11.2f} / {per_node['doc2']:<6.2f}"
         )
     call = python_call_seconds()
-    print(
-        f"one trivial Python call here: {call * 1e9:.0f} ns; at 50 ns per call (a current laptop) the cold "
-        f"figures would be about {50e-9 / call:.2f}× these (an estimate, not a measurement)"
-    )
+    print(f"unit now: {unit * 1e6:.2f} µs; one trivial Python call here: {call * 1e9:.0f} ns")
+
+
+def _timed(samples: list[float], function, *args):
+    start = CLOCK()
+    result = function(*args)
+    samples.append(CLOCK() - start)
+    return result
 
 
 def bench_parse() -> None:

@@ -150,6 +150,11 @@ class Evaluation:
         return self.names.node_ids
 
     @property
+    def wiring(self) -> Wiring:
+        """The graph's edges as the passes walk them (engine.wiring.Wiring)."""
+        return wiring(self._graph)
+
+    @property
     def names(self) -> Names:
         """The graph's ids, step plan, labels and formulas (engine.wiring.Names)."""
         return names(self._graph)
@@ -175,7 +180,7 @@ class Evaluation:
     @cached_property
     def edges(self) -> tuple[EdgeRecord, ...]:
         values, grads, local, downstream = self._arrays
-        w, t = wiring(self._graph), self.names
+        w, t = self.wiring, self.names
         kinds = self.columns.kind or repeat("scalar", len(t.edge_ids))
         with _cycle_collection_paused():
             return tuple(
@@ -193,7 +198,7 @@ class Evaluation:
     @cached_property
     def steps(self) -> tuple[Step, ...]:
         values, grads, _, downstream = self._arrays
-        w, t = wiring(self._graph), self.names
+        w, t = self.wiring, self.names
         with _cycle_collection_paused():
             steps = list(
                 map(

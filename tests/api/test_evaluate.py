@@ -221,6 +221,13 @@ FAST_PATH_CASES = [(example["id"], example["source"], example["inputs"], None) f
     ("tensor non-finite", "f = exp(x)", {"x": [1, 1000]}, None),
     ("seeded tensor", "h = tanh(x)\nf = h * h", {"x": [[0.5, -1.0], [2.0, 0.0]]}, [[1, 2], [3, 4]]),
     ("negative zero, fan-out", "a = x * y\nb = x * 2\nf = a + b", {"x": -0.0, "y": 3}, None),
+    (
+        "scalar ties, fan-out, seed",
+        "a = max(x, y)\nb = a * x\nc = relu(-0.0 * x)\nd = min(b, a) / y\nf = b + a + c + d",
+        {"x": 2, "y": 2},
+        -1.5,
+    ),
+    ("scalar division by zero", "q = x / y\nf = q * x + log(y)", {"x": 1, "y": 0}, None),
 ]
 
 
