@@ -21,8 +21,8 @@ from collections.abc import Callable
 import numpy as np
 
 from engine import optim
+from engine.flat import FlatLayout
 from engine.nn import MLP, loss_and_gradients, targets
-from engine.training import FlatLayout
 
 LR = 0.05
 NETS = [

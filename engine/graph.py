@@ -314,7 +314,8 @@ class Graph:
                 if fits is _MATMUL:
                     fits = args[0].ndim == 2 and args[1].ndim == 2
                 for slot, source, vjp in edges:
-                    down = upstream if vjp is _PASSTHROUGH else vjp(upstream, *args, value)  # upstream × local
+                    # upstream × local (add's passes the upstream on as it is)
+                    down = upstream if vjp is _PASSTHROUGH else vjp(upstream, *args, value)
                     if not fits:
                         shape = args[slot].shape
                         if down.shape != shape:  # a bias added to every row first, as unbroadcast
@@ -332,7 +333,7 @@ class Graph:
             gradient = grads[j]
             if gradient is None:
                 gradient = np.zeros(values[j].shape)
-            elif type(gradient) is not np.ndarray or gradient.base is not None or not gradient.flags.writeable:
+            elif not (type(gradient) is np.ndarray and gradient.base is None and gradient.flags.writeable):
                 gradient = np.array(gradient, dtype=np.float64)
             gradients[name] = gradient
         distinct = set(map(id, gradients.values()))

@@ -226,7 +226,9 @@ class MLP:
         inputs = {}
         for name, given, transposed in self._renames:
             value = params[name]
-            inputs[given] = _transposed(value) if transposed else value
+            if transposed:
+                value = value.T if type(value) is np.ndarray else _transposed(value)
+            inputs[given] = value
         return inputs
 
     def gradients(self, grads: Mapping[str, Array]) -> dict[str, Array]:
@@ -274,9 +276,10 @@ def loss_and_gradients(
     """One forward and backward pass of the minibatch graph: (loss, ∂loss/∂parameter).
 
     Each ∂loss/∂W is the transpose of ∂loss/∂Wᵀ, the gradient the graph gives its input W1_T."""
-    graph = model.steps.get((loss, l2, l2_biases))
+    key = (loss, l2, l2_biases)
+    graph = model.steps.get(key)
     if graph is None:
-        graph = model.steps[loss, l2, l2_biases] = _training_graph(model, loss, float(l2), bool(l2_biases), True)
+        graph = model.steps[key] = _training_graph(model, loss, float(l2), bool(l2_biases), True)
     inputs = model.given(params)
     inputs["X"], inputs["y"] = X, y
     value, grads = graph.value_and_gradients(inputs, wrt=model.given_parameters)

@@ -10,23 +10,24 @@ minibatch graph forward and backward, and lets the optimiser update the paramete
 schedule's rate for the epoch. The state holds everything that changes: parameters, optimiser
 state, the epoch's data order and the position in it, the step count.
 
-Within a call the parameters live in one vector θ (`FlatLayout`; W1, b1, … are views of it), so
-the optimiser takes one elementwise update per step instead of one per array, with the same bits.
+Within a call the parameters live in one vector θ (`engine.flat.FlatLayout`; W1, b1, … are views
+of it), so the optimiser takes one elementwise update per step instead of one per array, with the
+same bits.
 The loss curve is worked out a chunk of steps at a time over a stack of θs (`nn.stacked_losses`).
 """
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from functools import cached_property, lru_cache
+from functools import lru_cache
 
 import numpy as np
 
 from engine import nn, optim
 from engine.data import DATASETS, DEFAULT_FEATURES, SQUARE, Dataset, features, grid_points, make_dataset
 from engine.errors import EngineError
+from engine.flat import FlatLayout, flat_slots, layer_norms, split_slots
 
 Array = np.ndarray
 
@@ -197,88 +198,6 @@ def next_batch(config: TrainConfig, state: TrainState, n: int) -> tuple[Array, T
     return batch, TrainState(state.params, state.optimizer, order, position + len(batch), epoch, state.step)
 
 
-@dataclass(frozen=True)
-class FlatLayout:
-    """Every parameter as a slice of one vector θ (C order): the optimiser updates all of them in
-    one call, elementwise, so each element gets the very bits a per-parameter update gives."""
-
-    names: tuple[str, ...]
-    shapes: tuple[tuple[int, ...], ...]
-    bounds: tuple[tuple[int, int], ...]
-
-    @classmethod
-    def of(cls, model: nn.MLP) -> FlatLayout:
-        shapes = model.shapes()
-        names = model.parameter_names
-        sizes = [int(np.prod(shapes[name])) for name in names]
-        ends = np.cumsum(sizes).tolist()
-        bounds = tuple((end - size, end) for size, end in zip(sizes, ends, strict=True))
-        return cls(names, tuple(shapes[name] for name in names), bounds)
-
-    @property
-    def size(self) -> int:
-        return self.bounds[-1][1]
-
-    @cached_property
-    def _parts(self) -> list[tuple[str, tuple[int, ...], int, int]]:
-        return [
-            (name, shape, a, b)
-            for name, shape, (a, b) in zip(self.names, self.shapes, self.bounds, strict=True)
-        ]
-
-    def flatten(self, arrays: Mapping[str, Array]) -> Array:
-        """θ from the parameters (or from gradients, or from one optimiser slot), in C order."""
-        theta = np.empty(self.size)
-        for name, shape, a, b in self._parts:
-            theta[a:b].reshape(shape)[...] = arrays[name]
-        return theta
-
-    def split(self, theta: Array) -> dict[str, Array]:
-        """Views of θ, each shaped as its parameter (θ may be a stack (S, n): views (S, *shape))."""
-        if theta.ndim == 1:
-            return {name: theta[a:b].reshape(shape) for name, shape, a, b in self._parts}
-        lead = theta.shape[:-1]
-        return {name: theta[..., a:b].reshape(lead + shape) for name, shape, a, b in self._parts}
-
-
-def _flat_slots(optimizer: str, slots: optim.State, layout: FlatLayout) -> dict[str, object] | None:
-    """The per-parameter optimiser state as θ's one state, or None where that cannot be exact:
-    SparseAdam moves whole rows, and a handed-in state may count steps differently per parameter."""
-    if optimizer == "sparse_adam":
-        return None
-    flat: dict[str, object] = {}
-    for key in slots[layout.names[0]]:
-        values = [slots[name][key] for name in layout.names]
-        if all(value is None for value in values):
-            flat[key] = None
-        elif all(isinstance(value, int) for value in values):
-            if len(set(values)) > 1:
-                return None
-            flat[key] = values[0]
-        elif all(isinstance(value, np.ndarray) for value in values):
-            flat[key] = layout.flatten(dict(zip(layout.names, values, strict=True)))
-        else:
-            return None
-    return flat
-
-
-def _split_slots(flat: Mapping[str, object], layout: FlatLayout) -> optim.State:
-    arrays = {key: layout.split(value) for key, value in flat.items() if isinstance(value, np.ndarray)}
-    return {
-        name: {key: arrays[key][name] if key in arrays else value for key, value in flat.items()}
-        for name in layout.names
-    }
-
-
-def _layer_norms(layout: FlatLayout, gradient: Array) -> list[float]:
-    """‖(∂L/∂W, ∂L/∂b)‖ per layer, from the flat gradient (each W and its b side by side in θ)."""
-    norms = []
-    for (w0, w1), (b0, b1) in zip(layout.bounds[::2], layout.bounds[1::2], strict=True):
-        w, b = gradient[w0:w1], gradient[b0:b1]
-        norms.append(math.sqrt(float(w.dot(w)) + float(b.dot(b))))  # ddot, as w @ w: the same bits
-    return norms
-
-
 class _Curve:
     """Train and test loss after each step, worked out a chunk of steps at a time: the network
     runs once over a stack of parameter vectors (see nn.stacked_losses)."""
@@ -333,7 +252,7 @@ def train(
     base_lr = float(optim.hyperparameters(config.optimizer, config.hyper)["lr"])
     layout = FlatLayout.of(model)
     theta = layout.flatten(state.params)
-    flat = _flat_slots(config.optimizer, state.optimizer, layout)
+    flat = flat_slots(config.optimizer, state.optimizer, layout)
     slots = state.optimizer
     curves = _Curve(model, layout, [(X_train, Y_train), (X_test, Y_test)], config.loss) if curve else None
     norms: list[list[float]] = []
@@ -362,7 +281,7 @@ def train(
             params, slots = optim.step(config.optimizer, layout.split(theta), grads, slots, config.hyper, lr)
             theta = layout.flatten(params)
         step += 1
-        norms.append(_layer_norms(layout, gradient))
+        norms.append(layer_norms(layout, gradient))
         if curves is not None:
             curves.add(theta)
         if on_step is not None:
@@ -373,7 +292,7 @@ def train(
         loss_curve = {"train": curves.values[0], "test": curves.values[1]}
     last = {split: values[-1] for split, values in loss_curve.items()} if curve and steps else None
     params = layout.split(theta)
-    slots = _split_slots(flat, layout) if flat is not None else slots
+    slots = split_slots(flat, layout) if flat is not None else slots
     state = TrainState(params, slots, state.order, state.position, state.epoch, step)
     completed = completed_epochs(state, n)
     result = TrainResult(

@@ -9,8 +9,8 @@ import pytest
 
 from engine import EngineError, nn, optim
 from engine.data import features
+from engine.flat import FlatLayout
 from engine.training import (
-    FlatLayout,
     TrainConfig,
     epoch_order,
     initial_state,
