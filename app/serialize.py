@@ -16,7 +16,7 @@ import numpy as np
 from fastapi.responses import JSONResponse
 
 from engine import Evaluation
-from engine.trace import Snapshot, Step
+from engine.trace import ACCUMULATE, BACKWARD, FORWARD, Snapshot
 
 NON_FINITE = {"NaN": math.nan, "Infinity": math.inf, "-Infinity": -math.inf}
 NON_FINITE_TEXT = {"nan": '"NaN"', "inf": '"Infinity"', "-inf": '"-Infinity"'}  # by str(float)
@@ -83,65 +83,77 @@ class StrictJSONResponse(JSONResponse):
         return dumps(content).encode("utf-8")
 
 
-def _step(step: Step, cell: Callable[[str, Any], Any]) -> dict[str, Any]:
-    out: dict[str, Any] = {
-        "index": step.index,
-        "phase": step.phase,
-        "node": step.node,
-        "edges": list(step.edges),
-    }
-    if step.value is not None:
-        out["value"] = cell(ARRAY, step.value)
-    if step.terms:
-        out["terms"] = cell(TERMS, step.terms)
-    if step.grad is not None:
-        out["grad"] = cell(ARRAY, step.grad)
-    return out
-
-
 def _skeleton(evaluation: Evaluation, layout: Any, cell: Callable[[str, Any], Any]) -> dict[str, Any]:
     """The document, every field that depends on the input values passed through `cell`.
 
     The graph fixes everything else (ids, formulas, which steps carry a value or a grad), so
-    `document_text` dumps this skeleton once per graph with placeholders for the cells."""
+    `document_text` dumps this skeleton once per graph with placeholders for the cells. Read
+    from the graph's names and the evaluation's arrays: the records are not needed."""
+    names, outgoing = evaluation.names, evaluation.wiring.outgoing
+    values, grads, local, downstream = evaluation.arrays
+    kinds = evaluation.columns.kind or ["scalar"] * len(local)
     nodes = [
         {
-            "id": n.id,
-            "kind": n.kind,
-            "op": n.op,
-            "symbol": n.symbol,
-            "label": n.label,
-            "inputs": list(n.inputs),
-            "shape": cell(SHAPE, n.shape),
-            "value": cell(ARRAY, n.value),
-            "grad": cell(ARRAY, n.grad),
-            "formula": n.formula,
-            "line": n.line,
-            "column": n.column,
+            "id": node_id,
+            "kind": kind,
+            "op": op,
+            "symbol": symbol,
+            "label": label,
+            "inputs": list(inputs),
+            "shape": cell(SHAPE, value),
+            "value": cell(ARRAY, value),
+            "grad": cell(ARRAY, grad),
+            "formula": formula,
+            "line": line,
+            "column": column,
         }
-        for n in evaluation.nodes
-    ]
+        for node_id, kind, op, symbol, label, inputs, value, grad, formula, line, column in zip(
+            names.node_ids, names.node_kind, names.node_op, names.node_symbol, names.node_label,
+            names.node_inputs, values, grads, names.node_formula, names.node_line, names.node_column,
+            strict=True,
+        )
+    ]  # fmt: skip
     edges = [
         {
-            "id": e.id,
-            "source": e.source,
-            "target": e.target,
-            "slot": e.slot,
-            "value": cell(ARRAY, e.value),
-            "local": cell(ARRAY, e.local),
-            "local_kind": cell(TEXT, e.local_kind),
-            "upstream": cell(ARRAY, e.upstream),
-            "downstream": cell(ARRAY, e.downstream),
-            "formula": e.formula,
+            "id": edge_id,
+            "source": source_id,
+            "target": target_id,
+            "slot": slot,
+            "value": cell(ARRAY, values[source]),
+            "local": cell(ARRAY, edge_local),
+            "local_kind": cell(TEXT, kind),
+            "upstream": cell(ARRAY, grads[target]),
+            "downstream": cell(ARRAY, down),
+            "formula": formula,
         }
-        for e in evaluation.edges
+        for edge_id, source_id, target_id, slot, source, target, edge_local, kind, down, formula in zip(
+            names.edge_ids, names.edge_source_id, names.edge_target_id, evaluation.wiring.edge_slot,
+            names.edge_source, evaluation.wiring.edge_target, local, kinds, downstream, names.edge_formula,
+            strict=True,
+        )
+    ]  # fmt: skip
+    steps: list[dict[str, Any]] = [
+        {"index": i, "phase": FORWARD, "node": node_id, "edges": list(incoming), "value": cell(ARRAY, value)}
+        for i, (node_id, incoming, value) in enumerate(
+            zip(names.node_ids, names.incoming_ids, values, strict=True)
+        )
     ]
+    for i, fan_out in names.backward:
+        node_id, edge_ids = names.node_ids[i], list(names.outgoing_ids[i])
+        step: dict[str, Any] = {"index": len(steps), "phase": BACKWARD, "node": node_id, "edges": edge_ids}
+        if fan_out:  # the sum gets a step of its own, which fixes the gradient
+            steps.append(step)
+            terms = [downstream[e] for e in outgoing[i]]
+            step = {"index": len(steps), "phase": ACCUMULATE, "node": node_id, "edges": list(edge_ids),
+                    "terms": cell(TERMS, terms)}  # fmt: skip
+        step["grad"] = cell(ARRAY, grads[i])
+        steps.append(step)
     return {
         "output": evaluation.output,
         "nodes": nodes,
         "edges": edges,
         "order": list(evaluation.order),
-        "steps": [_step(s, cell) for s in evaluation.steps],
+        "steps": steps,
         "layout": cell(LAYOUT, layout),
     }
 
@@ -151,8 +163,8 @@ def _plain(kind: str, value: Any) -> Any:
         return array(value)
     if kind == TERMS:
         return [array(t) for t in value]
-    if kind == SHAPE:
-        return list(value)
+    if kind == SHAPE:  # of the value
+        return list(value.shape)
     if kind == LAYOUT and value is None:
         return {"nodes": {}, "width": 0, "height": 0}
     return value
@@ -175,17 +187,16 @@ class _Placeholders:
         return f"\0{self.count - 1}\0"
 
 
-def _template(evaluation: Evaluation) -> tuple[str, int] | None:
-    """The document's JSON text with a `{}` for each cell (literal braces doubled), for
-    `str.format`, and the number of cells; None if the graph's own text could be mistaken
-    for a placeholder."""
+def _template(evaluation: Evaluation) -> list[str]:
+    """The document's JSON text split around its cells: the static parts, one more than the
+    cells; [] if the graph's own text could be mistaken for a placeholder."""
     placeholders = _Placeholders()
     text = dumps(_skeleton(evaluation, None, placeholders))
     parts = PLACEHOLDER.split(text)
     static, numbers = parts[0::2], parts[1::2]
     if numbers != [str(k) for k in range(placeholders.count)]:
-        return None
-    return "{}".join(part.replace("{", "{{").replace("}", "}}") for part in static), len(numbers)
+        return []
+    return static
 
 
 def _number_text(value: float) -> str:
@@ -233,15 +244,17 @@ def _cells(evaluation: Evaluation, layout_text: str) -> list[str]:
 
 def document_text(evaluation: Evaluation, layout_text: str, memo: dict[str, object]) -> str:
     """`dumps(document(evaluation, layout))` without building the document: the graph's static
-    text (a template kept in `memo`, the graph's own) filled with the JSON text of the values."""
-    found = memo.get("document")
-    if found is None:
-        found = memo["document"] = _template(evaluation) or ("", -1)
-    template, count = found
+    text (a template kept in `memo`, the graph's own) interleaved with the JSON text of the values."""
+    static = memo.get("document")
+    if static is None:
+        static = memo["document"] = _template(evaluation)
     cells = _cells(evaluation, layout_text)
-    if len(cells) != count:  # no template for this graph: the general path
+    if len(static) != len(cells) + 1:  # no template for this graph: the general path
         return dumps(document(evaluation, json.loads(layout_text)))
-    return template.format(*cells)
+    parts = [""] * (len(static) + len(cells))  # static parts at even positions, cells at odd ones
+    parts[0::2] = static
+    parts[1::2] = cells
+    return "".join(parts)
 
 
 def apply_snapshot(doc: dict[str, Any], snapshot: Snapshot) -> dict[str, Any]:

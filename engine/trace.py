@@ -160,8 +160,8 @@ class Evaluation:
         return names(self._graph)
 
     @cached_property
-    def _arrays(self) -> tuple[list[Array], list[Array], list, list[Array]]:
-        """values, grads, local and downstream, as arrays."""
+    def arrays(self) -> tuple[list[Array], list[Array], list, list[Array]]:
+        """The columns as arrays: per node value and gradient, per edge local and downstream."""
         c = self.columns
         if not c.floats:
             return c.values, c.grads, c.local, c.downstream
@@ -170,7 +170,7 @@ class Evaluation:
 
     @cached_property
     def nodes(self) -> tuple[NodeRecord, ...]:
-        values, grads, _, _ = self._arrays
+        values, grads, _, _ = self.arrays
         t = self.names
         columns = (t.node_ids, t.node_kind, t.node_op, t.node_symbol, t.node_label, t.node_inputs)
         rest = (t.node_formula, t.node_line, t.node_column)
@@ -179,7 +179,7 @@ class Evaluation:
 
     @cached_property
     def edges(self) -> tuple[EdgeRecord, ...]:
-        values, grads, local, downstream = self._arrays
+        values, grads, local, downstream = self.arrays
         w, t = self.wiring, self.names
         kinds = self.columns.kind or repeat("scalar", len(t.edge_ids))
         with _cycle_collection_paused():
@@ -197,7 +197,7 @@ class Evaluation:
 
     @cached_property
     def steps(self) -> tuple[Step, ...]:
-        values, grads, _, downstream = self._arrays
+        values, grads, _, downstream = self.arrays
         w, t = self.wiring, self.names
         with _cycle_collection_paused():
             steps = list(
