@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import json
 import math
-import re
 from collections.abc import Callable
+from json.encoder import encode_basestring as encode_json_string  # what dumps writes for a str
 from typing import Any
 
 import numpy as np
@@ -22,7 +22,6 @@ NON_FINITE = {"NaN": math.nan, "Infinity": math.inf, "-Infinity": -math.inf}
 NON_FINITE_TEXT = {"nan": '"NaN"', "inf": '"Infinity"', "-inf": '"-Infinity"'}  # by str(float)
 
 ARRAY, TERMS, SHAPE, TEXT, LAYOUT = "array", "terms", "shape", "text", "layout"  # kinds of cell
-PLACEHOLDER = re.compile(r'"\\u0000(\d+)\\u0000"')  # a cell of the template, as dumps writes it
 SHAPE_TEXT = {(): "[]"}
 KIND_TEXT = {kind: f'"{kind}"' for kind in ("scalar", "elementwise", "jacobian", "omitted")}
 
@@ -175,28 +174,60 @@ def document(evaluation: Evaluation, layout: dict[str, Any] | None = None) -> di
     return _skeleton(evaluation, layout, _plain)
 
 
-class _Placeholders:
-    """A numbered, JSON-safe stand-in for each cell; the graph's own strings never hold NUL
-    (the template is checked: every placeholder must appear exactly once, in order)."""
+CELL = "\0"  # marks a cell in the template's text: json's string encoder escapes every NUL it meets
 
-    def __init__(self) -> None:
-        self.count = 0
 
-    def __call__(self, kind: str, value: Any) -> str:
-        self.count += 1
-        return f"\0{self.count - 1}\0"
+def _int(value: int | None) -> str:
+    return "null" if value is None else repr(value)
 
 
 def _template(evaluation: Evaluation) -> list[str]:
-    """The document's JSON text split around its cells: the static parts, one more than the
-    cells; [] if the graph's own text could be mistaken for a placeholder."""
-    placeholders = _Placeholders()
-    text = dumps(_skeleton(evaluation, None, placeholders))
-    parts = PLACEHOLDER.split(text)
-    static, numbers = parts[0::2], parts[1::2]
-    if numbers != [str(k) for k in range(placeholders.count)]:
-        return []
-    return static
+    """The document's JSON text split around its cells, in `_skeleton`'s order (the static parts,
+    one more than the cells): written directly from the graph's names, each string through the
+    very encoder `dumps` uses, so that interleaved with the cells it is `dumps(document(...))`."""
+    names, wired = evaluation.names, evaluation.wiring
+    q = encode_json_string
+    ids = list(map(q, names.node_ids))
+    edge_ids = list(map(q, names.edge_ids))
+    nodes = ",".join(
+        [
+            f'{{"id":{node_id},"kind":{q(kind)},"op":{"null" if op is None else q(op)},"symbol":{q(symbol)},'
+            f'"label":{q(label)},"inputs":[{",".join(map(q, inputs))}],"shape":{CELL},"value":{CELL},'
+            f'"grad":{CELL},"formula":{q(formula)},"line":{_int(line)},"column":{_int(column)}}}'
+            for node_id, kind, op, symbol, label, inputs, formula, line, column in zip(
+                ids, names.node_kind, names.node_op, names.node_symbol, names.node_label, names.node_inputs,
+                names.node_formula, names.node_line, names.node_column, strict=True,
+            )
+        ]
+    )  # fmt: skip
+    edges = ",".join(
+        [
+            f'{{"id":{edge_id},"source":{ids[source]},"target":{ids[target]},"slot":{slot},"value":{CELL},'
+            f'"local":{CELL},"local_kind":{CELL},"upstream":{CELL},"downstream":{CELL},"formula":{q(formula)}}}'
+            for edge_id, source, target, slot, formula in zip(
+                edge_ids, names.edge_source, wired.edge_target, wired.edge_slot, names.edge_formula, strict=True
+            )
+        ]
+    )  # fmt: skip
+    incoming = [",".join(map(q, into)) for into in names.incoming_ids]
+    steps = [
+        f'{{"index":{i},"phase":"{FORWARD}","node":{ids[i]},"edges":[{incoming[i]}],"value":{CELL}}}'
+        for i in range(len(ids))
+    ]
+    for i, fan_out in names.backward:
+        head = f'"node":{ids[i]},"edges":[{",".join([edge_ids[e] for e in wired.outgoing[i]])}]'
+        if fan_out:
+            steps.append(f'{{"index":{len(steps)},"phase":"{BACKWARD}",{head}}}')
+            steps.append(
+                f'{{"index":{len(steps)},"phase":"{ACCUMULATE}",{head},"terms":{CELL},"grad":{CELL}}}'
+            )
+        else:
+            steps.append(f'{{"index":{len(steps)},"phase":"{BACKWARD}",{head},"grad":{CELL}}}')
+    text = (
+        f'{{"output":{q(evaluation.output)},"nodes":[{nodes}],"edges":[{edges}],"order":[{",".join(ids)}],'
+        f'"steps":[{",".join(steps)}],"layout":{CELL}}}'
+    )
+    return text.split(CELL)
 
 
 def _number_text(value: float) -> str:
@@ -249,8 +280,6 @@ def document_text(evaluation: Evaluation, layout_text: str, memo: dict[str, obje
     if static is None:
         static = memo["document"] = _template(evaluation)
     cells = _cells(evaluation, layout_text)
-    if len(static) != len(cells) + 1:  # no template for this graph: the general path
-        return dumps(document(evaluation, json.loads(layout_text)))
     parts = [""] * (len(static) + len(cells))  # static parts at even positions, cells at odd ones
     parts[0::2] = static
     parts[1::2] = cells

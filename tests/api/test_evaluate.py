@@ -265,20 +265,34 @@ def test_body_errors_match_a_declared_body_parameter(client):
     assert plus_json.status_code == 200 and strict(plus_json)["nodes"][-1]["value"] == 6
 
 
-def test_document_text_without_a_template_takes_the_general_path():
-    """A graph whose text could be mistaken for a placeholder gets no template (memo holds
-    []); its document is then dumped the general way, with the same bytes."""
+def test_document_text_writes_any_label_and_formula_as_dumps_would():
+    """The template is written directly; a gate's name, symbol and a node's label may hold
+    quotes, braces, backslashes, NUL (the template's own cell marker) or any Unicode."""
     from app.serialize import document, document_text, dumps
-    from app.service import graph_layout, prepare
-    from app.settings import Settings
-    from engine import evaluate
+    from app.service import graph_layout
+    from engine import Gate, Var, build_graph, evaluate
 
-    prepared = prepare(LECTURE["source"], LECTURE["inputs"], Settings())
-    evaluation = evaluate(prepared.graph, prepared.inputs)
+    class Odd(Gate):
+        name = 'odd"{0}\\\0gate'
+        symbol = "∂\0{}"
+
+        def forward(self, x):
+            return x * 3.0
+
+        def backward(self, upstream):
+            return [upstream * 3.0]
+
+    x = Var('x "{}"\0ünï', 2.0)
+    graph = build_graph(Odd()(x) * x)
+    evaluation = evaluate(graph)
     layout = graph_layout(evaluation)
     expected = dumps(document(evaluation, layout))
-    assert document_text(evaluation, dumps(layout), {"document": []}) == expected
+    assert "\\u0000" in expected
     memo: dict[str, object] = {}
     assert document_text(evaluation, dumps(layout), memo) == expected
+    assert document_text(evaluate(graph, {'x "{}"\0ünï': -1.0}), dumps(layout), memo) == dumps(
+        document(evaluate(graph, {'x "{}"\0ünï': -1.0}), layout)
+    )
     cells = len(memo["document"]) - 1  # the static parts around the cells
-    assert cells == 6 * 3 + 6 * 5 + 13 + 1  # per node shape/value/grad, per edge 5, one per step, layout
+    assert cells == 3 * 3 + 3 * 5 + 7 + 1  # per node shape/value/grad, per edge 5, steps, layout
+
