@@ -317,9 +317,9 @@ class Graph:
                     # upstream × local (add's passes the upstream on as it is)
                     down = upstream if vjp is _PASSTHROUGH else vjp(upstream, *args, value)
                     if not fits:
-                        shape = args[slot].shape
-                        if down.shape != shape:  # a bias added to every row first, as unbroadcast
-                            if shape and type(down) is np.ndarray and down.shape[1:] == shape:
+                        shape, got = args[slot].shape, down.shape
+                        if got != shape:  # a bias added to every row first, as unbroadcast does
+                            if shape and got[1:] == shape and type(down) is np.ndarray:
                                 down = _SUM(down, axis=0)
                             else:
                                 down = self._unbroadcast(i, down, shape)

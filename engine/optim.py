@@ -235,7 +235,9 @@ def step(
     rate = float(h["lr"] if lr is None else lr)
     # Plain SGD (no momentum, no weight decay) is _sgd's last line, p − lr·g, written inline: the
     # same bits without a call and two look-ups per parameter (a step on a small net feels them).
+    # lr as a 0-d float64 array multiplies a float64 g as the float does, with less conversion.
     plain = name == "sgd" and not h["momentum"] and not h["weight_decay"]
+    lr_array = np.array(rate) if plain else None
     rule = RULES[name]
     new_params: dict[str, Array] = {}
     new_state: State = {}
@@ -248,7 +250,10 @@ def step(
             if type(g) is not np.ndarray:
                 g = np.asarray(g)
             s = state[key].copy()  # the rules replace entries, never write into the caller's arrays
-            new = p - rate * g if plain else rule(p, g, s, h, rate)
+            if not plain:
+                new = rule(p, g, s, h, rate)
+            else:  # a float64 g: lr·g the same bits either way (another dtype keeps numpy's promotion)
+                new = p - (lr_array if g.dtype is _FLOAT64 else rate) * g
             new_params[key] = new if type(new) is np.ndarray else np.asarray(new)
             new_state[key] = s
     finally:
