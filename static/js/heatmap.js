@@ -36,17 +36,11 @@ export function colorAt(v, lo, hi, pal, strength = 1) {
 }
 
 /**
- * Paint values[row][col] onto the canvas, row 0 at the top, stretched to the canvas size.
- * Works on an off-screen canvas of the grid's own size and lets drawImage smooth it.
+ * Paint a rows × cols grid of colours, colour(r, c) → [red, green, blue] with row 0 at the top,
+ * stretched over the whole canvas: an off-screen canvas of the grid's own size, then drawImage
+ * (smoothed or not) scales it.
  */
-export function drawHeatmap(canvas, values, { domain = [-1, 1], smooth = true, pal = palette(), strength = 1 } = {}) {
-  const rows = values.length;
-  const cols = rows ? values[0].length : 0;
-  const ctx = canvas.getContext("2d");
-  if (!rows || !cols) {
-    ctx.clearRect(0, 0, canvas.width, canvas.height);
-    return;
-  }
+export function paintGrid(canvas, rows, cols, colour, { smooth = true } = {}) {
   const off = document.createElement("canvas");
   off.width = cols;
   off.height = rows;
@@ -54,7 +48,7 @@ export function drawHeatmap(canvas, values, { domain = [-1, 1], smooth = true, p
   const image = octx.createImageData(cols, rows);
   for (let r = 0; r < rows; r += 1) {
     for (let c = 0; c < cols; c += 1) {
-      const [red, green, blue] = colorAt(values[r][c], domain[0], domain[1], pal, strength);
+      const [red, green, blue] = colour(r, c);
       const k = (r * cols + c) * 4;
       image.data[k] = red;
       image.data[k + 1] = green;
@@ -63,10 +57,22 @@ export function drawHeatmap(canvas, values, { domain = [-1, 1], smooth = true, p
     }
   }
   octx.putImageData(image, 0, 0);
+  const ctx = canvas.getContext("2d");
   ctx.imageSmoothingEnabled = smooth;
   ctx.imageSmoothingQuality = "high";
   ctx.clearRect(0, 0, canvas.width, canvas.height);
   ctx.drawImage(off, 0, 0, canvas.width, canvas.height);
+}
+
+/** Paint values[row][col] onto the canvas, row 0 at the top, stretched to the canvas size. */
+export function drawHeatmap(canvas, values, { domain = [-1, 1], smooth = true, pal = palette(), strength = 1 } = {}) {
+  const rows = values.length;
+  const cols = rows ? values[0].length : 0;
+  if (!rows || !cols) {
+    canvas.getContext("2d").clearRect(0, 0, canvas.width, canvas.height);
+    return;
+  }
+  paintGrid(canvas, rows, cols, (r, c) => colorAt(values[r][c], domain[0], domain[1], pal, strength), { smooth });
 }
 
 /** Sample f(x, y) on an n × n grid over the square [lo, hi]², row 0 at the top (y = hi). */

@@ -3,6 +3,8 @@
 // and marker per racer, keyed by index) is built once per race; each animation frame only moves
 // the path's end and its marker (style), as NN-SVG does.
 
+import { paintGrid } from "./heatmap.js";
+
 const SVG_NS = "http://www.w3.org/2000/svg";
 const S = 600; // the drawing's own square; CSS scales it
 const LEVELS = 16;
@@ -128,23 +130,9 @@ export function createContourPlot(host, { onPick }) {
     const u = transform(grid.values);
     const rows = u.length;
     const cols = u[0].length;
-    const off = document.createElement("canvas");
-    off.width = cols;
-    off.height = rows;
-    const octx = off.getContext("2d");
-    const image = octx.createImageData(cols, rows);
-    for (let i = 0; i < rows; i += 1) {
-      for (let j = 0; j < cols; j += 1) {
-        const band = Math.min(LEVELS - 1, Math.floor(u[i][j] * LEVELS)) / (LEVELS - 1);
-        const [r, g, b] = bandColour(band);
-        const k = ((rows - 1 - i) * cols + j) * 4; // row 0 of the image is the top (largest y)
-        image.data.set([r, g, b, 255], k);
-      }
-    }
-    octx.putImageData(image, 0, 0);
-    const ctx = canvas.getContext("2d");
-    ctx.imageSmoothingEnabled = false;
-    ctx.drawImage(off, 0, 0, S, S);
+    // u[i] is the row y[i], smallest y first; the image's top row is the largest y.
+    const band = (i, j) => Math.min(LEVELS - 1, Math.floor(u[i][j] * LEVELS)) / (LEVELS - 1);
+    paintGrid(canvas, rows, cols, (r, c) => bandColour(band(rows - 1 - r, c)), { smooth: false });
     const sx = (j) => (j / (cols - 1)) * S;
     const sy = (i) => (1 - i / (rows - 1)) * S;
     lines.replaceChildren();
