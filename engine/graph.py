@@ -152,7 +152,8 @@ class Graph:
         ]
         self._inputs = [(i, n.id) for i, n in enumerate(self.nodes) if n.kind == INPUT]
         self._input_set = frozenset(self.input_names)
-        self._constants = [(i, n.value) for i, n in enumerate(self.nodes) if n.kind == CONSTANT]
+        # The values list a pass starts from: each constant in its place, None for the rest.
+        self._blank: list = [n.value if n.kind == CONSTANT else None for n in self.nodes]
         self._needs: dict[tuple[str, ...] | None, list[bool]] = {}
         self._plans: dict[tuple[str, ...], tuple] = {}
         self._ids = [n.id for n in self.nodes]
@@ -184,20 +185,37 @@ class Graph:
 
     def forward(self, inputs: Mapping[str, object] | None, kept: list | None = None) -> list[Array]:
         """Every node's value, in order; `kept` (one slot per node) receives each op's input values."""
-        given = self.input_values(inputs)
+        values = self._start(inputs)
         token = IGNORE.set(ignore_all())  # np.errstate(all="ignore"): non-finite results are values
         try:
-            return self._forward(given, kept)
+            return self._forward(values, kept)
         finally:
             IGNORE.reset(token)
 
-    def _forward(self, given: dict[str, Array], kept: list | None = None) -> list[Array]:
-        """Values in order; `kept`, if given, receives each op node's input values (a tuple per node)."""
-        values: list = [None] * len(self.nodes)
+    def _start(self, inputs: Mapping[str, object] | None) -> list:
+        """The values before the forward pass: each input checked (as `input_values`) and each
+        constant in its node's place; the other places None."""
+        if not inputs:
+            given: Mapping[str, object] = self.defaults
+        else:
+            given = {**self.defaults, **inputs} if self.defaults else inputs
+        values = self._blank.copy()
+        if given.keys() == self._input_set:
+            for i, name in self._inputs:
+                raw = given[name]
+                if type(raw) is not np.ndarray or raw.dtype is not FLOAT64:
+                    break  # a list, a number, another dtype: input_values converts (or names the error)
+                values[i] = raw
+            else:
+                return values
+        checked = self.input_values(inputs)
         for i, name in self._inputs:
-            values[i] = given[name]
-        for i, value in self._constants:
-            values[i] = value
+            values[i] = checked[name]
+        return values
+
+    def _forward(self, values: list, kept: list | None = None) -> list[Array]:
+        """The op nodes' values, in order, into `values` (the inputs and constants already there);
+        `kept`, if given, receives each op node's input values (a tuple per node)."""
         for i, forward, gather in self._ops:
             args = gather(values)
             if kept is not None:
@@ -294,13 +312,13 @@ class Graph:
         if plan is None:
             plan = self._backward_plan(names, self.requires_grad(names))
         edges_of, gathered = plan
-        given = self.input_values(inputs)
+        values = self._start(inputs)
         out = self.index[self.output]
         grads: list = [None] * len(self.nodes)
         inputs_of: list = [None] * len(self.nodes)
         token = IGNORE.set(ignore_all())  # np.errstate(all="ignore"): non-finite results are values
         try:
-            values = self._forward(given, inputs_of)
+            self._forward(values, inputs_of)
             if seed is None:
                 value = values[out]
                 grads[out] = np.array(1.0) if value.ndim == 0 else np.ones(value.shape)

@@ -74,3 +74,24 @@ def test_the_fallback_error_state_enters_and_leaves_an_errstate() -> None:
         finally:
             state.reset(token)
         assert np.geterr() == before
+
+
+def test_lists_numbers_and_other_dtypes_are_taken_as_float64_inputs() -> None:
+    graph = parse("out = sum(a * b) + c")
+    values, grads = graph.run({"a": [1, 2], "b": np.array([3, 4]), "c": 2.5})
+    assert float(values["out"]) == 13.5 and values["b"].dtype == np.float64
+    np.testing.assert_array_equal(grads["a"], [3.0, 4.0])
+    assert grads["a"].dtype == np.float64 and float(grads["c"]) == 1.0
+
+
+def test_a_bad_or_missing_input_is_named_beside_float64_arrays() -> None:
+    graph = parse("out = sum(a * b) + c")
+    with pytest.raises(EngineError) as caught:
+        graph.run({"a": np.ones(2), "b": "x", "c": np.array(1.0)})
+    assert caught.value.code == "invalid_input" and "'b'" in caught.value.message
+    with pytest.raises(EngineError) as caught:
+        graph.value_and_gradients({"a": np.ones(2), "c": np.array(1.0)})
+    assert caught.value.code == "missing_input" and "'b'" in caught.value.message
+    with pytest.raises(EngineError) as caught:
+        graph.forward({"a": np.ones(2), "b": np.ones(2), "c": np.array(1.0), "d": np.ones(1)})
+    assert caught.value.code == "unknown_input" and "'d'" in caught.value.message
