@@ -12,7 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from engine import OPS, evaluate, parse
-from engine.trace import _array_columns
+from engine.columns import array_columns
 from engine.wiring import float_plan, wiring
 
 FLOAT_OPS = [op for op in OPS if op.floats is not None]
@@ -56,7 +56,7 @@ def test_float_path_gives_the_array_path_bits(case, seed):
     result = evaluate(graph, inputs, seed)
     given_arrays = graph.input_values(inputs)
     with np.errstate(all="ignore"):
-        arrays = _array_columns(graph, wiring(graph), given_arrays, seed)
+        arrays = array_columns(graph, wiring(graph), given_arrays, seed)
     floats = result.columns
     if floats.floats:  # else a kernel raised (x / 0) and the array path ran: nothing to compare
         for column in ("values", "grads", "local", "downstream"):
