@@ -16,6 +16,10 @@ $(VENV)/.installed-test: $(VENV)/.installed
 	$(PY) -m pip install -q -e '.[test]'
 	touch $@
 
+$(VENV)/.installed-bench: $(VENV)/.installed-test
+	$(PY) -m pip install -q -e '.[test,bench]'
+	touch $@
+
 install: $(VENV)/.installed
 install-test: $(VENV)/.installed-test
 
@@ -29,7 +33,7 @@ lint: install-test
 	$(VENV)/bin/ruff check engine app tests benchmarks
 	$(VENV)/bin/ruff format --check engine app tests benchmarks
 
-bench: install-test
+bench: $(VENV)/.installed-bench
 	$(PY) -m benchmarks
 
 clean:

@@ -17,6 +17,7 @@ import statistics
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 
 import numpy as np
 
@@ -300,6 +301,88 @@ def _timed(samples: list[float], function, *args):
     return result
 
 
+def relu_graph_ops(nodes: int, seed: int = 1) -> list[tuple]:
+    """A random scalar DAG of the ops micrograd 0.1.0 has (+, ×, −, relu), as a list of
+    (op, argument indices); 10 inputs first. Each node is consumed, so all reach the output."""
+    rng = np.random.default_rng(seed)
+    ops: list[tuple] = [("input", ()) for _ in range(10)]
+    unused = list(range(10))
+    while len(ops) < nodes or len(unused) > 1:
+        a = unused.pop(0) if unused else len(ops) - 1 - int(rng.integers(0, min(len(ops), 8)))
+        if rng.uniform() < 0.7 or len(ops) >= nodes:
+            b = unused.pop(0) if unused and len(ops) >= nodes else int(rng.integers(0, len(ops)))
+            ops.append((("add", "mul", "sub")[int(rng.integers(3))], (a, b)))
+        else:
+            ops.append(("relu", (a,)))
+        unused.append(len(ops) - 1)
+    return ops
+
+
+def _build(ops: list[tuple], leaf: Callable, relu: Callable) -> list:
+    values: list = []
+    for op, args in ops:
+        if op == "input":
+            values.append(leaf(len(values)))
+        elif op == "relu":
+            values.append(relu(values[args[0]]))
+        else:
+            a, b = values[args[0]], values[args[1]]
+            values.append(a + b if op == "add" else a * b if op == "mul" else a - b)
+    return values
+
+
+def _micrograd_leaf(value_type: type, x: list[float], k: int) -> object:
+    return value_type(x[k])
+
+
+def _chainrule_leaf(k: int) -> Var:
+    return Var(f"x{k}")
+
+
+def bench_micrograd() -> None:
+    """The same scalar graphs through micrograd, whose forward pass builds the graph as it goes."""
+    try:
+        from micrograd.engine import Value
+    except ImportError:
+        print("micrograd is not installed (pip install micrograd==0.1.0, in the bench extra): no column")
+        return
+    import sys
+
+    sys.setrecursionlimit(max(sys.getrecursionlimit(), 100_000))  # micrograd's topological sort recurses
+    print("The same kind of scalar graph (+, ×, −, relu: the ops micrograd 0.1.0 has), median µs per node.")
+    print("micrograd: forward (building its Values) and backward — gradients only, no trace;")
+    print("chainrule from scratch: Var expressions, build_graph and the full trace (engine.trace.evaluate);")
+    print("chainrule trace: evaluate on the built graph, new inputs (as the API's cache and the page do).")
+    print(
+        f"{'nodes':>7}{'micrograd':>11}{'chainrule from scratch':>24}{'ratio':>7}{'chainrule trace':>17}{'ratio':>7}"
+    )
+    rng = np.random.default_rng(2)
+    for size in (1_000, 10_000):
+        ops = relu_graph_ops(size)
+        inputs = {f"x{i}": float(rng.uniform(-1, 1)) for i in range(10)}
+        x = list(inputs.values())
+        times: dict[str, list[float]] = {"micrograd": [], "scratch": [], "trace": []}
+
+        def micrograd_pass(ops: list[tuple] = ops, x: list[float] = x) -> None:
+            _build(ops, partial(_micrograd_leaf, Value, x), Value.relu)[-1].backward()
+
+        def chainrule_pass(ops: list[tuple] = ops, inputs: dict = inputs) -> Graph:
+            graph = build_graph(_build(ops, _chainrule_leaf, fn.relu)[-1])
+            evaluate(graph, inputs)
+            return graph
+
+        graph = chainrule_pass()
+        for _ in range(5 if size <= 1_000 else 3):
+            _timed(times["micrograd"], micrograd_pass)
+            _timed(times["scratch"], chainrule_pass)
+            _timed(times["trace"], evaluate, graph, {k: -v for k, v in inputs.items()})
+        per = {k: statistics.median(v) / len(ops) * 1e6 for k, v in times.items()}
+        print(
+            f"{len(ops):>7}{per['micrograd']:>11.2f}{per['scratch']:>24.2f}{per['scratch'] / per['micrograd']:>6.2f}×"
+            f"{per['trace']:>17.2f}{per['trace'] / per['micrograd']:>6.2f}×"
+        )
+
+
 def bench_parse() -> None:
     """Parsing must stay linear in the source: per-node cost at two sizes should match."""
     print("Parsing (engine.parse), median of runs; µs per node should not grow with the size")
@@ -324,6 +407,8 @@ def main() -> None:
     bench_mlps()
     print()
     bench_trace()
+    print()
+    bench_micrograd()
     print()
     bench_parse()
 
