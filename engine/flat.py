@@ -59,8 +59,11 @@ class FlatLayout:
 
     def split(self, theta: Array) -> dict[str, Array]:
         """Views of θ, each shaped as its parameter (θ may be a stack (S, n): views (S, *shape))."""
-        if theta.ndim == 1:
-            return {name: theta[a:b].reshape(shape) for name, shape, a, b in self._parts}
+        if theta.ndim == 1:  # a bias's slice has its shape already
+            return {
+                name: theta[a:b] if len(shape) == 1 else theta[a:b].reshape(shape)
+                for name, shape, a, b in self._parts
+            }
         lead = theta.shape[:-1]
         return {name: theta[..., a:b].reshape(lead + shape) for name, shape, a, b in self._parts}
 

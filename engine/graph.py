@@ -324,16 +324,27 @@ class Graph:
                 grads[out] = np.array(1.0) if value.ndim == 0 else np.ones(value.shape)
             else:
                 grads[out] = self.seed_for(values[out], seed)
-            for i, edges, fits in edges_of:
+            for i, edges, fits, arity in edges_of:
                 upstream = grads[i]
                 if upstream is None:
                     continue
                 args, value = inputs_of[i], values[i]
-                if fits is _MATMUL:
-                    fits = args[0].ndim == 2 and args[1].ndim == 2
+                if arity == 2:  # called with positional arguments, not *args: a third of the cost
+                    a, b = args
+                    if fits is _MATMUL:
+                        fits = a.ndim == 2 and b.ndim == 2
+                elif arity == 1:
+                    (a,) = args
                 for slot, source, vjp in edges:
                     # upstream × local (add's passes the upstream on as it is)
-                    down = upstream if vjp is _PASSTHROUGH else vjp(upstream, *args, value)
+                    if vjp is _PASSTHROUGH:
+                        down = upstream
+                    elif arity == 2:
+                        down = vjp(upstream, a, b, value)
+                    elif arity == 1:
+                        down = vjp(upstream, a, value)
+                    else:
+                        down = vjp(upstream, *args, value)
                     if not fits:
                         shape, got = args[slot].shape, down.shape
                         if got != shape:  # a bias added to every row first, as unbroadcast does
@@ -365,11 +376,11 @@ class Graph:
 
     def _backward_plan(
         self, names: tuple[str, ...], needs: list[bool]
-    ) -> tuple[list[tuple[int, tuple]], tuple[tuple[str, int], ...]]:
+    ) -> tuple[list[tuple[int, tuple, object, int]], tuple[tuple[str, int], ...]]:
         """The backward pass's edges, output first: per op node, (slot, source, vjp) of each input
-        that leads to a differentiated node and has a VJP, and whether its downstream gradients
-        fit their inputs without un-broadcasting (_FITS); and (name, node) of each gradient to
-        hand back — worked out once per `wrt`."""
+        that leads to a differentiated node and has a VJP, whether its downstream gradients fit
+        their inputs without un-broadcasting (_FITS), and its number of inputs; and (name, node)
+        of each gradient to hand back — worked out once per `wrt`."""
         plan = self._plans.get(names)
         if plan is None:
             edges_of = []
@@ -381,6 +392,6 @@ class Graph:
                     if vjps and needs[source] and vjps[slot] is not None
                 )
                 if edges:
-                    edges_of.append((i, edges, _FITS.get(id(self.nodes[i].op))))
+                    edges_of.append((i, edges, _FITS.get(id(self.nodes[i].op)), len(self.sources[i])))
             plan = self._plans[names] = (edges_of, tuple((name, self.index[name]) for name in names))
         return plan

@@ -233,32 +233,36 @@ def step(
     `lr` overrides the hyper-parameter (a schedule's rate for this epoch)."""
     h = _resolved(name, hyper)
     rate = float(h["lr"] if lr is None else lr)
-    # Plain SGD (no momentum, no weight decay) is _sgd's last line, p − lr·g, written inline: the
-    # same bits without a call and two look-ups per parameter (a step on a small net feels them).
-    # lr as a 0-d float64 array multiplies a float64 g as the float does, with less conversion.
-    plain = name == "sgd" and not h["momentum"] and not h["weight_decay"]
-    lr_array = np.array(rate) if plain else None
-    rule = RULES[name]
     new_params: dict[str, Array] = {}
-    new_state: State = {}
     token = IGNORE.set(ignore_all())  # np.errstate(all="ignore"): a diverging run yields inf/NaN
     try:
+        if name == "sgd" and not h["momentum"] and not h["weight_decay"]:
+            # Plain SGD is _sgd's last line, p − lr·g, written inline (the same bits without a call
+            # and two look-ups per parameter: a step on a small net feels them), with lr as a 0-d
+            # float64 array, which multiplies a float64 g as the float does with less conversion.
+            lr_array = np.array(rate)
+            for key, p in params.items():
+                g = grads[key]
+                if type(p) is not np.ndarray or p.dtype is not _FLOAT64:  # else asarray is a no-op
+                    p = np.asarray(p, dtype=np.float64)
+                if type(g) is not np.ndarray:
+                    g = np.asarray(g)
+                new = p - (lr_array if g.dtype is _FLOAT64 else rate) * g  # another dtype: numpy's promotion
+                new_params[key] = new if type(new) is np.ndarray else np.asarray(new)
+            return new_params, {key: state[key].copy() for key in params}  # no buffer to move
+        rule = RULES[name]
+        new_state: State = {}
         for key, p in params.items():
-            if type(p) is not np.ndarray or p.dtype is not _FLOAT64:  # else asarray is a no-op
+            if type(p) is not np.ndarray or p.dtype is not _FLOAT64:
                 p = np.asarray(p, dtype=np.float64)
             g = grads[key]
-            if type(g) is not np.ndarray:
-                g = np.asarray(g)
             s = state[key].copy()  # the rules replace entries, never write into the caller's arrays
-            if not plain:
-                new = rule(p, g, s, h, rate)
-            else:  # a float64 g: lr·g the same bits either way (another dtype keeps numpy's promotion)
-                new = p - (lr_array if g.dtype is _FLOAT64 else rate) * g
+            new = rule(p, g if type(g) is np.ndarray else np.asarray(g), s, h, rate)
             new_params[key] = new if type(new) is np.ndarray else np.asarray(new)
             new_state[key] = s
+        return new_params, new_state
     finally:
         IGNORE.reset(token)
-    return new_params, new_state
 
 
 SCHEDULES: dict[str, dict[str, float]] = {
