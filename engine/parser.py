@@ -91,11 +91,27 @@ def _check_brackets(source: str, max_depth: int) -> None:
 
 
 def _expression_depth(root: ast.AST) -> int:
+    """The depth of the tree as ast.iter_child_nodes walks it (an operator or a Name's context
+    counts as a level); the node types the language allows are read directly, being most."""
     deepest, stack = 0, [(root, 1)]
     while stack:  # iterative, so depth itself cannot overflow the stack
         node, depth = stack.pop()
-        deepest = max(deepest, depth)
-        stack.extend((child, depth + 1) for child in ast.iter_child_nodes(node))
+        kind = type(node)
+        if kind is ast.Constant:
+            deepest = max(deepest, depth)
+        elif kind is ast.Name:
+            deepest = max(deepest, depth + 1)  # its ctx
+        elif kind is ast.BinOp:
+            stack.append((node.left, depth + 1))
+            stack.append((node.right, depth + 1))
+        elif kind is ast.UnaryOp:
+            stack.append((node.operand, depth + 1))
+        elif kind is ast.Call and not node.keywords:
+            stack.append((node.func, depth + 1))
+            stack.extend([(arg, depth + 1) for arg in node.args])
+        else:
+            deepest = max(deepest, depth)
+            stack.extend([(child, depth + 1) for child in ast.iter_child_nodes(node)])
     return deepest
 
 
@@ -105,6 +121,7 @@ class _Builder:
         # Split once, as the tokenizer does (\n, \r\n, \r; endings kept), in UTF-8 like ast's
         # offsets: ast.get_source_segment would re-split the whole source for every node.
         self.lines = [line.encode("utf-8") for line in io.StringIO(source, newline="")]
+        self.ascii = [line.isascii() for line in self.lines]
         self.nodes: list[Node] = []
         self.inputs: list[Node] = []
         self.defined: dict[str, str] = {}  # name -> node id
@@ -138,7 +155,10 @@ class _Builder:
         return node.id
 
     def position(self, where: ast.AST) -> dict:
-        return {"line": where.lineno, "column": _char_column(self.lines, where.lineno, where.col_offset)}
+        line = where.lineno
+        if 1 <= line <= len(self.lines) and self.ascii[line - 1]:  # a byte is a character
+            return {"line": line, "column": where.col_offset + 1}
+        return {"line": line, "column": _char_column(self.lines, line, where.col_offset)}
 
     def statement(self, stmt: ast.stmt, last: bool) -> str:
         if isinstance(stmt, ast.Assign):
