@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import ast
+
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from engine import EngineError, Limits, evaluate, parse
+from engine.parser import _expression_depth
 
 DEEP = "f = " + "(" * 5000 + "x" + ")" * 5000
 
@@ -170,3 +175,24 @@ def test_positions_and_text_across_line_endings_and_unicode(source: str, text: s
         parse(source)
     assert f"'{text}'" in caught.value.message
     assert (caught.value.line, caught.value.column) == (line, column)
+
+
+def _reference_depth(root: ast.AST) -> int:
+    deepest, stack = 0, [(root, 1)]
+    while stack:
+        node, depth = stack.pop()
+        deepest = max(deepest, depth)
+        stack.extend((child, depth + 1) for child in ast.iter_child_nodes(node))
+    return deepest
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.sampled_from(["({}) + y", "-{}", "f({}, z)", "[{}, 1]", "g(k={})", "{} * 2", "tanh({})",
+                                 "{}.T", "x[{}]", "({} if y else z)", "max({}, 2)"]), min_size=1, max_size=14))  # fmt: skip
+def test_expression_depth_is_the_ast_walks_depth(wrappers):
+    """The depth limit counts levels as ast.iter_child_nodes walks them, whatever the node types."""
+    text = "x"
+    for wrapper in wrappers:
+        text = wrapper.format(text)
+    tree = ast.parse(text, mode="eval").body
+    assert _expression_depth(tree) == _reference_depth(tree), text
