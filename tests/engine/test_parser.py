@@ -188,7 +188,7 @@ def _reference_depth(root: ast.AST) -> int:
 
 @settings(max_examples=200, deadline=None)
 @given(st.lists(st.sampled_from(["({}) + y", "-{}", "f({}, z)", "[{}, 1]", "g(k={})", "{} * 2", "tanh({})",
-                                 "{}.T", "x[{}]", "({} if y else z)", "max({}, 2)"]), min_size=1, max_size=14))  # fmt: skip
+                                 "({}).T", "x[{}]", "({} if y else z)", "max({}, 2)"]), min_size=1, max_size=14))  # fmt: skip
 def test_expression_depth_is_the_ast_walks_depth(wrappers):
     """The depth limit counts levels as ast.iter_child_nodes walks them, whatever the node types."""
     text = "x"
