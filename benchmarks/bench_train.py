@@ -42,13 +42,21 @@ def median_seconds(step: Callable[[], object], repeats: int, inner: int) -> floa
     return statistics.median(samples)
 
 
-def interleaved_medians(steps: dict[str, Callable[[], None]], blocks: int, inner: int) -> dict[str, float]:
-    """Seconds per call: the candidates take turns block by block (fair under a changing load)."""
+def interleaved_medians(
+    steps: dict[str, Callable[[], None]], blocks: int, inner: int, warm: bool = False
+) -> dict[str, float]:
+    """Seconds per call: the candidates take turns block by block (fair under a changing load).
+
+    With `warm`, each block starts after one untimed call, so that no candidate pays for the
+    caches the one before it left (PyTorch's step, between the numpy and the engine blocks,
+    leaves them cold for whichever comes next)."""
     for step in steps.values():
         step()
     samples: dict[str, list[float]] = {name: [] for name in steps}
     for _ in range(blocks):
         for name, step in steps.items():
+            if warm:
+                step()
             start = time.perf_counter()
             for _ in range(inner):
                 step()
@@ -166,7 +174,7 @@ def bench_steps() -> None:
         eager = torch_step(activation, loss, params, X, y)
         if eager is not None:
             steps["torch"] = eager
-        times = interleaved_medians(steps, 25, inner)
+        times = interleaved_medians(steps, 25, inner, warm=True)
         ours, base = times["engine"], times["numpy"]
         line = (
             f"{name:22s} batch {batch:3d}: engine {ours * 1e6:8.1f} µs   numpy {base * 1e6:8.1f} µs   "
