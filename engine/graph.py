@@ -335,7 +335,7 @@ class Graph:
                         fits = a.ndim == 2 and b.ndim == 2
                 elif arity == 1:
                     (a,) = args
-                for slot, source, vjp in edges:
+                for slot, source, vjp, first in edges:
                     # upstream × local (add's passes the upstream on as it is)
                     if vjp is _PASSTHROUGH:
                         down = upstream
@@ -352,7 +352,10 @@ class Graph:
                                 down = _SUM(down, axis=0)
                             else:
                                 down = self._unbroadcast(i, down, shape)
-                    grads[source] = down if grads[source] is None else grads[source] + down
+                    if first:
+                        grads[source] = down
+                    else:  # fan-out: the gradients of every use add up (None: no upstream reached it)
+                        grads[source] = down if grads[source] is None else grads[source] + down
         finally:
             IGNORE.reset(token)
         # Each gradient an array of its own, so that an optimiser may update one in place without
@@ -377,21 +380,23 @@ class Graph:
     def _backward_plan(
         self, names: tuple[str, ...], needs: list[bool]
     ) -> tuple[list[tuple[int, tuple, object, int]], tuple[tuple[str, int], ...]]:
-        """The backward pass's edges, output first: per op node, (slot, source, vjp) of each input
-        that leads to a differentiated node and has a VJP, whether its downstream gradients fit
+        """The backward pass's edges, output first: per op node, (slot, source, vjp, first) of each
+        input that leads to a differentiated node and has a VJP (`first`: no edge before it reaches
+        that source, so its gradient starts there), whether its downstream gradients fit
         their inputs without un-broadcasting (_FITS), and its number of inputs; and (name, node)
         of each gradient to hand back — worked out once per `wrt`."""
         plan = self._plans.get(names)
         if plan is None:
             edges_of = []
+            reached: set[int] = set()
             for i in range(self.index[self.output], -1, -1):
                 vjps = self.vjps[i]
-                edges = tuple(
-                    (slot, source, vjps[slot])
-                    for slot, source in enumerate(self.sources[i])
-                    if vjps and needs[source] and vjps[slot] is not None
-                )
+                edges = []
+                for slot, source in enumerate(self.sources[i]):
+                    if vjps and needs[source] and vjps[slot] is not None:
+                        edges.append((slot, source, vjps[slot], source not in reached))
+                        reached.add(source)
                 if edges:
-                    edges_of.append((i, edges, _FITS.get(id(self.nodes[i].op)), len(self.sources[i])))
+                    edges_of.append((i, tuple(edges), _FITS.get(id(self.nodes[i].op)), len(self.sources[i])))
             plan = self._plans[names] = (edges_of, tuple((name, self.index[name]) for name in names))
         return plan
