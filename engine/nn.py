@@ -212,7 +212,7 @@ class MLP:
         return tuple(self.given_names[name] for name in self.parameter_names)
 
     @cached_property
-    def steps(self) -> dict[tuple, Graph]:
+    def _step_graphs(self) -> dict[tuple, Graph]:
         """The training graphs (Wᵀ handed in) by (loss, l2, l2_biases), looked up on every step
         without hashing the model, as the shared cache would."""
         return {}
@@ -276,10 +276,12 @@ def loss_and_gradients(
     """One forward and backward pass of the minibatch graph: (loss, ∂loss/∂parameter).
 
     Each ∂loss/∂W is the transpose of ∂loss/∂Wᵀ, the gradient the graph gives its input W1_T."""
-    key = (loss, l2, l2_biases)
-    graph = model.steps.get(key)
+    graphs, key = model._step_graphs, (loss, l2, l2_biases)
+    graph = graphs.get(key)
     if graph is None:
-        graph = model.steps[key] = _training_graph(model, loss, float(l2), bool(l2_biases), True)
+        if len(graphs) >= 16:  # many configurations (or a NaN l2, never equal to itself): start over
+            graphs.clear()
+        graph = graphs[key] = _training_graph(model, loss, float(l2), bool(l2_biases), True)
     inputs = model.given(params)
     inputs["X"], inputs["y"] = X, y
     value, grads = graph.value_and_gradients(inputs, wrt=model.given_parameters)

@@ -124,3 +124,18 @@ def test_training_with_W_transposed_as_input_gives_the_playground_graphs_bits(l2
         assert grads[name].tobytes() == expected[name].tobytes(), name
     output, same = drawn.value_and_gradients({**params, "X": X, "y": y}, wrt=model.parameter_names)
     assert output == values["loss"] and all(np.array_equal(same[n], expected[n]) for n in same)
+
+
+def test_one_model_steps_through_each_configuration_with_its_own_graph():
+    model = MLP((2, 3, 1))
+    params = model.init("xavier_uniform", seed=6)
+    y = targets("mse", LABELS)
+    plain, _ = loss_and_gradients(model, params, X, y, "mse")
+    penalty = 0.5 * 0.2 * sum(float(np.sum(params[w] ** 2)) for w in ("W1", "W2"))
+    for l2 in (0.2, 0.0, float("nan"), 0.2, 0):  # alternating, as a sweep would: each its own graph
+        value, grads = loss_and_gradients(model, params, X, y, "mse", l2)
+        expected = plain + penalty if l2 == 0.2 else plain  # a NaN λ is not > 0: no penalty
+        assert value == pytest.approx(expected, rel=1e-14), l2
+        assert grads["W1"].shape == (3, 2) and grads["b2"].shape == (1,)
+    hinge, _ = loss_and_gradients(model, params, X, targets("hinge", LABELS), "hinge")
+    assert hinge != plain
