@@ -28,13 +28,9 @@ _PASSTHROUGH = OPS_BY_NAME["add"].vjp[0]
 # shape), and a product of two matrices (upstream · bᵀ and aᵀ · upstream), checked per pass.
 # A node's upstream always has its value's shape: every downstream is fitted to its input.
 _MATMUL = "matmul"
-_FITS: dict[int, object] = {  # by id(op): a user's gate is never one of them
-    **{
-        id(OPS_BY_NAME[name]): True
-        for name in ("neg", "exp", "log", "sqrt", "abs", "sigmoid", "tanh", "hardtanh", "relu", "leaky_relu")
-    },
-    id(OPS_BY_NAME["matmul"]): _MATMUL,
-}
+_UNARY = ("neg", "exp", "log", "sqrt", "abs", "sigmoid", "tanh", "hardtanh", "relu", "leaky_relu")
+_FITS: dict[int, object] = {id(OPS_BY_NAME[name]): True for name in _UNARY}  # by id: never a user's gate
+_FITS[id(OPS_BY_NAME["matmul"])] = _MATMUL
 
 
 @dataclass(frozen=True)
