@@ -110,17 +110,15 @@ class Snapshot:
 
 # Records made from complete rows in one C call each (tuple.__new__ skips the defaults).
 _new_node, _new_edge, _new_step = (partial(tuple.__new__, cls) for cls in (NodeRecord, EdgeRecord, Step))
-_NONES, _EMPTIES = repeat(None), repeat(())
-_KEYS: list[tuple[int, type(Ellipsis)]] = []  # (k, ...): indexing a 1-D array with it gives a 0-d view
+_NONES, _EMPTIES, _ELLIPSES = repeat(None), repeat(()), repeat(...)  # endless, stateless: shared safely
 
 
 def _zero_d(column: list[float]) -> list[Array]:
     """Floats as 0-d arrays: one array holds them all, each a read-only 0-d view of it."""
-    if len(_KEYS) < len(column):
-        _KEYS.extend((k, ...) for k in range(len(_KEYS), len(column)))
     flat = np.array(column, dtype=np.float64)
     flat.flags.writeable = False
-    return list(map(flat.__getitem__, _KEYS[: len(column)]))
+    keys = zip(range(len(column)), _ELLIPSES, strict=False)  # (k, ...): flat[k, ...] is a 0-d view
+    return list(map(flat.__getitem__, keys))
 
 
 class Evaluation:

@@ -159,9 +159,6 @@ class Names(NamedTuple):
     edge_formula: list[str]
 
 
-_EDGE_IDS: list[str] = []  # "e0", "e1", …: made once per process, shared by every graph
-
-
 def names(graph: Graph) -> Names:
     found = graph.memo.get("names")
     if found is None:
@@ -173,9 +170,7 @@ def _names(graph: Graph, wired: Wiring) -> Names:
     nodes, sources = graph.nodes, graph.sources
     ids = tuple(graph.index)
     edge_count = len(wired.edge_target)
-    if len(_EDGE_IDS) < edge_count:
-        _EDGE_IDS.extend(f"e{e}" for e in range(len(_EDGE_IDS), edge_count))
-    edge_ids = _EDGE_IDS[:edge_count]
+    edge_ids = [f"e{e}" for e in range(edge_count)]
     incoming, first = [], 0
     for inputs in sources:
         incoming.append(tuple(edge_ids[first : first + len(inputs)]))
