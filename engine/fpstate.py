@@ -37,6 +37,17 @@ class _Errstate:
         state.__exit__(None, None, None)
 
 
+def _works(variable: Any, make: Callable[[], object]) -> bool:
+    """Does setting the variable make numpy ignore every error, and resetting it restore the state?"""
+    before = np.geterr()
+    token = variable.set(make())
+    try:
+        ignored = np.geterr() == dict.fromkeys(before, "ignore")
+    finally:
+        variable.reset(token)
+    return ignored and np.geterr() == before
+
+
 IGNORE: Any
 ignore_all: Callable[[], object]
 try:
@@ -45,7 +56,8 @@ try:
     # What np.errstate(all="ignore").__enter__ makes, made on each entry as it does (the state
     # keeps the caller's buffer size and error callback).
     ignore_all = partial(_make_extobj, all="ignore")
-    ignore_all()
     IGNORE = _extobj_contextvar
+    if not _works(IGNORE, ignore_all):  # the names are there but mean something else
+        raise ImportError
 except (ImportError, TypeError):  # pragma: no cover - another numpy's internals
     IGNORE, ignore_all = _Errstate(), partial(int)

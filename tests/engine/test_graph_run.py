@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from engine import EngineError, parse
-from engine.fpstate import IGNORE, _Errstate, ignore_all
+from engine.fpstate import IGNORE, _Errstate, _works, ignore_all
 
 
 def test_each_gradient_is_an_array_of_its_own_never_the_callers_seed() -> None:
@@ -74,6 +74,18 @@ def test_the_fallback_error_state_enters_and_leaves_an_errstate() -> None:
         finally:
             state.reset(token)
         assert np.geterr() == before
+
+
+def test_the_fast_error_state_is_used_only_where_it_does_what_errstate_does() -> None:
+    class DoesNothing:
+        def set(self, _: object) -> None:
+            return None
+
+        def reset(self, _: object) -> None:
+            return None
+
+    assert _works(IGNORE, ignore_all) and _works(_Errstate(), ignore_all)
+    assert not _works(DoesNothing(), ignore_all)
 
 
 def test_lists_numbers_and_other_dtypes_are_taken_as_float64_inputs() -> None:
