@@ -6,7 +6,8 @@ numpy and the standard library only; nothing here knows about HTTP, JSON or draw
 from engine.builder import Const, Expr, Gate, Var, apply, build_graph, fn, gate_op, maximum, minimum
 from engine.errors import EngineError
 from engine.gradcheck import GradcheckResult, InputCheck, gradcheck
-from engine.graph import Graph, Node, unbroadcast
+from engine.graph import Graph, unbroadcast
+from engine.nodes import Node
 from engine.ops import OPS, OPS_BY_FUNCTION, OPS_BY_NAME, Op
 from engine.parser import Limits, parse
 from engine.trace import LOCAL_JACOBIAN_MAX, EdgeRecord, Evaluation, NodeRecord, Snapshot, Step, evaluate

@@ -13,7 +13,8 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 
 from engine.errors import EngineError
-from engine.graph import CONSTANT, INPUT, OP, Graph, Node, as_value
+from engine.graph import Graph
+from engine.nodes import CONSTANT, INPUT, OP, Node, as_value
 from engine.ops import OPS_BY_FUNCTION, OPS_BY_OPERATOR, Array, Op
 
 _serial = itertools.count()  # creation order is a topological order

@@ -13,7 +13,8 @@ from typing import NamedTuple
 
 import numpy as np
 
-from engine.graph import FLOAT64, Graph, unbroadcast
+from engine.graph import Graph, unbroadcast
+from engine.nodes import FLOAT64
 from engine.ops import Array
 from engine.wiring import FloatPlan, Wiring, edge_locals
 

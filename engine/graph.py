@@ -8,18 +8,16 @@ downstream = upstream × local is un-broadcast to the input's shape and summed a
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
-from functools import partial
+from functools import cached_property, partial
 from operator import itemgetter
 
 import numpy as np
 
 from engine.errors import EngineError
 from engine.fpstate import IGNORE, ignore_all
-from engine.ops import OPS_BY_NAME, Array, Op
+from engine.nodes import CONSTANT, FLOAT64, INPUT, OP, Node, as_value
+from engine.ops import OPS_BY_NAME, Array
 
-INPUT, CONSTANT, OP = "input", "constant", "op"
-FLOAT64 = np.dtype(np.float64)
 _SUM = np.add.reduce
 # add's VJP hands the upstream on unchanged: the backward pass does so without the call.
 _PASSTHROUGH = OPS_BY_NAME["add"].vjp[0]
@@ -31,44 +29,6 @@ _MATMUL = "matmul"
 _UNARY = ("neg", "exp", "log", "sqrt", "abs", "sigmoid", "tanh", "hardtanh", "relu", "leaky_relu")
 _FITS: dict[int, object] = {id(OPS_BY_NAME[name]): True for name in _UNARY}  # by id: never a user's gate
 _FITS[id(OPS_BY_NAME["matmul"])] = _MATMUL
-
-
-@dataclass(frozen=True)
-class Node:
-    """One node: a free input, a literal constant, or an op applied to earlier nodes."""
-
-    id: str
-    kind: str
-    label: str
-    op: Op | None = None
-    inputs: tuple[str, ...] = ()
-    attrs: tuple[tuple[str, float], ...] = ()
-    value: Array | None = None  # constants only
-    text: str = ""  # the forward expression as written, e.g. "x + y"
-    line: int | None = None
-    column: int | None = None
-
-
-def as_value(raw: object, name: str) -> Array:
-    """A number or nested list as a float64 array; anything else is the caller's error."""
-    if isinstance(raw, np.ndarray):
-        array = raw
-    else:
-        if raw is None or isinstance(raw, bool) or isinstance(raw, str):
-            raise EngineError("invalid_input", f"input '{name}' must be a number or nested list")
-        try:
-            array = np.array(raw)
-            if array.dtype == object:  # a None or a ragged row inside the list
-                raise TypeError
-            array = array.astype(np.float64)
-        except (TypeError, ValueError):
-            raise EngineError(
-                "invalid_input",
-                f"input '{name}' must be a number or a rectangular nested list of numbers",
-            ) from None
-    if array.dtype == object or not np.issubdtype(array.dtype, np.number):
-        raise EngineError("invalid_input", f"input '{name}' must hold numbers only")
-    return np.asarray(array, dtype=np.float64)
 
 
 def unbroadcast(gradient: Array, shape: tuple[int, ...]) -> Array:
@@ -124,36 +84,67 @@ class Graph:
             raise EngineError("unknown_output", f"output '{self.output}' is not a node of the graph")
         self.input_names: tuple[str, ...] = tuple(n.id for n in self.nodes if n.kind == INPUT)
         self.defaults = dict(defaults or {})
-        self.sources = [tuple(self.index[s] for s in n.inputs) for n in self.nodes]
-        self.attrs = [dict(n.attrs) for n in self.nodes]
-        self.consumers: list[list[tuple[int, int]]] = [[] for _ in self.nodes]
+        index = self.index.__getitem__
+        self.sources = [tuple(map(index, n.inputs)) for n in self.nodes]
+        self._needs: dict[tuple[str, ...] | None, list[bool]] = {}
+        self._plans: dict[tuple[str, ...], tuple] = {}
+        self.memo: dict[str, object] = {}  # what other passes derive from the graph alone (the trace's)
+
+    # What the passes need, derived on first use (a graph parsed for one trace needs no VJPs),
+    # then plain attributes: cached_property stores the value on the instance.
+    @cached_property
+    def attrs(self) -> list[dict[str, float]]:
+        return [dict(n.attrs) for n in self.nodes]
+
+    @cached_property
+    def consumers(self) -> list[list[tuple[int, int]]]:
+        consumers: list[list[tuple[int, int]]] = [[] for _ in self.nodes]
         for target, sources in enumerate(self.sources):
             for slot, source in enumerate(sources):
-                self.consumers[source].append((target, slot))
-        # Bound once here so that each pass only indexes lists: per op node its forward, and per
-        # input slot the VJP (None where the input is not differentiable, like a class index).
-        self._ops = [
-            (i, partial(n.op.forward, **self.attrs[i]) if n.attrs else n.op.forward, _gather(self.sources[i]))
+                consumers[source].append((target, slot))
+        return consumers
+
+    @cached_property
+    def _ops(self) -> list[tuple]:
+        """Per op node: its index, its forward with attrs bound, and the gather of its inputs."""
+        attrs = self.attrs
+        return [
+            (i, partial(n.op.forward, **attrs[i]) if n.attrs else n.op.forward, _gather(self.sources[i]))
             for i, n in enumerate(self.nodes)
             if n.kind == OP
         ]
-        self.vjps: list[tuple] = [
+
+    @cached_property
+    def vjps(self) -> list[tuple]:
+        """Per node, per input slot, the VJP with attrs bound (None where the input is not
+        differentiable, like a class index)."""
+        attrs = self.attrs
+        return [
             tuple(
-                n.op.vjp_with(slot, self.attrs[i]) if n.op.is_differentiable(slot) else None
+                n.op.vjp_with(slot, attrs[i]) if n.op.is_differentiable(slot) else None
                 for slot in range(len(n.inputs))
             )
             if n.kind == OP
             else ()
             for i, n in enumerate(self.nodes)
         ]
-        self._inputs = [(i, n.id) for i, n in enumerate(self.nodes) if n.kind == INPUT]
-        self._input_set = frozenset(self.input_names)
-        # The values list a pass starts from: each constant in its place, None for the rest.
-        self._blank: list = [n.value if n.kind == CONSTANT else None for n in self.nodes]
-        self._needs: dict[tuple[str, ...] | None, list[bool]] = {}
-        self._plans: dict[tuple[str, ...], tuple] = {}
-        self._ids = [n.id for n in self.nodes]
-        self.memo: dict[str, object] = {}  # what other passes derive from the graph alone (the trace's)
+
+    @cached_property
+    def _inputs(self) -> list[tuple[int, str]]:
+        return [(i, n.id) for i, n in enumerate(self.nodes) if n.kind == INPUT]
+
+    @cached_property
+    def _input_set(self) -> frozenset[str]:
+        return frozenset(self.input_names)
+
+    @cached_property
+    def _blank(self) -> list:
+        """The values list a pass starts from: each constant in its place, None for the rest."""
+        return [n.value if n.kind == CONSTANT else None for n in self.nodes]
+
+    @cached_property
+    def _ids(self) -> list[str]:
+        return [n.id for n in self.nodes]
 
     def __len__(self) -> int:
         return len(self.nodes)

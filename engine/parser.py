@@ -20,7 +20,8 @@ import numpy as np
 
 from engine.builder import gate_op
 from engine.errors import EngineError
-from engine.graph import CONSTANT, INPUT, OP, Graph, Node
+from engine.graph import Graph
+from engine.nodes import CONSTANT, INPUT, OP, Node
 from engine.ops import OPS_BY_FUNCTION, OPS_BY_OPERATOR, Op
 
 LABEL_MAX = 32

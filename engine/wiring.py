@@ -16,7 +16,8 @@ from functools import partial
 from operator import itemgetter
 from typing import NamedTuple
 
-from engine.graph import CONSTANT, OP, Graph
+from engine.graph import Graph
+from engine.nodes import CONSTANT, OP
 
 FORWARD, BACKWARD, ACCUMULATE = "forward", "backward", "accumulate"
 
