@@ -35,23 +35,41 @@ class ApiError(Exception):
     """An error the HTTP layer raises itself, with its status."""
 
     def __init__(
-        self, status: int, code: str, message: str, line: int | None = None, column: int | None = None
+        self,
+        status: int,
+        code: str,
+        message: str,
+        line: int | None = None,
+        column: int | None = None,
+        input_name: str | None = None,
     ):
         super().__init__(message)
         self.status, self.code, self.message, self.line, self.column = status, code, message, line, column
+        self.input_name = input_name
 
 
-def error_body(code: str, message: str, line: int | None = None, column: int | None = None) -> dict[str, Any]:
+def error_body(
+    code: str, message: str, line: int | None = None, column: int | None = None, input_name: str | None = None
+) -> dict[str, Any]:
     error: dict[str, Any] = {"code": code, "message": message}
     if line is not None:
         error["line"] = line
     if column is not None:
         error["column"] = column
+    if input_name is not None:  # the input (by its name in the request) the error is about
+        error["input"] = input_name
     return {"error": error}
 
 
-def error_response(status: int, code: str, message: str, line: int | None = None, column: int | None = None):
-    return StrictJSONResponse(error_body(code, message, line, column), status_code=status)
+def error_response(
+    status: int,
+    code: str,
+    message: str,
+    line: int | None = None,
+    column: int | None = None,
+    input_name: str | None = None,
+):
+    return StrictJSONResponse(error_body(code, message, line, column, input_name), status_code=status)
 
 
 def _location(loc: tuple | list) -> str:
@@ -87,11 +105,11 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(EngineError)
     async def engine_error(_: Request, exc: EngineError) -> StrictJSONResponse:
-        return error_response(400, exc.code, exc.message, exc.line, exc.column)
+        return error_response(400, exc.code, exc.message, exc.line, exc.column, exc.input_name)
 
     @app.exception_handler(ApiError)
     async def api_error(_: Request, exc: ApiError) -> StrictJSONResponse:
-        return error_response(exc.status, exc.code, exc.message, exc.line, exc.column)
+        return error_response(exc.status, exc.code, exc.message, exc.line, exc.column, exc.input_name)
 
     @app.exception_handler(RequestValidationError)
     async def validation_error(_: Request, exc: RequestValidationError) -> StrictJSONResponse:

@@ -26,7 +26,16 @@ MAX_NESTING = 32  # list nesting of one input value
 
 
 def check_tensor(raw: object, name: str, settings: Settings) -> np.ndarray:
-    """A JSON number or rectangular nested list of finite numbers, as a float64 array."""
+    """A JSON number or rectangular nested list of finite numbers, as a float64 array; an error
+    names the input."""
+    try:
+        return _tensor(raw, name, settings)
+    except ApiError as error:
+        error.input_name = name
+        raise
+
+
+def _tensor(raw: object, name: str, settings: Settings) -> np.ndarray:
     if isinstance(raw, bool) or not isinstance(raw, (int, float, list)):
         raise ApiError(422, "invalid_input", f"'{name}' must be a number or a nested list of numbers")
     if not isinstance(raw, list):

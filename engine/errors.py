@@ -12,12 +12,14 @@ class EngineError(Exception):
         message: str,
         line: int | None = None,
         column: int | None = None,
+        input_name: str | None = None,
     ) -> None:
         super().__init__(message)
         self.code = code
         self.message = message
         self.line = line
         self.column = column
+        self.input_name = input_name  # the input the error is about, for a client to act on
 
     def __repr__(self) -> str:
         where = f" at {self.line}:{self.column}" if self.line is not None else ""

@@ -161,10 +161,14 @@ class Graph:
         if given.keys() != self._input_set:
             extra = sorted(set(given) - set(self.input_names))
             if extra:
-                raise EngineError("unknown_input", f"'{extra[0]}' is not an input of the graph")
+                raise EngineError(
+                    "unknown_input", f"'{extra[0]}' is not an input of the graph", input_name=extra[0]
+                )
             name = next(name for name in self.input_names if name not in given)
             node = self.nodes[self.index[name]]
-            raise EngineError("missing_input", f"no value given for input '{name}'", node.line, node.column)
+            raise EngineError(
+                "missing_input", f"no value given for input '{name}'", node.line, node.column, input_name=name
+            )
         for name, raw in given.items():
             if type(raw) is not np.ndarray or raw.dtype is not FLOAT64:
                 given[name] = as_value(raw, name)

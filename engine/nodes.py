@@ -35,7 +35,9 @@ def as_value(raw: object, name: str) -> Array:
         array = raw
     else:
         if raw is None or isinstance(raw, bool) or isinstance(raw, str):
-            raise EngineError("invalid_input", f"input '{name}' must be a number or nested list")
+            raise EngineError(
+                "invalid_input", f"input '{name}' must be a number or nested list", input_name=name
+            )
         try:
             array = np.array(raw)
             if array.dtype == object:  # a None or a ragged row inside the list
@@ -45,7 +47,8 @@ def as_value(raw: object, name: str) -> Array:
             raise EngineError(
                 "invalid_input",
                 f"input '{name}' must be a number or a rectangular nested list of numbers",
+                input_name=name,
             ) from None
     if array.dtype == object or not np.issubdtype(array.dtype, np.number):
-        raise EngineError("invalid_input", f"input '{name}' must hold numbers only")
+        raise EngineError("invalid_input", f"input '{name}' must hold numbers only", input_name=name)
     return np.asarray(array, dtype=np.float64)

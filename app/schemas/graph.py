@@ -47,6 +47,7 @@ class ErrorDetail(BaseModel):
     message: str
     line: int | None = None
     column: int | None = None
+    input: str | None = None  # the input the error is about (missing, unknown, invalid, too large)
 
 
 class ErrorResponse(BaseModel):

@@ -9,6 +9,7 @@ export class ApiError extends Error {
     this.code = error?.code || "http_error";
     this.line = error?.line ?? null;
     this.column = error?.column ?? null;
+    this.input = error?.input ?? null; // the input the error is about, by its name
   }
 }
 

@@ -72,8 +72,6 @@ function inputsFor(source) {
   return inputs;
 }
 
-const quoted = (message) => /'([^']+)'/.exec(message || "")?.[1];
-
 async function evaluateNow() {
   const mine = ++sequence;
   controller?.abort();
@@ -86,7 +84,7 @@ async function evaluateNow() {
       return;
     } catch (error) {
       if (error.name === "AbortError" || mine !== sequence) return;
-      const name = quoted(error.message);
+      const name = error.input;
       if (error.code === "missing_input" && name && !(name in request.inputs)) {
         request.inputs[name] = remembered[name] ?? 1;
       } else if (error.code === "unknown_input" && name && name in request.inputs) {

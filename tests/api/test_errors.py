@@ -18,7 +18,7 @@ def _error(response, status: int | None = None) -> dict:
         assert response.status_code == status, response.text[:200]
     body = strict(response)
     assert set(body) == {"error"}
-    assert {"code", "message"} <= set(body["error"]) <= {"code", "message", "line", "column"}
+    assert {"code", "message"} <= set(body["error"]) <= {"code", "message", "line", "column", "input"}
     assert isinstance(body["error"]["message"], str) and body["error"]["message"]
     assert "Traceback" not in response.text
     return body["error"]
@@ -260,3 +260,24 @@ def test_last_resort_turns_a_bug_into_a_json_error_not_a_500():
     error = _error(response, 400)
     assert error["code"] == "unexpected_error" and "secret" not in response.text
     assert app.state.unexpected_errors == 1
+
+
+@pytest.mark.parametrize(
+    ("inputs", "status", "code", "named"),
+    [
+        ({"x": 1}, 400, "missing_input", "y"),
+        ({"x": 1, "y": 2, "w": 3}, 400, "unknown_input", "w"),
+        ({"x": "one", "y": 2}, 422, "invalid_input", "x"),
+        ({"x": 1, "y": [[1], [2, 3]]}, 422, "invalid_input", "y"),
+        ({"x": [0.0] * 100_001, "y": 2}, 413, "too_many_elements", "x"),
+    ],
+)
+def test_an_error_about_one_input_names_it(client, inputs, status, code, named):
+    """A client supplies, drops or fixes the input the error names, without reading the message."""
+    error = _error(client.post("/api/v1/evaluate", json={"source": "f = x * y", "inputs": inputs}), status)
+    assert error["code"] == code and error["input"] == named
+
+
+def test_an_error_about_no_one_input_names_none(client):
+    error = _error(client.post("/api/v1/evaluate", json={"source": "f = x *", "inputs": {}}), 400)
+    assert error["code"] == "syntax_error" and "input" not in error

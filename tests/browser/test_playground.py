@@ -116,6 +116,17 @@ def test_a_typed_expression_redraws_the_graph(page, live_server):
     screenshot(page, "playground-typed")
 
 
+def test_a_keyword_argument_is_not_taken_for_an_input(page, live_server):
+    """The page guesses the free names; `slope` looks like one, the API answers unknown_input
+    naming it (error.input), and the page asks again without it."""
+    open_playground(page, live_server)
+    page.fill("#source", "h = leaky_relu(x - 3, slope=0.5) * w")
+    page.wait_for_selector("#graph text.val[data-node='h']")
+    assert value_of(page, "h") == "−1"  # x = 1 (kept), w = 1 (new): leaky_relu(−2) · 1 = −2 · 0.5
+    assert page.locator("#input-w").count() == 1 and page.locator("#input-slope").count() == 0
+    assert page.locator("#editor-status.ok").count() == 1
+
+
 def test_a_broken_expression_shows_where_and_keeps_the_last_good_graph(page, live_server):
     open_playground(page, live_server)
     page.fill("#source", "a = x + y\nb = max(y, z)\nf = a * (b +")
