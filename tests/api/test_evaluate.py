@@ -295,4 +295,3 @@ def test_document_text_writes_any_label_and_formula_as_dumps_would():
     )
     cells = len(memo["document"]) - 1  # the static parts around the cells
     assert cells == 3 * 3 + 3 * 5 + 7 + 1  # per node shape/value/grad, per edge 5, steps, layout
-
