@@ -12,6 +12,7 @@ import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import lru_cache
+from itertools import repeat
 from typing import Any
 
 import numpy as np
@@ -172,7 +173,10 @@ def _layout(key: tuple, output: str) -> tuple[dict[str, Any], str]:
 
 
 def _layout_key(evaluation: Evaluation) -> tuple:
-    return tuple((n.id, n.inputs, n.value.shape, n.kind) for n in evaluation.nodes)
+    """(id, inputs, shape, kind) per node, from the graph's names and the values (no records)."""
+    names, columns = evaluation.names, evaluation.columns
+    shapes = repeat(()) if columns.floats else (value.shape for value in columns.values)
+    return tuple(zip(names.node_ids, names.node_inputs, shapes, names.node_kind, strict=False))
 
 
 def graph_layout(evaluation: Evaluation) -> dict[str, Any]:
