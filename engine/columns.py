@@ -1,5 +1,9 @@
 """Every number of a trace, computed in one forward and one backward pass into `Columns`.
 
+A node's gradient sums the downstream gradients of its outgoing edges in the order the backward
+pass computes them — last consumer first, one consumer's slots in order — the order in which
+Graph.run adds them, so the trace's gradients are run's, bit for bit.
+
 Two paths: a graph of scalars whose ops all declare float kernels (Op.floats) is computed on
 Python floats — a numpy call on a 0-d array costs some twenty float operations — and gives, bit
 for bit, what the array path gives (tests/engine/test_trace_paths.py); anything else, or a
@@ -52,36 +56,27 @@ def float_columns(
     kept: list = [()] * len(values)  # each op node's input values
     edge_count = plan.ops[-1][5] + len(plan.ops[-1][4]) if plan.ops else 0
     local, downstream = [0.0] * edge_count, [0.0] * edge_count
-    grads: list = [0.0] * len(values)
-    # The downstream gradients each node receives, in the order they are computed: consumers
-    # last to first, and each consumer's slots last to first (so reversed, they are in edge order).
-    received: list[list[float]] = [[] for _ in values]
+    grads: list = [None] * len(values)  # None: no downstream gradient has arrived yet
     try:
         for i, gather, forward, _, _, _, _ in plan.ops:
             args = kept[i] = gather(values)
             values[i] = forward(*args)
         for i, _, _, local_kernels, inputs, first, flows in reversed(plan.ops):
-            upstream = grads[i] = seed_value if i == out else _sum_in_edge_order(received[i])
+            upstream = seed_value if i == out else grads[i]
+            if upstream is None:  # feeds nothing: the output does not depend on it
+                upstream = 0.0
+            grads[i] = upstream
             args, value = kept[i], values[i]
-            for slot in range(len(inputs) - 1, -1, -1):
+            for slot, source in enumerate(inputs):
                 local[first + slot] = factor = local_kernels[slot](*args, value)
                 downstream[first + slot] = term = upstream * factor if flows else 0.0
-                received[inputs[slot]].append(term)
+                received = grads[source]
+                grads[source] = term if received is None else received + term  # in the order of arrival
     except ArithmeticError:
         return None
     for i in plan.leaves:
-        grads[i] = seed_value if i == out else _sum_in_edge_order(received[i])
+        grads[i] = seed_value if i == out else 0.0 if grads[i] is None else grads[i]
     return Columns(True, values, grads, local, None, downstream)
-
-
-def _sum_in_edge_order(terms: list[float]) -> float:
-    """Σ of the downstream gradients a node received, added in edge order as the array path adds."""
-    if not terms:
-        return 0.0  # feeds nothing: the output does not depend on it
-    total = terms[-1]
-    for k in range(len(terms) - 2, -1, -1):
-        total = total + terms[k]
-    return total
 
 
 def array_columns(graph: Graph, wired: Wiring, given: dict[str, Array], seed: object | None) -> Columns:
@@ -109,10 +104,12 @@ def array_columns(graph: Graph, wired: Wiring, given: dict[str, Array], seed: ob
             grads[i] = terms[0]
         elif not terms:  # feeds nothing: the output does not depend on it
             grads[i] = np.zeros_like(values[i])
-        else:
-            total = terms[0]
-            for term in terms[1:]:
-                total = total + term
+        else:  # summed as they arrive in the backward pass: last consumer first, slots in order
+            targets = [wired.edge_target[e] for e in wired.outgoing[i]]
+            order = sorted(range(len(terms)), key=lambda k: -targets[k])  # stable: slots stay in order
+            total = terms[order[0]]
+            for k in order[1:]:
+                total = total + terms[k]
             grads[i] = np.asarray(total)
     return Columns(False, values, grads, local, kind, downstream)
 

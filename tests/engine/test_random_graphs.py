@@ -124,7 +124,7 @@ def test_trace_agrees_with_run_and_replays(case):
     result = evaluate(graph, inputs)
     for node in result.nodes:
         np.testing.assert_array_equal(node.value, values[node.id])
-        np.testing.assert_allclose(node.grad, grads[node.id], rtol=1e-12, atol=1e-300, err_msg=node.id)
+        np.testing.assert_array_equal(node.grad, grads[node.id], err_msg=node.id)  # the same sums, in order
         assert node.grad.shape == node.value.shape
 
     fan_out = sum(1 for consumers in graph.consumers if len(consumers) > 1)
@@ -133,7 +133,7 @@ def test_trace_agrees_with_run_and_replays(case):
     assert len(result.steps) == 2 * len(result.nodes) + len(accumulates)
     assert [s.index for s in result.steps] == list(range(len(result.steps)))
     for step in accumulates:  # the sum is of the downstream gradients on the outgoing edges
-        np.testing.assert_allclose(step.grad, sum(step.terms[1:], step.terms[0]), rtol=1e-15)
+        np.testing.assert_allclose(step.grad, sum(step.terms[1:], step.terms[0]), rtol=1e-14)
 
     last = result.snapshot(len(result.steps) - 1)
     for node in result.nodes:

@@ -67,6 +67,11 @@ def test_float_path_gives_the_array_path_bits(case, seed):
         assert type(node.value) is np.ndarray and node.value.shape == () and node.value.dtype == np.float64
         assert _bits(node.value) == _bits(value) and _bits(node.grad) == _bits(grad)
     assert {e.local_kind for e in result.edges} <= {"scalar"}
+    # and every gradient is Graph.run's: the same terms summed in the same order (run skips a
+    # dead branch's zero terms, so a zero may differ in sign: equal values, not equal bits)
+    _, run_grads = graph.run(inputs, seed, wrt=[n.id for n in graph.nodes])
+    for node in result.nodes:
+        np.testing.assert_array_equal(node.grad, run_grads[node.id], err_msg=f"{node.id}: {source}")
 
 
 def test_division_by_zero_falls_back_to_arrays_and_keeps_the_infinities():
@@ -83,3 +88,19 @@ def test_tensor_inputs_and_user_ops_take_the_array_path():
     tensor = evaluate(graph, {"x": [0.5, 1.0], "y": 2.0})
     assert not tensor.columns.floats and tensor.node("f").value.shape == (2,)
     assert float_plan(parse("f = sum(x)")) is None  # sum declares no float kernels
+
+
+def test_a_fan_out_sums_in_the_backward_pass_order_as_run_does():
+    """x feeds three products; their downstream gradients 1, 1e16, −1e16 sum to 1 in the order
+    the backward pass meets them (last consumer first) but to 0 in edge order: the trace must
+    give run's 1, on the float path and on the array path alike."""
+    graph = parse("a = x * 1\nb = x * 1e16\nc = x * -1e16\nf = a + b + c")
+    assert (1.0 + 1e16) + -1e16 == 0.0 and (-1e16 + 1e16) + 1.0 == 1.0
+    for x in (1.0, [1.0, 2.0]):
+        result = evaluate(graph, {"x": x})
+        _, grads = graph.run({"x": x})
+        np.testing.assert_array_equal(result.node("x").grad, grads["x"])
+        np.testing.assert_array_equal(result.node("x").grad, np.ones(np.shape(x)))
+        (accumulate,) = [s for s in result.steps if s.phase == "accumulate"]
+        assert [float(np.ravel(t)[0]) for t in accumulate.terms] == [1.0, 1e16, -1e16]  # in edge order
+        np.testing.assert_array_equal(accumulate.grad, grads["x"])
