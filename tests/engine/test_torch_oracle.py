@@ -83,3 +83,12 @@ def test_engine_matches_torch_autograd(source, inputs, reference):
     for name, tensor in tensors.items():
         if tensor.requires_grad:
             np.testing.assert_allclose(result.node(name).grad, tensor.grad.numpy(), rtol=1e-10, atol=1e-14)
+
+
+def test_a_fan_out_adds_its_terms_in_autograds_order():
+    """x feeds three products: 1 + 1e16 − 1e16 is 0 or 1 by the order of the additions; the
+    trace adds in the order autograd's backward pass does (last consumer first)."""
+    x = torch.tensor(1.0, dtype=torch.float64, requires_grad=True)
+    ((x * 1) + (x * 1e16) + (x * -1e16)).backward()
+    result = evaluate(parse("a = x * 1\nb = x * 1e16\nc = x * -1e16\nf = a + b + c"), {"x": 1.0})
+    assert float(result.node("x").grad) == x.grad.item() == 1.0
