@@ -9,8 +9,9 @@ from __future__ import annotations
 import json
 import math
 from collections.abc import Callable
+from itertools import chain, repeat
 from json.encoder import encode_basestring as encode_json_string  # what dumps writes for a str
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 from fastapi.responses import JSONResponse
@@ -234,41 +235,70 @@ def _number_text(value: float) -> str:
     return repr(value) if value - value == 0 else NON_FINITE_TEXT[str(value)]
 
 
+def _float_texts(column: list[float]) -> list[str]:
+    """repr of each float (what json writes), the non-finite ones by name."""
+    texts = list(map(repr, column))
+    if all(map(math.isfinite, column)):
+        return texts
+    return [
+        text if math.isfinite(value) else NON_FINITE_TEXT[text]
+        for text, value in zip(texts, column, strict=True)
+    ]
+
+
 def _texts(column: list, floats: bool) -> list[str]:
     """The JSON text of each number or array of a column (None: null)."""
     if floats:
-        return list(map(_number_text, column))
+        return _float_texts(column)
     return [
         "null" if v is None else _number_text(float(v)) if v.ndim == 0 else dumps(array(v)) for v in column
     ]
 
 
-def _cells(evaluation: Evaluation, layout_text: str) -> list[str]:
-    """The JSON text of every cell, in `_skeleton`'s order, read from the evaluation's columns:
-    each number is written once (an edge's value is its source's value text, its upstream its
-    consumer's gradient text) and the records are never built."""
-    columns, names, wired = evaluation.columns, evaluation.names, evaluation.wiring
+class _CellPlan(NamedTuple):
+    """Where each cell's text comes from, per graph: an edge's value is its source's value text,
+    its upstream its consumer's gradient text; a backward step's cell is a node's gradient text
+    or, at a fan-out, the accumulate step's terms then the gradient."""
+
+    edge_source: list[int]
+    edge_target: list[int]
+    fan_out: list[list[int]]  # the outgoing edges of each fan-out node, in backward-step order
+    backward: list[int]  # per backward-phase cell, an index into grads + the fan-outs' terms
+
+
+def _cell_plan(evaluation: Evaluation) -> _CellPlan:
+    names, wired = evaluation.names, evaluation.wiring
+    nodes = len(names.node_ids)
+    fan_out, backward = [], []
+    for i, is_fan_out in names.backward:
+        if is_fan_out:
+            backward.append(nodes + len(fan_out))
+            fan_out.append(wired.outgoing[i])
+        backward.append(i)
+    return _CellPlan(names.edge_source, wired.edge_target, fan_out, backward)
+
+
+def _cells(evaluation: Evaluation, layout_text: str, memo: dict[str, object]) -> list[str]:
+    """The JSON text of every cell, in `_skeleton`'s order, read from the evaluation's columns
+    (the records are never built); each number is written once."""
+    plan = memo.get("cells")
+    if plan is None:
+        plan = memo["cells"] = _cell_plan(evaluation)
+    columns = evaluation.columns
     values, grads = _texts(columns.values, columns.floats), _texts(columns.grads, columns.floats)
     local, downstream = _texts(columns.local, columns.floats), _texts(columns.downstream, columns.floats)
     if columns.floats:
-        shapes = ["[]"] * len(values)
-        kinds = [KIND_TEXT["scalar"]] * len(local)
+        shapes, kinds = repeat("[]"), repeat(KIND_TEXT["scalar"])
     else:
         shapes = [SHAPE_TEXT.get(v.shape) or dumps(list(v.shape)) for v in columns.values]
         kinds = [KIND_TEXT.get(kind) or dumps(kind) for kind in columns.kind]
-    cells: list[str] = []
-    add = cells.extend
-    for cell in zip(shapes, values, grads, strict=True):
-        add(cell)
-    edge_values = map(values.__getitem__, names.edge_source)
-    upstreams = map(grads.__getitem__, wired.edge_target)
-    for cell in zip(edge_values, local, kinds, upstreams, downstream, strict=True):
-        add(cell)
-    add(values)  # the forward steps
-    for i, fan_out in names.backward:
-        if fan_out:  # the backward step fixes no gradient; the accumulate step sums the terms
-            cells.append("[" + ",".join([downstream[e] for e in wired.outgoing[i]]) + "]")
-        cells.append(grads[i])
+    cells = list(chain.from_iterable(zip(shapes, values, grads)))  # noqa: B905 - shapes may repeat
+    edge_values = map(values.__getitem__, plan.edge_source)
+    upstreams = map(grads.__getitem__, plan.edge_target)
+    cells.extend(chain.from_iterable(zip(edge_values, local, kinds, upstreams, downstream)))  # noqa: B905
+    cells.extend(values)  # the forward steps
+    terms = ["[" + ",".join([downstream[e] for e in edges]) + "]" for edges in plan.fan_out]
+    cells.extend(map((grads + terms).__getitem__, plan.backward))
     cells.append(layout_text)
     return cells
 
@@ -279,7 +309,7 @@ def document_text(evaluation: Evaluation, layout_text: str, memo: dict[str, obje
     static = memo.get("document")
     if static is None:
         static = memo["document"] = _template(evaluation)
-    cells = _cells(evaluation, layout_text)
+    cells = _cells(evaluation, layout_text, memo)
     parts = [""] * (len(static) + len(cells))  # static parts at even positions, cells at odd ones
     parts[0::2] = static
     parts[1::2] = cells
