@@ -25,6 +25,7 @@ from typing import NamedTuple
 import numpy as np
 
 from engine.columns import LOCAL_JACOBIAN_MAX, Columns, array_columns, float_columns
+from engine.fpstate import IGNORE, ignore_all
 from engine.graph import Graph
 from engine.ops import Array
 from engine.wiring import (
@@ -259,11 +260,14 @@ def evaluate(
 
 
 def _evaluate(graph: Graph, given: dict[str, Array], seed: object | None) -> Evaluation:
-    with np.errstate(all="ignore"):  # non-finite results are values, not errors
+    token = IGNORE.set(ignore_all())  # np.errstate(all="ignore"): non-finite results are values
+    try:
         plan = float_plan(graph)
         columns = plan and float_columns(graph, plan, given, seed)
         if columns is None:
             columns = array_columns(graph, wiring(graph), given, seed)
+    finally:
+        IGNORE.reset(token)
     return Evaluation(graph, columns)
 
 

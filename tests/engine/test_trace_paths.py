@@ -104,3 +104,13 @@ def test_a_fan_out_sums_in_the_backward_pass_order_as_run_does():
         (accumulate,) = [s for s in result.steps if s.phase == "accumulate"]
         assert [float(np.ravel(t)[0]) for t in accumulate.terms] == [1.0, 1e16, -1e16]  # in edge order
         np.testing.assert_array_equal(accumulate.grad, grads["x"])
+
+
+def test_the_trace_carries_non_finite_values_and_restores_the_callers_error_state():
+    graph = parse("a = log(x)\nb = exp(a * 1000)\nf = b / y")
+    with np.errstate(all="raise"):
+        for x in (0.0, [0.0, 2.0]):  # the float path, then the array path
+            result = evaluate(graph, {"x": x, "y": 0.0})
+            assert np.isneginf(np.ravel(result.node("a").value)[0])
+            assert np.geterr() == {"divide": "raise", "over": "raise", "under": "raise", "invalid": "raise"}
+        assert evaluate(graph, {"x": 2.0, "y": 0.0}).columns.floats is False  # b / 0 raised in floats
