@@ -3,7 +3,8 @@
 1. One training step — the minibatch graph forward and backward (Graph.run, wrt = parameters),
    then the SGD update — of 2-8-8-1 tanh + MSE (batch 10) and 784-128-10 relu + cross-entropy
    (batch 64), against the same step written out in numpy and in PyTorch eager when installed.
-   Goal: ≤ 2× numpy on the small net.
+   Goal: ≤ 2× numpy on the small net. Where micrograd 0.1.0 is installed (the bench extra), a
+   2-8-8-1 ReLU + MSE step through its own MLP beside the engine's and numpy's.
 2. 100 /api/v1/train steps of the playground's default network (2-8-4-1 tanh, logistic loss,
    Adam, batch 10) through TestClient, with and without the per-step loss curve; and the call
    the training page makes while playing (one epoch, grid + neurons, state passed back).
@@ -195,6 +196,56 @@ def bench_steps() -> None:
         )
 
 
+def micrograd_step(X: np.ndarray, y: np.ndarray) -> Callable[[], None] | None:
+    """The same step in micrograd 0.1.0: its own MLP (ReLU hidden layers, linear output), one
+    scalar graph per sample, summed into the MSE, then SGD on every Value."""
+    try:
+        from micrograd.nn import MLP as MicroMLP
+    except ImportError:
+        return None
+    import random
+
+    random.seed(0)
+    model = MicroMLP(X.shape[1], [8, 8, 1])
+    rows, targets_ = [list(map(float, row)) for row in X], list(map(float, y.ravel()))
+
+    def step() -> None:
+        model.zero_grad()
+        loss = sum(((model(row) - target) ** 2 for row, target in zip(rows, targets_, strict=True)), 0.0)
+        loss = loss * (1.0 / len(rows))
+        loss.backward()
+        for p in model.parameters():
+            p.data -= LR * p.grad
+
+    return step
+
+
+def bench_micrograd() -> None:
+    """2-8-8-1 ReLU + MSE (micrograd's own MLP has ReLU hidden layers), batch 10."""
+    rng = np.random.default_rng(1)
+    X, labels = rng.normal(size=(10, 2)), rng.normal(size=10)
+    micro = micrograd_step(X, labels)
+    if micro is None:
+        print("micrograd is not installed (pip install micrograd==0.1.0, in the bench extra): no column")
+        return
+    model = MLP((2, 8, 8, 1), "relu")
+    params = model.init("xavier_uniform", seed=0)
+    y = targets("mse", labels, 1)
+    steps = {
+        "engine": engine_step_per_parameter(model, "mse", params, X, y),
+        "numpy": numpy_step("relu", "mse", params, X, y),
+        "micrograd": micro,
+    }
+    times = interleaved_medians(steps, 15, 3, warm=True)
+    ours = times["engine"]
+    print(
+        f"{'2-8-8-1 relu+MSE':22s} batch  10: engine {ours * 1e6:8.1f} µs   numpy {times['numpy'] * 1e6:8.1f} µs   "
+        f"ratio {ours / times['numpy']:5.2f}×   micrograd {times['micrograd'] * 1e6:9.1f} µs "
+        f"(engine/micrograd {ours / times['micrograd']:5.3f}×)",
+        flush=True,
+    )
+
+
 def bench_api() -> None:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
@@ -244,6 +295,7 @@ PAGE_BODY = {
 
 def main() -> None:
     bench_steps()
+    bench_micrograd()
     bench_api()
 
 
