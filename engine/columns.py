@@ -1,8 +1,9 @@
 """Every number of a trace, computed in one forward and one backward pass into `Columns`.
 
-A node's gradient sums the downstream gradients of its outgoing edges in the order the backward
-pass computes them — last consumer first, one consumer's slots in order — the order in which
-Graph.run adds them, so the trace's gradients are run's, bit for bit.
+A node's gradient sums the downstream gradients of its outgoing edges on the output's path, in
+the order the backward pass computes them — last consumer first, one consumer's slots in order —
+as Graph.run adds them, so the trace's gradients are run's, bit for bit. (An edge off the
+path carries a downstream gradient of 0, which no sum includes.)
 
 Two paths: a graph of scalars whose ops all declare float kernels (Op.floats) is computed on
 Python floats — a numpy call on a 0-d array costs some twenty float operations — and gives, bit
@@ -58,20 +59,21 @@ def float_columns(
     local, downstream = [0.0] * edge_count, [0.0] * edge_count
     grads: list = [None] * len(values)  # None: no downstream gradient has arrived yet
     try:
-        for i, gather, forward, _, _, _, _ in plan.ops:
+        for i, gather, forward, _, _, _ in plan.ops:
             args = kept[i] = gather(values)
             values[i] = forward(*args)
-        for i, _, _, local_kernels, inputs, first, flows in reversed(plan.ops):
+        for i, _, _, local_kernels, inputs, first in reversed(plan.ops):
+            # A node is on the output's path exactly when a consumer on it has sent it a gradient.
             upstream = seed_value if i == out else grads[i]
-            if upstream is None:  # feeds nothing: the output does not depend on it
-                upstream = 0.0
-            grads[i] = upstream
+            flows = upstream is not None
+            grads[i] = upstream = upstream if flows else 0.0  # off the path: 0, its edges carry 0
             args, value = kept[i], values[i]
             for slot, source in enumerate(inputs):
                 local[first + slot] = factor = local_kernels[slot](*args, value)
-                downstream[first + slot] = term = upstream * factor if flows else 0.0
-                received = grads[source]
-                grads[source] = term if received is None else received + term  # in the order of arrival
+                if flows:
+                    downstream[first + slot] = term = upstream * factor
+                    received = grads[source]
+                    grads[source] = term if received is None else received + term  # in the order of arrival
     except ArithmeticError:
         return None
     for i in plan.leaves:
@@ -91,25 +93,25 @@ def array_columns(graph: Graph, wired: Wiring, given: dict[str, Array], seed: ob
     grads: list = [None] * n
     locals_ = edge_locals(graph, wired)
     for i in range(n - 1, -1, -1):
-        terms = []
+        terms = []  # (consumer, downstream) of the edges on the output's path
         for e in wired.outgoing[i]:
             target = wired.edge_target[e]
             local[e], kind[e], downstream[e] = _edge_numbers(
                 graph, wired, e, locals_[e], args[target], values[target], grads[target]
             )
-            terms.append(downstream[e])
+            if wired.edge_flows[e]:
+                terms.append((target, downstream[e]))
         if i == out:
             grads[i] = seed_value
         elif len(terms) == 1:
-            grads[i] = terms[0]
-        elif not terms:  # feeds nothing: the output does not depend on it
+            grads[i] = terms[0][1]
+        elif not terms:  # off the output's path: the output does not depend on it
             grads[i] = np.zeros_like(values[i])
         else:  # summed as they arrive in the backward pass: last consumer first, slots in order
-            targets = [wired.edge_target[e] for e in wired.outgoing[i]]
-            order = sorted(range(len(terms)), key=lambda k: -targets[k])  # stable: slots stay in order
-            total = terms[order[0]]
-            for k in order[1:]:
-                total = total + terms[k]
+            terms.sort(key=lambda term: -term[0])  # stable: one consumer's slots stay in order
+            total = terms[0][1]
+            for _, term in terms[1:]:
+                total = total + term
             grads[i] = np.asarray(total)
     return Columns(False, values, grads, local, kind, downstream)
 

@@ -28,8 +28,8 @@ class FloatPlan(NamedTuple):
     output: int
     constants: list[tuple[int, float]] | None  # None: some constant is not a scalar
     # per op node, in order: (node, gather its inputs, forward kernel, local kernel per slot,
-    # its inputs, its first edge, does a gradient flow through it to the output)
-    ops: list[tuple[int, Callable[[list], tuple], Callable[..., float], tuple, tuple[int, ...], int, bool]]
+    # its inputs, its first edge)
+    ops: list[tuple[int, Callable[[list], tuple], Callable[..., float], tuple, tuple[int, ...], int]]
     leaves: list[int]  # the inputs and constants
 
 
@@ -115,27 +115,28 @@ def float_plan(graph: Graph) -> FloatPlan | None:
 
 
 def _float_plan(graph: Graph) -> FloatPlan | None:
-    nodes, attrs, sources = graph.nodes, graph.attrs, graph.sources
-    kernels = [n.op.floats if n.kind == OP else None for n in nodes]
-    if any(k is None and n.kind == OP for k, n in zip(kernels, nodes, strict=True)):
-        return None
-    if any(attrs):
-        kernels = [
-            tuple(_bound(f, a) for f in k) if a and k else k for k, a in zip(kernels, attrs, strict=True)
-        ]
-    reaches = _reaches(graph)
-    ops, first = [], 0
-    for i, k in enumerate(kernels):
-        if k is not None:
-            inputs = sources[i]
-            ops.append((i, _gather(inputs), k[0], k[1:], inputs, first, reaches[i]))
-            first += len(inputs)
-    constants = [(i, n.value) for i, n in enumerate(nodes) if n.kind == CONSTANT]
-    scalar_constants = (
-        [(i, float(value)) for i, value in constants] if all(v.ndim == 0 for _, v in constants) else None
-    )
-    leaves = [i for i, k in enumerate(kernels) if k is None]
-    return FloatPlan(graph.index[graph.output], scalar_constants, ops, leaves)
+    ops: list[tuple] = []
+    leaves: list[int] = []
+    constants: list[tuple[int, float]] = []
+    scalar_constants = True
+    first = 0
+    for i, (node, inputs) in enumerate(zip(graph.nodes, graph.sources, strict=True)):
+        op = node.op
+        if op is None:
+            leaves.append(i)
+            if node.kind == CONSTANT:
+                scalar_constants = scalar_constants and node.value.ndim == 0
+                constants.append((i, float(node.value) if node.value.ndim == 0 else 0.0))
+            continue
+        kernels = op.floats
+        if kernels is None:
+            return None
+        if node.attrs:
+            attrs = dict(node.attrs)
+            kernels = tuple(partial(kernel, **attrs) for kernel in kernels)
+        ops.append((i, _gather(inputs), kernels[0], kernels[1:], inputs, first))
+        first += len(inputs)
+    return FloatPlan(graph.index[graph.output], constants if scalar_constants else None, ops, leaves)
 
 
 class Names(NamedTuple):
