@@ -179,10 +179,6 @@ def _names(graph: Graph, wired: Wiring) -> Names:
         first += len(inputs)
     edge_source = [s for inputs in sources for s in inputs]
     outgoing, output = wired.outgoing, wired.output
-    edge_formulas: list[str] = []
-    for target, inputs in enumerate(sources):
-        if inputs:
-            edge_formulas.extend(_formulas(graph, target))
     return Names(
         node_ids=ids,
         node_kind=[n.kind for n in nodes],
@@ -200,26 +196,29 @@ def _names(graph: Graph, wired: Wiring) -> Names:
         edge_source=edge_source,
         edge_source_id=[ids[s] for s in edge_source],
         edge_target_id=[ids[t] for t in wired.edge_target],
-        edge_formula=edge_formulas,
+        edge_formula=_edge_formulas(graph),
     )
 
 
-def _formulas(graph: Graph, target: int) -> list[str]:
-    """∂target/∂input per slot, in the inputs' labels: `∂f/∂a = b`."""
-    node = graph.nodes[target]
-    labels = [graph.nodes[s].label for s in graph.sources[target]]
-    names = {"a": labels[0], "b": labels[1] if len(labels) > 1 else "", "slope": ""}
-    for key, value in node.attrs:
-        names[key] = f"{value:g}"
-    head = f"∂{_wrap(node.label)}/∂"
-    return [f"{head}{_wrap(label)} = {node.op.formula(slot, names)}" for slot, label in enumerate(labels)]
+def _edge_formulas(graph: Graph) -> list[str]:
+    """∂target/∂input per edge, in the inputs' labels: `∂f/∂a = b`."""
+    labels = [node.label for node in graph.nodes]
+    wrapped = [f"({label})" if " " in label else label for label in labels]
+    formulas: list[str] = []
+    for target, (node, inputs) in enumerate(zip(graph.nodes, graph.sources, strict=True)):
+        if not inputs:
+            continue
+        names = {"a": labels[inputs[0]], "b": labels[inputs[1]] if len(inputs) > 1 else "", "slope": ""}
+        for key, value in node.attrs:
+            names[key] = f"{value:g}"
+        head, formula = f"∂{wrapped[target]}/∂", node.op.formula
+        formulas.extend(
+            [f"{head}{wrapped[source]} = {formula(slot, names)}" for slot, source in enumerate(inputs)]
+        )
+    return formulas
 
 
 def _node_formula(node) -> str:
     if node.kind != OP:
         return ""
     return f"{node.label} = {node.text}" if node.text != node.label else node.text
-
-
-def _wrap(label: str) -> str:
-    return f"({label})" if " " in label else label
