@@ -15,7 +15,7 @@ from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from app.serialize import StrictJSONResponse, dumps
+from app.serialize import StrictJSONResponse, dumps, utf8
 from engine import EngineError
 
 log = logging.getLogger("chainrule")
@@ -137,7 +137,7 @@ def install(app: FastAPI) -> None:
 
 
 async def _send_error(send: Send, status: int, code: str, message: str) -> None:
-    body = dumps(error_body(code, message)).encode("utf-8")
+    body = utf8(dumps(error_body(code, message)))
     headers = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]
     await send({"type": "http.response.start", "status": status, "headers": headers})
     await send({"type": "http.response.body", "body": body})

@@ -76,11 +76,22 @@ def dumps(content: Any) -> str:
         return json.dumps(sanitize(content), allow_nan=False, ensure_ascii=False, separators=(",", ":"))
 
 
+def utf8(text: str) -> bytes:
+    """JSON text as UTF-8. A string holding a lone surrogate (JSON allows "\\ud800"; UTF-8 cannot
+    carry it), say a name quoted in an error, is written with \\u escapes instead."""
+    try:
+        return text.encode("utf-8")
+    except UnicodeEncodeError:
+        return json.dumps(
+            json.loads(text), allow_nan=False, ensure_ascii=True, separators=(",", ":")
+        ).encode()
+
+
 class StrictJSONResponse(JSONResponse):
     """The response class of every route: RFC 8259 JSON, never NaN or Infinity literals."""
 
     def render(self, content: Any) -> bytes:
-        return dumps(content).encode("utf-8")
+        return utf8(dumps(content))
 
 
 def _skeleton(evaluation: Evaluation, layout: Any, cell: Callable[[str, Any], Any]) -> dict[str, Any]:

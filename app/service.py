@@ -19,7 +19,7 @@ import numpy as np
 
 from app.errors import ApiError
 from app.layout import LayoutNode, layout
-from app.serialize import apply_snapshot, array, document, document_text, dumps, number
+from app.serialize import apply_snapshot, array, document, document_text, dumps, number, utf8
 from app.settings import Settings
 from engine import EngineError, Evaluation, Graph, Limits, evaluate, gradcheck, parse
 
@@ -227,10 +227,10 @@ def document_for(prepared: Prepared, step: int | None = None) -> dict[str, Any]:
 def document_bytes(prepared: Prepared, step: int | None = None) -> bytes:
     """The document's JSON bytes; the full document (no step) skips building the dict."""
     if step is not None:
-        return dumps(document_for(prepared, step)).encode("utf-8")
+        return utf8(dumps(document_for(prepared, step)))
     evaluation = evaluate(prepared.graph, prepared.inputs, prepared.seed)  # its arithmetic is guarded
     layout_text = _layout(_layout_key(evaluation), evaluation.output)[1]
-    return document_text(evaluation, layout_text, prepared.graph.memo).encode("utf-8")
+    return utf8(document_text(evaluation, layout_text, prepared.graph.memo))
 
 
 def evaluation_document(

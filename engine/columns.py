@@ -84,9 +84,10 @@ def float_columns(
 def array_columns(graph: Graph, wired: Wiring, given: dict[str, Array], seed: object | None) -> Columns:
     n = len(graph.nodes)
     args: list = [None] * n  # each op node's input values, kept by the forward pass
-    values = graph.forward(given, args)
+    # The record keeps copies: the caller may change its own arrays after the evaluation.
+    values = graph.forward({name: value.copy() for name, value in given.items()}, args)
     out = wired.output
-    seed_value = graph.seed_for(values[out], seed)
+    seed_value = np.array(graph.seed_for(values[out], seed))
     local: list = [None] * len(wired.edge_target)
     kind: list = [""] * len(local)
     downstream: list = [None] * len(local)

@@ -15,6 +15,7 @@ objects (`nodes`, `edges`, `steps`, with 0-d arrays) are built from the columns 
 from __future__ import annotations
 
 import gc
+import threading
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -271,14 +272,28 @@ def _evaluate(graph: Graph, given: dict[str, Array], seed: object | None) -> Eva
     return Evaluation(graph, columns)
 
 
+_PAUSE_LOCK = threading.Lock()
+_pauses = 0  # how many threads are inside a pause now
+_was_enabled = False  # the collector's state when the first of them came in
+
+
 @contextmanager
 def _cycle_collection_paused() -> Iterator[None]:
     """The trace allocates several tuples per node and no reference cycles; on large
-    graphs Python's cycle collector would otherwise rescan them all again and again."""
-    was_enabled = gc.isenabled()
-    gc.disable()
+    graphs Python's cycle collector would otherwise rescan them all again and again.
+
+    Request threads pause and resume in any interleaving: the first in records whether the
+    collector was on, the last out restores that (so no thread can leave it off for good)."""
+    global _pauses, _was_enabled
+    with _PAUSE_LOCK:
+        if _pauses == 0:
+            _was_enabled = gc.isenabled()
+            gc.disable()
+        _pauses += 1
     try:
         yield
     finally:
-        if was_enabled:
-            gc.enable()
+        with _PAUSE_LOCK:
+            _pauses -= 1
+            if _pauses == 0 and _was_enabled:
+                gc.enable()

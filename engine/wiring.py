@@ -51,15 +51,17 @@ def wiring(graph: Graph) -> Wiring:
 
 
 def _reaches(graph: Graph) -> list[bool]:
-    """Per node: does the output depend on it?"""
-    sources = graph.sources
+    """Per node: does the output's gradient reach it? Not through an input that is not
+    differentiable (a class index): what only computes a class index gets none, as in run."""
+    sources, vjps = graph.sources, graph.vjps
     output = graph.index[graph.output]
     reaches = [False] * len(sources)
     reaches[output] = True
     for i in range(output, -1, -1):
         if reaches[i]:
-            for source in sources[i]:
-                reaches[source] = True
+            for source, vjp in zip(sources[i], vjps[i], strict=True):
+                if vjp is not None:
+                    reaches[source] = True
     return reaches
 
 
@@ -131,8 +133,8 @@ def _float_plan(graph: Graph) -> FloatPlan | None:
         kernels = op.floats
         if kernels is None:
             return None
-        if node.attrs:
-            attrs = dict(node.attrs)
+        if node.attrs:  # as Python floats: a numpy scalar would spread through the float path
+            attrs = {name: float(value) for name, value in node.attrs}
             kernels = tuple(partial(kernel, **attrs) for kernel in kernels)
         ops.append((i, _gather(inputs), kernels[0], kernels[1:], inputs, first))
         first += len(inputs)

@@ -1,5 +1,5 @@
-"""Review of the trace/serialisation rewrite through POST /api/v1/evaluate: a defect (xfail,
-strict) and behaviour verified that no other test pins down."""
+"""Review of the trace/serialisation rewrite through POST /api/v1/evaluate: defects (fixed;
+these tests keep them fixed) and behaviour verified that no other test pins down."""
 
 from __future__ import annotations
 
@@ -10,11 +10,6 @@ from tests.api.conftest import strict
 CLASS_INDEX = {"source": "i = sqrt(k)\nf = cross_entropy(z, i)", "inputs": {"z": [1.0, 2.0], "k": [0.0]}}
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="engine.wiring._reaches counts cross_entropy's class-index slot as a path to the output: "
-    "k's gradient is 0 × ∞ = NaN in the document, where Graph.run (and /gradcheck) give 0",
-)
 def test_an_input_feeding_only_a_class_index_has_gradient_zero(client):
     doc = strict(client.post("/api/v1/evaluate", json=CLASS_INDEX))
     nodes = {n["id"]: n for n in doc["nodes"]}
@@ -56,12 +51,6 @@ def test_the_last_steps_snapshot_is_the_full_document(client, body):
     assert out_of_range.status_code == 400 and out_of_range.json()["error"]["code"] == "step_out_of_range"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="serialize.StrictJSONResponse.render encodes dumps(..., ensure_ascii=False) as UTF-8: an error "
-    "message quoting a name with a lone surrogate raises UnicodeEncodeError, and the request ends "
-    "as the catch-all 'unexpected_error' (logged as an unexpected error) instead of 'unknown_input'",
-)
 def test_an_unknown_input_named_with_a_lone_surrogate_is_reported_as_such():
     from fastapi.testclient import TestClient
 

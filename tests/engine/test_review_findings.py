@@ -1,4 +1,4 @@
-"""Review of the columns/wiring rewrite of the trace: defects found (xfail, strict) and behaviour
+"""Review of the columns/wiring rewrite of the trace: defects found (fixed; these tests keep them fixed) and behaviour
 verified that no other test pins down (the float and array paths against each other and against
 Graph.run on outputs that are not the last node, leaky_relu's slope, non-finite seeds; snapshots;
 one cached Graph evaluated from several threads at once)."""
@@ -34,12 +34,6 @@ def _array_bits(x: object) -> list[bytes]:
 # --- defects ------------------------------------------------------------------------------------
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="wiring._reaches marks a node 'on the output's path' through a non-differentiable slot "
-    "(cross_entropy's class index), so its incoming edges carry upstream 0 × local: NaN for an "
-    "infinite local, -0.0 for a negative one; Graph.run gives 0",
-)
 @pytest.mark.parametrize(
     ("source", "k"),
     [("i = sqrt(k)\nf = cross_entropy(z, i)", [0.0]), ("i = -k\nf = cross_entropy(z, i)", [-0.0])],
@@ -56,11 +50,6 @@ def test_a_class_index_computed_from_an_input_gets_runs_zero_gradient(source, k)
     assert _array_bits(result.node("k").grad) == _array_bits(run_grads["k"])
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="trace._cycle_collection_paused reads gc.isenabled() and calls gc.disable() non-atomically: "
-    "if another thread's pause ends in between, the collector is left disabled for the process",
-)
 def test_interleaved_collection_pauses_leave_the_collector_enabled(monkeypatch):
     assert gc.isenabled()
     first = trace_module._cycle_collection_paused()
@@ -89,11 +78,6 @@ def test_interleaved_collection_pauses_leave_the_collector_enabled(monkeypatch):
     assert enabled
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="wiring._float_plan binds node attrs as given: a numpy scalar slope makes leaky_relu's float "
-    "forward return np.float64, which serialize._float_texts writes as 'np.float64(-1.0)'",
-)
 def test_a_numpy_scalar_attribute_keeps_the_float_columns_floats():
     from app.serialize import document, document_text, dumps
 
@@ -106,11 +90,6 @@ def test_a_numpy_scalar_attribute_keeps_the_float_columns_floats():
     assert document_text(result, "{}", {}) == dumps(document(result, {}))
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the array path keeps the caller's float64 arrays (inputs, seed) as the trace's values and "
-    "gradients: mutating them afterwards rewrites the recorded evaluation (Graph.run copies the seed)",
-)
 def test_the_trace_does_not_alias_the_callers_arrays():
     graph = parse("f = x * 2")
     x, seed = np.array([3.0, 4.0]), np.array([1.0, 2.0])
