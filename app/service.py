@@ -194,6 +194,16 @@ class Prepared:
     cost: int
 
 
+def _checked(
+    source: str, inputs: Mapping[str, object], settings: Settings, output: str | None, seed_gradient: object
+) -> tuple[Graph, dict[str, np.ndarray], np.ndarray | None]:
+    """A request's graph, inputs and seed, each checked against the settings."""
+    graph = build(source, output, settings)
+    checked = check_inputs(inputs, settings)
+    seed = None if seed_gradient is None else check_tensor(seed_gradient, "seed_gradient", settings)
+    return graph, checked, seed
+
+
 def prepare(
     source: str,
     inputs: Mapping[str, object],
@@ -201,9 +211,7 @@ def prepare(
     output: str | None = None,
     seed_gradient: object = None,
 ) -> Prepared:
-    graph = build(source, output, settings)
-    checked = check_inputs(inputs, settings)
-    seed = None if seed_gradient is None else check_tensor(seed_gradient, "seed_gradient", settings)
+    graph, checked, seed = _checked(source, inputs, settings, output, seed_gradient)
     scalars = all(v.ndim == 0 for v in checked.values()) and all(
         node.value is None or np.ndim(node.value) == 0 for node in graph.nodes
     )
@@ -252,9 +260,7 @@ def gradcheck_document(
     output: str | None = None,
     seed_gradient: object = None,
 ) -> dict[str, Any]:
-    graph = build(source, output, settings)
-    checked = check_inputs(inputs, settings)
-    seed = None if seed_gradient is None else check_tensor(seed_gradient, "seed_gradient", settings)
+    graph, checked, seed = _checked(source, inputs, settings, output, seed_gradient)
     forward_cost = guarded_forward(graph, checked, settings)
     given = graph.input_values(checked)
     perturbed = sum(v.size for v in given.values())

@@ -43,8 +43,6 @@ def float_columns(
 ) -> Columns | None:
     """The scalar path: None unless every value is a scalar, or where a float kernel raises
     (x / 0), so that the array path takes over. Bit for bit what the array path computes."""
-    if plan.constants is None:
-        return None
     values: list = [0.0] * len(graph.nodes)
     for name, value in given.items():
         if value.ndim:

@@ -49,7 +49,7 @@ def unbroadcast(gradient: Array, shape: tuple[int, ...]) -> Array:
     return np.asarray(gradient)
 
 
-def _gather(sources: tuple[int, ...]) -> Callable[[list], tuple]:
+def gather(sources: tuple[int, ...]) -> Callable[[list], tuple]:
     """A function from the list of values to one node's input values, as a tuple (one C call)."""
     if len(sources) == 1:
         source = sources[0]
@@ -109,7 +109,7 @@ class Graph:
         """Per op node: its index, its forward with attrs bound, and the gather of its inputs."""
         attrs = self.attrs
         return [
-            (i, partial(n.op.forward, **attrs[i]) if n.attrs else n.op.forward, _gather(self.sources[i]))
+            (i, partial(n.op.forward, **attrs[i]) if n.attrs else n.op.forward, gather(self.sources[i]))
             for i, n in enumerate(self.nodes)
             if n.kind == OP
         ]

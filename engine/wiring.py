@@ -2,8 +2,8 @@
 
 Edges are numbered in the order of their ids, e0, e1, …: by consumer, then by input slot. Per
 node, the edges it feeds (its outgoing edges) are listed in that order too; the backward step of
-a node computes their downstream gradients and, where there are several, an accumulate step sums
-them in that order.
+a node computes their downstream gradients and, where there are several, an accumulate step
+lists them in that order (engine.columns says in which order they are added).
 
 `wiring` is what the passes need; `names` — ids, the step plan, labels and formulas — is what
 the records and the JSON document need, derived when they are first built.
@@ -13,10 +13,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from functools import partial
-from operator import itemgetter
-from typing import NamedTuple
+from typing import NamedTuple, TypeVar
 
-from engine.graph import Graph
+from engine.graph import Graph, gather
 from engine.nodes import CONSTANT, OP
 
 FORWARD, BACKWARD, ACCUMULATE = "forward", "backward", "accumulate"
@@ -26,7 +25,7 @@ class FloatPlan(NamedTuple):
     """The all-scalar graph's passes on Python floats (every op declares Op.floats)."""
 
     output: int
-    constants: list[tuple[int, float]] | None  # None: some constant is not a scalar
+    constants: list[tuple[int, float]]
     # per op node, in order: (node, gather its inputs, forward kernel, local kernel per slot,
     # its inputs, its first edge)
     ops: list[tuple[int, Callable[[list], tuple], Callable[..., float], tuple, tuple[int, ...], int]]
@@ -43,11 +42,20 @@ class Wiring(NamedTuple):
     outgoing: list[list[int]]  # per node, the edges it feeds
 
 
-def wiring(graph: Graph) -> Wiring:
-    found = graph.memo.get("wiring")
-    if found is None:
-        found = graph.memo["wiring"] = _derive(graph)
+T = TypeVar("T")
+_MISSING = object()
+
+
+def _memoised(graph: Graph, key: str, derive: Callable[[Graph], T]) -> T:
+    """derive(graph), worked out once per graph and kept in graph.memo (None included)."""
+    found = graph.memo.get(key, _MISSING)
+    if found is _MISSING:
+        found = graph.memo[key] = derive(graph)
     return found
+
+
+def wiring(graph: Graph) -> Wiring:
+    return _memoised(graph, "wiring", _derive)
 
 
 def _reaches(graph: Graph) -> list[bool]:
@@ -84,51 +92,39 @@ def _derive(graph: Graph) -> Wiring:
 def edge_locals(graph: Graph, wired: Wiring) -> list[Callable[..., object] | None]:
     """The array path's local gradient per edge: ∂target/∂input(*inputs, out), attrs bound, for
     elementwise ops; None where a VJP gives the Jacobian."""
-    found = graph.memo.get("edge_locals")
-    if found is None:
+
+    def derive(graph: Graph) -> list[Callable[..., object] | None]:
         nodes, attrs = graph.nodes, graph.attrs
-        found = graph.memo["edge_locals"] = [
+        return [
             _bound(nodes[t].op.local[slot], attrs[t]) if nodes[t].op.local is not None else None
             for t, slot in zip(wired.edge_target, wired.edge_slot, strict=True)
         ]
-    return found
+
+    return _memoised(graph, "edge_locals", derive)
 
 
 def _bound(function: Callable[..., object], attrs: dict) -> Callable[..., object]:
     return partial(function, **attrs) if attrs else function
 
 
-def _gather(sources: tuple[int, ...]) -> Callable[[list], tuple]:
-    """The node's input values from the list of values, as a tuple (one C call)."""
-    if len(sources) == 1:
-        return lambda values, source=sources[0]: (values[source],)
-    return itemgetter(*sources)
-
-
-_NO_PLAN = "no float plan"
-
-
 def float_plan(graph: Graph) -> FloatPlan | None:
-    """None when some op has no float kernels (a user gate, matmul, …)."""
-    found = graph.memo.get("floats")
-    if found is None:
-        found = graph.memo["floats"] = _float_plan(graph) or _NO_PLAN
-    return None if found is _NO_PLAN else found
+    """None when some op has no float kernels (a user gate, matmul, …) or a constant is a tensor."""
+    return _memoised(graph, "floats", _float_plan)
 
 
 def _float_plan(graph: Graph) -> FloatPlan | None:
     ops: list[tuple] = []
     leaves: list[int] = []
     constants: list[tuple[int, float]] = []
-    scalar_constants = True
     first = 0
     for i, (node, inputs) in enumerate(zip(graph.nodes, graph.sources, strict=True)):
         op = node.op
         if op is None:
             leaves.append(i)
             if node.kind == CONSTANT:
-                scalar_constants = scalar_constants and node.value.ndim == 0
-                constants.append((i, float(node.value) if node.value.ndim == 0 else 0.0))
+                if node.value.ndim:
+                    return None
+                constants.append((i, float(node.value)))
             continue
         kernels = op.floats
         if kernels is None:
@@ -136,9 +132,9 @@ def _float_plan(graph: Graph) -> FloatPlan | None:
         if node.attrs:  # as Python floats: a numpy scalar would spread through the float path
             attrs = {name: float(value) for name, value in node.attrs}
             kernels = tuple(partial(kernel, **attrs) for kernel in kernels)
-        ops.append((i, _gather(inputs), kernels[0], kernels[1:], inputs, first))
+        ops.append((i, gather(inputs), kernels[0], kernels[1:], inputs, first))
         first += len(inputs)
-    return FloatPlan(graph.index[graph.output], constants if scalar_constants else None, ops, leaves)
+    return FloatPlan(graph.index[graph.output], constants, ops, leaves)
 
 
 class Names(NamedTuple):
@@ -164,10 +160,7 @@ class Names(NamedTuple):
 
 
 def names(graph: Graph) -> Names:
-    found = graph.memo.get("names")
-    if found is None:
-        found = graph.memo["names"] = _names(graph, wiring(graph))
-    return found
+    return _memoised(graph, "names", lambda graph: _names(graph, wiring(graph)))
 
 
 def _names(graph: Graph, wired: Wiring) -> Names:
