@@ -2,8 +2,9 @@
 
 The reference code in `engine/` is the spec; `engine/fast/` holds only what exists for speed and
 must give the reference's results (bit for bit, or the one documented rounding difference). The
-reference calls `fast()` where a faster path may take over; with `engine/fast/` deleted, or with
-the environment variable `CHAINRULE_FAST=0`, `fast()` is None and the reference does everything.
+reference asks `fast("name")` where a faster path may take over and gets the module
+`engine.fast.name`, or None: with `engine/fast/` deleted, or with the environment variable
+`CHAINRULE_FAST=0` (or `use_fast(False)`), the reference does everything.
 """
 
 from __future__ import annotations
@@ -12,31 +13,29 @@ import importlib
 import os
 from types import ModuleType
 
-_UNSET = object()
-_module: object = _UNSET
+_enabled = os.environ.get("CHAINRULE_FAST", "1") != "0"
+_modules: dict[str, ModuleType | None] = {}
 
 
-def fast() -> ModuleType | None:
-    """The `engine.fast` package, or None when it is switched off or absent (looked up once)."""
-    global _module
-    if _module is _UNSET:
-        if os.environ.get("CHAINRULE_FAST", "1") == "0":
-            _module = None
-        else:
-            try:
-                _module = importlib.import_module("engine.fast")
-            except ModuleNotFoundError as error:
-                if error.name not in ("engine.fast",):
-                    raise
-                _module = None
-    return _module  # type: ignore[return-value]
+def fast(name: str) -> ModuleType | None:
+    """`engine.fast.<name>`, or None when the fast path is off or that module is absent.
+
+    Imported on first use (never at import time), so fast modules may import the reference."""
+    if not _enabled:
+        return None
+    if name not in _modules:
+        try:
+            _modules[name] = importlib.import_module(f"engine.fast.{name}")
+        except ModuleNotFoundError as error:
+            if error.name not in ("engine.fast", f"engine.fast.{name}"):
+                raise
+            _modules[name] = None
+    return _modules[name]
 
 
-def use_fast(enabled: bool) -> None:
-    """Switch the fast path on or off for this process (tests compare both paths)."""
-    global _module
-    _module = _UNSET
-    if not enabled:
-        _module = None
-    else:
-        fast()
+def use_fast(enabled: bool) -> bool:
+    """Switch the fast path on or off for this process; returns the previous setting (tests
+    run both paths)."""
+    global _enabled
+    previous, _enabled = _enabled, enabled
+    return previous
