@@ -1,8 +1,20 @@
-"""The built-in graphs, lecture example first. Each `source` + `inputs` is a valid /evaluate body."""
+"""The built-in graphs, lecture example first. Each `source` + `inputs` is a valid /evaluate body.
+
+An explanation is written once as a template whose numbers are placeholders — `{a}` the value of
+node a, `{d:y}` the gradient ∂out/∂y — filled from an evaluation of the inputs it is shown with, so
+the text never states numbers the drawing does not show. `example_for(id, seed)` draws fresh inputs
+from a seed (a quiz gives each student their own numbers) and fills the text from them.
+"""
 
 from __future__ import annotations
 
+import re
+from collections.abc import Callable
 from typing import Any
+
+import numpy as np
+
+import engine
 
 
 def _example(
@@ -17,19 +29,19 @@ def _example(
     }
 
 
-EXAMPLES: tuple[dict[str, Any], ...] = (
+_TEMPLATES: tuple[dict[str, Any], ...] = (
     _example(
         "lecture",
         ("The lecture example: f = (x + y) · max(y, z)", "O exemplo da aula: f = (x + y) · max(y, z)"),
         (
-            "The classic slide. Forward: a = x + y = 3, b = max(y, z) = 2, f = a · b = 6. Backward from "
-            "∂f/∂f = 1: the × gate swaps its inputs (∂f/∂a = b = 2, ∂f/∂b = a = 3), the + gate passes the "
+            "The classic slide. Forward: a = x + y = {a}, b = max(y, z) = {b}, f = a · b = {f}. Backward from "
+            "∂f/∂f = 1: the × gate swaps its inputs (∂f/∂a = b = {b}, ∂f/∂b = a = {a}), the + gate passes the "
             "gradient on, and max routes it to the larger input only, so z gets 0. y feeds both a and b, so "
-            "its gradient is the sum 2 + 3 = 5.",
-            "O slide clássico. Ida: a = x + y = 3, b = max(y, z) = 2, f = a · b = 6. Volta a partir de "
-            "∂f/∂f = 1: a porta × troca as entradas (∂f/∂a = b = 2, ∂f/∂b = a = 3), a porta + repassa o "
+            "its gradient is the sum {b} + {a} = {d:y}.",
+            "O slide clássico. Ida: a = x + y = {a}, b = max(y, z) = {b}, f = a · b = {f}. Volta a partir de "
+            "∂f/∂f = 1: a porta × troca as entradas (∂f/∂a = b = {b}, ∂f/∂b = a = {a}), a porta + repassa o "
             "gradiente e o max o encaminha só para a maior entrada, então z recebe 0. y alimenta a e b, então "
-            "seu gradiente é a soma 2 + 3 = 5.",
+            "seu gradiente é a soma {b} + {a} = {d:y}.",
         ),
         "a = x + y\nb = max(y, z)\nf = a * b",
         {"x": 1, "y": 2, "z": 0},
@@ -38,12 +50,12 @@ EXAMPLES: tuple[dict[str, Any], ...] = (
         "sigmoid_neuron",
         ("A single sigmoid neuron", "Um único neurônio sigmoide"),
         (
-            "f = σ(w0·x0 + w1·x1 + w2) with the values of the well-known slide: the weighted sum is 1 and "
-            "σ(1) ≈ 0.73. The sigmoid's local gradient is σ(z)(1 − σ(z)) ≈ 0.2, which then flows back through "
-            "the + gates unchanged and through each × gate multiplied by the other input: ∂f/∂w0 = x0 · 0.2.",
-            "f = σ(w0·x0 + w1·x1 + w2) com os valores do slide conhecido: a soma ponderada é 1 e "
-            "σ(1) ≈ 0,73. O gradiente local da sigmoide é σ(z)(1 − σ(z)) ≈ 0,2, que volta pelas portas + "
-            "sem mudança e por cada porta × multiplicado pela outra entrada: ∂f/∂w0 = x0 · 0,2.",
+            "f = σ(w0·x0 + w1·x1 + w2): the weighted sum is z = {z} and σ({z}) ≈ {f}. The sigmoid's local "
+            "gradient is σ(z)(1 − σ(z)) ≈ {d:z}, which then flows back through the + gates unchanged and "
+            "through each × gate multiplied by the other input: ∂f/∂w0 = x0 · {d:z} = {d:w0}.",
+            "f = σ(w0·x0 + w1·x1 + w2): a soma ponderada é z = {z} e σ({z}) ≈ {f}. O gradiente local da "
+            "sigmoide é σ(z)(1 − σ(z)) ≈ {d:z}, que volta pelas portas + sem mudança e por cada porta × "
+            "multiplicado pela outra entrada: ∂f/∂w0 = x0 · {d:z} = {d:w0}.",
         ),
         "z = w0 * x0 + w1 * x1 + w2\nf = sigmoid(z)",
         {"w0": 2, "x0": -1, "w1": -3, "x1": -2, "w2": -3},
@@ -53,11 +65,11 @@ EXAMPLES: tuple[dict[str, Any], ...] = (
         ("Fan-out: a value used twice", "Ramificação: um valor usado duas vezes"),
         (
             "x feeds two gates, so two gradients come back to it and are added: f = 3x + x² gives "
-            "∂f/∂x = 3 + 2x = 7 at x = 2. The backward pass shows the two downstream gradients (3 and 4) and "
-            "then a separate step that sums them — the multivariable chain rule, ∂f/∂x = Σᵢ ∂f/∂yᵢ · ∂yᵢ/∂x.",
+            "∂f/∂x = 3 + 2x = {d:x} at x = {x}. The backward pass shows the two downstream gradients (3 and 2x) "
+            "and then a separate step that sums them — the multivariable chain rule, ∂f/∂x = Σᵢ ∂f/∂yᵢ · ∂yᵢ/∂x.",
             "x alimenta duas portas, então dois gradientes voltam até ele e são somados: f = 3x + x² dá "
-            "∂f/∂x = 3 + 2x = 7 em x = 2. A volta mostra os dois gradientes descendentes (3 e 4) e depois um "
-            "passo separado que os soma — a regra da cadeia multivariável, ∂f/∂x = Σᵢ ∂f/∂yᵢ · ∂yᵢ/∂x.",
+            "∂f/∂x = 3 + 2x = {d:x} em x = {x}. A volta mostra os dois gradientes descendentes (3 e 2x) e depois "
+            "um passo separado que os soma — a regra da cadeia multivariável, ∂f/∂x = Σᵢ ∂f/∂yᵢ · ∂yᵢ/∂x.",
         ),
         "a = 3 * x\nb = x ** 2\nf = a + b",
         {"x": 2},
@@ -161,4 +173,131 @@ EXAMPLES: tuple[dict[str, Any], ...] = (
     ),
 )
 
+
+# ---- numbers in the text ----------------------------------------------------------------------
+PLACEHOLDER = re.compile(r"\{(d:)?([A-Za-z_]\w*)\}")
+
+
+def _number(value: float, lang: str) -> str:
+    """As the page writes a number: 4 significant digits, a real minus sign, pt-BR's decimal comma."""
+    text = f"{float(value):.4g}".replace("e+0", "e").replace("e-0", "e-")
+    if text in ("-0", "-0.0"):
+        text = "0"
+    text = text.replace("-", "−")
+    return text.replace(".", ",") if lang == "pt-BR" else text
+
+
+def fill(template: str, evaluation: Any, lang: str) -> str:
+    """The template with `{name}` → the node's value and `{d:name}` → its gradient (scalars only)."""
+    nodes = {node.id: node for node in evaluation.nodes}
+
+    def number(match: re.Match[str]) -> str:
+        node = nodes[match.group(2)]
+        return _number(node.grad if match.group(1) else node.value, lang)
+
+    return PLACEHOLDER.sub(number, template)
+
+
+def _render(template: dict[str, Any], inputs: dict[str, Any]) -> dict[str, Any]:
+    evaluation = engine.evaluate(engine.parse(template["source"]), inputs, None)
+    explanation = {lang: fill(text, evaluation, lang) for lang, text in template["explanation"].items()}
+    return {**template, "explanation": explanation, "inputs": inputs}
+
+
+EXAMPLES: tuple[dict[str, Any], ...] = tuple(_render(t, t["inputs"]) for t in _TEMPLATES)
 EXAMPLES_BY_ID: dict[str, dict[str, Any]] = {e["id"]: e for e in EXAMPLES}
+TEMPLATES_BY_ID: dict[str, dict[str, Any]] = {t["id"]: t for t in _TEMPLATES}
+
+# ---- seeded inputs ----------------------------------------------------------------------------
+KINK_MARGIN = 0.25  # |input − kink| at least this for relu, leaky relu, abs, hardtanh, hinge, log, sqrt, ÷
+TIE_MARGIN = 0.5  # |a − b| at least this for max and min: the route is never a near-tie
+ATTEMPTS = 10_000
+
+
+def _grid(rng: np.random.Generator, lo: float, hi: float, step: float, shape: tuple[int, ...] = ()) -> Any:
+    """Nice numbers: multiples of `step` in [lo, hi] (integers for step 1, one decimal for 0.1)."""
+    count = round((hi - lo) / step)
+    values = np.round(lo + step * rng.integers(0, count + 1, size=shape), 1)
+    values = values + 0.0  # −0.0 → 0.0
+    if step >= 1:
+        return values.astype(int).tolist()
+    return values.tolist()
+
+
+def _shape(example_id: str, name: str) -> tuple[int, ...]:
+    return np.shape(TEMPLATES_BY_ID[example_id]["inputs"][name])
+
+
+def _tensors(example_id: str, rng: np.random.Generator, lo: float, hi: float) -> dict[str, Any]:
+    """Every input of the example, one decimal in [lo, hi], in its own shape."""
+    names = TEMPLATES_BY_ID[example_id]["inputs"]
+    return {name: _grid(rng, lo, hi, 0.1, _shape(example_id, name)) for name in names}
+
+
+def _activations(rng: np.random.Generator) -> dict[str, Any]:
+    # One input in each region the text names: below −1, in (−1, 0), in (0, 1), above 1.
+    regions = [(-3.0, -1.3), (-0.8, -0.3), (0.3, 0.8), (1.3, 3.0)]
+    return {"x": [_grid(rng, lo, hi, 0.1) for lo, hi in regions]}
+
+
+Draw = Callable[[np.random.Generator], dict[str, Any]]
+Story = Callable[[dict[str, np.ndarray]], bool]
+DRAWS: dict[str, tuple[Draw, Story]] = {
+    # The text says max routes to y and z gets 0: keep y the larger.
+    "lecture": (lambda r: dict(zip("xyz", _grid(r, -4, 4, 1, (3,)), strict=True)), lambda v: v["y"] > v["z"]),
+    # Integers as on the slide; |z| ≤ 3 keeps σ′ readable (not saturated).
+    "sigmoid_neuron": (
+        lambda r: dict(zip(["w0", "x0", "w1", "x1", "w2"], _grid(r, -3, 3, 1, (5,)), strict=True)),
+        lambda v: abs(float(v["z"])) <= 3,
+    ),
+    "fan_out": (lambda r: {"x": _grid(r, -4.0, 4.0, 0.5)}, lambda v: float(v["x"]) != 0),
+    "window_score": (lambda r: _tensors("window_score", r, -1.0, 1.0), lambda v: True),
+    "mlp_mse": (lambda r: _tensors("mlp_mse", r, -1.0, 1.0), lambda v: True),
+    "softmax_cross_entropy": (lambda r: _tensors("softmax_cross_entropy", r, -1.5, 1.5), lambda v: True),
+    # The text explains a violated margin: keep J > 0.
+    "max_margin": (lambda r: _tensors("max_margin", r, -1.0, 1.0), lambda v: float(v["J"]) > 0),
+    "activations": (_activations, lambda v: True),
+}
+
+
+def _kink_gaps(evaluation: Any) -> list[float]:
+    """How far every kinked or undefined op's input is from its kink (min over elements)."""
+    nodes = {node.id: node for node in evaluation.nodes}
+    gaps: list[float] = []
+    for node in evaluation.nodes:
+        args = [np.asarray(nodes[i].value, dtype=float) for i in node.inputs]
+        if node.op in ("max", "min"):
+            gaps.append(float(np.min(np.abs(args[0] - args[1]))) - TIE_MARGIN + KINK_MARGIN)
+        elif node.op in ("relu", "leaky_relu", "abs"):
+            gaps.append(float(np.min(np.abs(args[0]))))
+        elif node.op == "hardtanh":
+            gaps.append(float(np.min(np.abs(np.abs(args[0]) - 1.0))))
+        elif node.op == "hinge":
+            gaps.append(float(np.min(np.abs(1.0 - args[0] + args[1]))))
+        elif node.op == "div":
+            gaps.append(float(np.min(np.abs(args[1]))))
+        elif node.op in ("log", "sqrt"):
+            gaps.append(float(np.min(args[0])))
+    return gaps
+
+
+def example_for(example_id: str, seed: int | None) -> dict[str, Any]:
+    """The example as built in (seed None), or with inputs drawn from `seed`: the same seed, the same
+    numbers; each kinked op's input at least KINK_MARGIN from its kink (max/min: TIE_MARGIN apart),
+    the example's story kept (what its text says still holds) and its text filled from the new numbers.
+    KeyError for an unknown id, ValueError for a negative seed."""
+    if seed is None:
+        return EXAMPLES_BY_ID[example_id]
+    template = TEMPLATES_BY_ID[example_id]
+    if seed < 0:
+        raise ValueError(f"seed must be a non-negative integer, got {seed}")
+    draw, story = DRAWS[example_id]
+    graph = engine.parse(template["source"])
+    rng = np.random.default_rng(seed)
+    for _ in range(ATTEMPTS):
+        inputs = draw(rng)
+        evaluation = engine.evaluate(graph, inputs, None)
+        values = {node.id: np.asarray(node.value) for node in evaluation.nodes}
+        if all(gap >= KINK_MARGIN for gap in _kink_gaps(evaluation)) and story(values):
+            return _render(template, inputs)
+    raise RuntimeError(f"no inputs for '{example_id}' met the margins in {ATTEMPTS} draws")  # a bug of ours
