@@ -1,24 +1,22 @@
-"""Every error, in one place, as `{"error": {"code", "message", "line"?, "column"?}}`.
+"""Every error, in one place, as `{"error": {"code", "message", "line"?, "column"?, "input"?}}`.
 
-Engine errors are 400, body validation 422, unknown paths 404, wrong methods 405, bodies over
-the limit 413 (checked by `BodyLimitMiddleware` before anything parses them). Nothing the user
-sends should reach `LastResortMiddleware`; it exists so that a bug is never a stack trace.
+Engine errors are 400, a body or parameter that does not have the documented form 422
+(`invalid_body`, `invalid_input` for an input value, `invalid_parameter` for the query or path;
+400 `invalid_json` when the body is not JSON at all), unknown paths 404, wrong methods 405, bodies over
+`max_body_bytes` 413 (app.middleware.BodyLimitMiddleware, before any of it is parsed). Our own bug is a 500 `internal_error` with a `request_id`
+(app.middleware.InternalErrorMiddleware): a 4xx would tell the client the fault is theirs.
 """
 
 from __future__ import annotations
 
-import logging
 from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from app.serialize import StrictJSONResponse, dumps, utf8
+from app.serialize import StrictJSONResponse
 from engine import EngineError
-
-log = logging.getLogger("chainrule")
 
 HTTP_CODES = {
     400: "bad_request",
@@ -32,7 +30,7 @@ HTTP_CODES = {
 
 
 class ApiError(Exception):
-    """An error the HTTP layer raises itself, with its status."""
+    """An error the HTTP layer or the service raises itself, with its status."""
 
     def __init__(
         self,
@@ -68,40 +66,61 @@ def error_response(
     line: int | None = None,
     column: int | None = None,
     input_name: str | None = None,
-):
+) -> StrictJSONResponse:
     return StrictJSONResponse(error_body(code, message, line, column, input_name), status_code=status)
 
 
-def _location(loc: tuple | list) -> str:
-    parts = [str(p) for p in loc if p != "body"]
-    return ".".join(parts)
+def location(loc: tuple | list) -> tuple[str, str]:
+    """Where a validation error is, as a student reads it: ("body", "model.layers[0]"),
+    ("query", "step"). The first part is pydantic's source: body, query, path, header."""
+    source, *rest = [*loc] or ["body"]
+    where = ""
+    for part in rest:
+        where += f"[{part}]" if isinstance(part, int) else (f".{part}" if where else str(part))
+    return str(source), where
 
 
-def _validation_response(exc: RequestValidationError) -> StrictJSONResponse:
+def _message(error: dict[str, Any]) -> tuple[str, str]:
+    """One pydantic error as (where, message): "inputs.x: Input should be …", "query parameter
+    'step': Input should be greater than or equal to 0", "'source' is required"."""
+    source, where = location(error.get("loc", ()))
+    text = str(error.get("msg", "invalid value")).removeprefix("Value error, ")
+    subject = where if source == "body" else f"{source} parameter '{where}'"
+    kind = error.get("type")
+    if not where:  # the body as a whole
+        if kind == "missing":
+            return where, "a request body is required"
+        return where, f"the body must be a JSON object sent as application/json ({text})"
+    if kind == "missing":
+        return where, f"'{where}' is required" if source == "body" else f"{subject} is required"
+    return where, f"{subject}: {text}"
+
+
+def validation_response(exc: RequestValidationError) -> StrictJSONResponse:
+    """422 naming the first problem's field (and how many more there are); 400 if not JSON."""
     errors = list(exc.errors())
     if not errors:
         return error_response(422, "invalid_body", "the request body is not valid")
     first = errors[0]
-    kind = str(first.get("type", ""))
-    if kind == "json_invalid":
+    if first.get("type") == "json_invalid":
         detail = (first.get("ctx") or {}).get("error", "")
         return error_response(
             400, "invalid_json", f"the body is not valid JSON{': ' + str(detail) if detail else ''}"
         )
-    where = _location(first.get("loc", ()))
-    message = str(first.get("msg", "invalid value")).removeprefix("Value error, ")
-    if kind == "missing":
-        message = f"'{where}' is required" if where else "a request body is required"
-    elif where:
-        message = f"{where}: {message}"
+    where, message = _message(first)
     if len(errors) > 1:
         message += f" (and {len(errors) - 1} more problem{'s' if len(errors) > 2 else ''})"
-    code = "invalid_input" if where.startswith(("inputs", "seed_gradient")) else "invalid_body"
+    if location(first.get("loc", ()))[0] != "body":
+        code = "invalid_parameter"  # ?step=-1, /examples/{id} too long
+    elif where.startswith(("inputs", "seed_gradient")):
+        code = "invalid_input"
+    else:
+        code = "invalid_body"
     return error_response(422, code, message)
 
 
 def install(app: FastAPI) -> None:
-    """Register the exception handlers and the two middlewares."""
+    """Register the exception handlers (the 500 is InternalErrorMiddleware's)."""
 
     @app.exception_handler(EngineError)
     async def engine_error(_: Request, exc: EngineError) -> StrictJSONResponse:
@@ -113,7 +132,7 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(RequestValidationError)
     async def validation_error(_: Request, exc: RequestValidationError) -> StrictJSONResponse:
-        return _validation_response(exc)
+        return validation_response(exc)
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException) -> StrictJSONResponse:
@@ -123,7 +142,7 @@ def install(app: FastAPI) -> None:
             message = f"no such path: {request.url.path}"
         elif status == 405:
             message = f"{request.method} is not allowed on {request.url.path}"
-        elif exc.detail == "There was an error parsing the body":
+        elif exc.detail == "There was an error parsing the body":  # not UTF-8, or nested too deeply
             code, message = "invalid_json", "the body could not be parsed as JSON"
         else:
             message = str(exc.detail)
@@ -131,90 +150,3 @@ def install(app: FastAPI) -> None:
         if exc.headers:
             response.headers.update(exc.headers)
         return response
-
-    app.add_middleware(LastResortMiddleware)
-    app.add_middleware(BodyLimitMiddleware, max_bytes=app.state.settings.max_body_bytes)
-
-
-async def _send_error(send: Send, status: int, code: str, message: str) -> None:
-    body = utf8(dumps(error_body(code, message)))
-    headers = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]
-    await send({"type": "http.response.start", "status": status, "headers": headers})
-    await send({"type": "http.response.body", "body": body})
-
-
-class BodyLimitMiddleware:
-    """413 for a body over `max_bytes`, by Content-Length or by counting what streams in —
-    before any of it is parsed. The (bounded) body is then replayed to the application."""
-
-    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
-        self.app, self.max_bytes = app, max_bytes
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or scope["method"] in ("GET", "HEAD", "OPTIONS"):
-            await self.app(scope, receive, send)
-            return
-        too_large = f"the request body exceeds the limit of {self.max_bytes} bytes (CHAINRULE_MAX_BODY_BYTES)"
-        for name, value in scope.get("headers", ()):
-            if name == b"content-length":
-                try:
-                    declared = int(value)
-                except ValueError:
-                    await _send_error(send, 400, "bad_request", "Content-Length is not a number")
-                    return
-                if declared > self.max_bytes:
-                    await _send_error(send, 413, "body_too_large", too_large)
-                    return
-        chunks, size = [], 0
-        while True:
-            message = await receive()
-            if message["type"] == "http.disconnect":
-                return
-            chunk = message.get("body", b"")
-            size += len(chunk)
-            if size > self.max_bytes:
-                await _send_error(send, 413, "body_too_large", too_large)
-                return
-            chunks.append(chunk)
-            if not message.get("more_body", False):
-                break
-        body, replayed = b"".join(chunks), False
-
-        async def replay() -> Message:
-            nonlocal replayed
-            if not replayed:
-                replayed = True
-                return {"type": "http.request", "body": body, "more_body": False}
-            return await receive()
-
-        await self.app(scope, replay, send)
-
-
-class LastResortMiddleware:
-    """A bug becomes a generic JSON error (logged, counted), never a 500 or a stack trace."""
-
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-        self.count = 0
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        started = False
-
-        async def tracking_send(message: Message) -> None:
-            nonlocal started
-            if message["type"] == "http.response.start":
-                started = True
-            await send(message)
-
-        try:
-            await self.app(scope, receive, tracking_send)
-        except Exception:
-            log.exception("unexpected error on %s %s", scope.get("method"), scope.get("path"))
-            state = scope.get("app").state if scope.get("app") is not None else None
-            if state is not None:
-                state.unexpected_errors = getattr(state, "unexpected_errors", 0) + 1
-            if not started:
-                await _send_error(send, 400, "unexpected_error", "the request could not be processed")

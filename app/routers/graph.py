@@ -1,22 +1,25 @@
-"""Graph endpoints: evaluate, ops, examples, gradcheck. Thin: app.service does the work."""
+"""Graph endpoints: evaluate, gradcheck, ops, examples. Thin: app.service does the work.
+
+Bodies are typed (`EvaluateRequest`), settings come from the `get_settings` dependency, and
+every error is raised for app.errors to word. Responses are declared by model for OpenAPI and
+returned as bytes: /evaluate serves the service's pre-rendered JSON text as it is.
+"""
 
 from __future__ import annotations
 
-import email.message
 import json
 from collections import OrderedDict
 from functools import partial
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, Request, Response
-from fastapi.exceptions import RequestValidationError
-from pydantic import Field, TypeAdapter, ValidationError
+from fastapi import APIRouter, Body, Depends, Path, Query, Request, Response
 from starlette.concurrency import run_in_threadpool
-from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from app import examples as example_data
 from app.errors import ApiError
 from app.examples import EXAMPLES, EXAMPLES_BY_ID
 from app.schemas.graph import (
+    MAX_STEP,
     ErrorResponse,
     EvaluateRequest,
     EvaluationDocument,
@@ -26,12 +29,13 @@ from app.schemas.graph import (
 )
 from app.serialize import StrictJSONResponse
 from app.service import document_bytes, gradcheck_document, prepare
-from app.settings import Settings
+from app.settings import Settings, get_settings
 from engine import OPS
 
 router = APIRouter(tags=["graph"])
+SettingsDep = Annotated[Settings, Depends(get_settings)]
 
-ERRORS: dict[int | str, dict[str, Any]] = {
+ENGINE_ERRORS: dict[int | str, dict[str, Any]] = {
     400: {"model": ErrorResponse, "description": "The source or the inputs cannot be evaluated."},
 }
 
@@ -51,8 +55,14 @@ GRADCHECK_EXAMPLES = {
     "neuron": _body_example("sigmoid_neuron", "A sigmoid neuron"),
     "mlp": _body_example("mlp_mse", "A 2-layer MLP with MSE"),
 }
+EvaluateBody = Annotated[EvaluateRequest, Body(openapi_examples=EVALUATE_EXAMPLES)]
 GradcheckBody = Annotated[EvaluateRequest, Body(openapi_examples=GRADCHECK_EXAMPLES)]
-
+StepQuery = Annotated[
+    int | None,
+    Query(
+        ge=0, le=MAX_STEP, description="Return the snapshot after this step (overrides the body's `step`)."
+    ),
+]
 
 INLINE_BODY_BYTES = 2_048
 INLINE_ELEMENTS = 2_000  # elements the forward pass computes
@@ -64,11 +74,13 @@ DocumentKey = tuple[bytes, int | None, Settings]
 
 class DocumentCache:
     """The last documents served, by request body and step: an evaluation is a pure function of
-    them, so a class of students opening the same example costs one evaluation per worker."""
+    them, so a class of students opening the same example costs one evaluation per worker.
+    Bounded in bytes (keys and documents), and a document over `max_entry_bytes` is never kept."""
 
-    def __init__(self, entries: int = 256, max_bytes: int = 64_000) -> None:
-        self.entries, self.max_bytes = entries, max_bytes
+    def __init__(self, max_entry_bytes: int = 64_000) -> None:
+        self.max_entry_bytes = max_entry_bytes
         self.documents: OrderedDict[DocumentKey, bytes] = OrderedDict()
+        self.size = 0
 
     def get(self, key: DocumentKey) -> bytes | None:
         found = self.documents.get(key)
@@ -76,139 +88,81 @@ class DocumentCache:
             self.documents.move_to_end(key)
         return found
 
-    def put(self, key: DocumentKey, content: bytes) -> None:
-        if len(content) <= self.max_bytes and len(key[0]) <= self.max_bytes:
-            self.documents[key] = content
-            if len(self.documents) > self.entries:
-                self.documents.popitem(last=False)
+    def put(self, key: DocumentKey, content: bytes, budget: int) -> None:
+        """Keep `content` if it is small, dropping the oldest until all fit in `budget` bytes."""
+        cost = len(content) + len(key[0])
+        if cost > self.max_entry_bytes or cost > budget or key in self.documents:
+            return
+        self.documents[key] = content
+        self.size += cost
+        while self.size > budget:
+            old_key, old = self.documents.popitem(last=False)
+            self.size -= len(old) + len(old_key[0])
 
 
 DOCUMENTS = DocumentCache()
+DOCUMENT_SHARE = 4  # this cache may use 1/4 of CHAINRULE_CACHE_BYTES; the service's caches the rest
 
 
-def _settings(request: Request) -> Settings:
-    return request.app.state.settings
+def _lecture_example() -> tuple[dict[str, Any], dict[str, Any]]:
+    """The lecture example's document and gradcheck, computed once: OpenAPI's response examples."""
+    lecture, settings = EXAMPLES_BY_ID["lecture"], Settings()
+    document = json.loads(document_bytes(prepare(lecture["source"], lecture["inputs"], settings)))
+    return document, gradcheck_document(lecture["source"], lecture["inputs"], settings)
 
 
-def _json_content_type(value: str | None) -> bool:
-    """FastAPI's test: application/json or application/*+json (a missing type is not JSON)."""
-    if value is None:
-        return False
-    if value == "application/json":
-        return True
-    message = email.message.Message()
-    message["content-type"] = value
-    subtype = message.get_content_subtype()
-    return message.get_content_maintype() == "application" and (
-        subtype == "json" or subtype.endswith("+json")
-    )
+LECTURE_DOCUMENT, LECTURE_GRADCHECK = _lecture_example()
 
 
-STEP_DESCRIPTION = "Snapshot after this step (overrides the body)."
-STEP_QUERY: TypeAdapter[int | None] = TypeAdapter(Annotated[int | None, Field(ge=0)])
-STEP_PARAMETER = {
-    "name": "step",
-    "in": "query",
-    "required": False,
-    "schema": {
-        "anyOf": [{"type": "integer", "minimum": 0}, {"type": "null"}],
-        "description": STEP_DESCRIPTION,
-        "title": "Step",
-    },
-    "description": STEP_DESCRIPTION,
-}
-
-
-def _step_query(raw: str | None) -> int | None:
-    """?step=k, validated as a `Query(ge=0)` parameter would be."""
-    if raw is None:
-        return None
-    try:
-        return STEP_QUERY.validate_python(raw)
-    except ValidationError as error:
-        problems = error.errors(include_url=False)
-        raise RequestValidationError([{**p, "loc": ("query", "step", *p["loc"])} for p in problems]) from None
-
-
-def evaluate_request(raw: bytes, content_type: str | None) -> EvaluateRequest:
-    """The body as FastAPI would read it for an `EvaluateRequest` parameter, and the same errors,
-    without its general machinery (which costs more than evaluating the lecture example)."""
-    if not raw:
-        raise RequestValidationError([{"type": "missing", "loc": ("body",), "msg": "Field required"}])
-    body: Any = raw
-    if _json_content_type(content_type):
-        try:
-            body = json.loads(raw)
-        except json.JSONDecodeError as error:
-            raise RequestValidationError(
-                [
-                    {
-                        "type": "json_invalid",
-                        "loc": ("body", error.pos),
-                        "msg": "JSON decode error",
-                        "input": {},
-                        "ctx": {"error": error.msg},
-                    }
-                ]  # fmt: skip
-            ) from None
-        except (ValueError, RecursionError):  # not UTF-8, or nested too deeply
-            raise StarletteHTTPException(400, "There was an error parsing the body") from None
-    try:
-        return EvaluateRequest.model_validate(body)
-    except ValidationError as error:
-        problems = error.errors(include_url=False)
-        raise RequestValidationError([{**p, "loc": ("body", *p["loc"])} for p in problems]) from None
+def _example_response(description: str, example: Any) -> dict[int | str, dict[str, Any]]:
+    return {200: {"description": description, "content": {"application/json": {"example": example}}}}
 
 
 @router.post(
     "/evaluate",
-    response_model=None,
-    responses={200: {"model": EvaluationDocument, "description": "The evaluation document."}, **ERRORS},
+    response_model=EvaluationDocument,
+    responses={**_example_response("The evaluation document.", LECTURE_DOCUMENT), **ENGINE_ERRORS},
     summary="Evaluate a graph: forward, backward, every edge's upstream × local = downstream",
-    openapi_extra={  # evaluate_request reads these; this documents them as FastAPI parameters would
-        "parameters": [STEP_PARAMETER],
-        "requestBody": {
-            "required": True,
-            "content": {
-                "application/json": {
-                    "schema": {"$ref": "#/components/schemas/EvaluateRequest"},
-                    "examples": EVALUATE_EXAMPLES,
-                }
-            },
-        },
-    },
+    description="The graph of `source` with every node's value and gradient, every edge's forward value "
+    "and upstream, local and downstream gradients, the forward/backward/accumulate steps in order and "
+    "a layout. With `step` (query or body) every node and edge as it stands after that step.",
 )
-async def evaluate(request: Request) -> Response:
-    step = _step_query(request.query_params.get("step")) if request.scope.get("query_string") else None
-    raw = await request.body()
-    settings = _settings(request)
+async def evaluate(
+    body: EvaluateBody, request: Request, settings: SettingsDep, step: StepQuery = None
+) -> Response:
+    step = step if step is not None else body.step
+    raw = await request.body()  # already read (and cached) by FastAPI: the cache's key
     key = (raw, step, settings)  # the limits decide whether a body is accepted: part of the key
     cached = DOCUMENTS.get(key)
     if cached is not None:
         return Response(cached, media_type="application/json")
-    body = evaluate_request(raw, request.headers.get("content-type"))
     call = partial(prepare, body.source, body.inputs, settings, body.output, body.seed_gradient)
     # Small work is cheaper done here than after a hop to a worker thread; anything bigger is
     # done in the thread pool so that the event loop keeps answering other requests.
     small = len(raw) <= INLINE_BODY_BYTES
     prepared = call() if small else await run_in_threadpool(call)
-    finish = partial(document_bytes, prepared, step if step is not None else body.step)
+    finish = partial(document_bytes, prepared, step)
     if small and prepared.cost <= INLINE_ELEMENTS and len(prepared.graph) <= INLINE_NODES:
         content = finish()
     else:
         content = await run_in_threadpool(finish)
-    DOCUMENTS.put(key, content)
+    DOCUMENTS.put(key, content, settings.cache_bytes // DOCUMENT_SHARE)
     return Response(content, media_type="application/json")
 
 
 @router.post(
     "/gradcheck",
-    response_model=None,
-    responses={200: {"model": GradcheckOut, "description": "Analytic against numeric gradients."}, **ERRORS},
+    response_model=GradcheckOut,
+    responses={
+        **_example_response("Analytic against numeric gradients.", LECTURE_GRADCHECK),
+        **ENGINE_ERRORS,
+    },
     summary="Check the engine's gradients against central finite differences",
+    description="Same body as /evaluate. For every input element, the analytic gradient against "
+    "(f(x + h) − f(x − h)) / 2h in float64; `passed` when every relative error is small.",
 )
-def gradcheck(body: GradcheckBody, request: Request) -> StrictJSONResponse:
-    result = gradcheck_document(body.source, body.inputs, _settings(request), body.output, body.seed_gradient)
+def gradcheck(body: GradcheckBody, settings: SettingsDep) -> StrictJSONResponse:
+    result = gradcheck_document(body.source, body.inputs, settings, body.output, body.seed_gradient)
     return StrictJSONResponse(result)
 
 
@@ -230,28 +184,49 @@ OPS_LIST = [_op(op) for op in OPS]
 
 
 @router.get(
-    "/ops", response_model=None, responses={200: {"model": list[OpOut]}}, summary="Every op the engine knows"
+    "/ops",
+    response_model=list[OpOut],
+    responses=_example_response("Every op, in the engine's order.", OPS_LIST[:2]),
+    summary="List every op: symbol, arity and the formula of each local gradient",
 )
 def ops() -> StrictJSONResponse:
     return StrictJSONResponse(OPS_LIST)
 
 
 @router.get(
-    "/examples", response_model=None, responses={200: {"model": list[Example]}}, summary="The built-in graphs"
+    "/examples",
+    response_model=list[Example],
+    responses=_example_response("The built-in graphs, the lecture example first.", list(EXAMPLES[:1])),
+    summary="List the built-in graphs, each a valid /evaluate body",
 )
 def examples() -> StrictJSONResponse:
     return StrictJSONResponse(list(EXAMPLES))
 
 
+ExampleId = Annotated[str, Path(max_length=100, description="An id from GET /api/v1/examples.")]
+SeedQuery = Annotated[
+    int | None,
+    Query(
+        ge=0, le=2**32 - 1, description="Draw fresh inputs from this seed (each student their own numbers)."
+    ),
+]
+
+
 @router.get(
     "/examples/{example_id}",
-    response_model=None,
-    responses={200: {"model": Example}, 404: {"model": ErrorResponse, "description": "No such example."}},
-    summary="One built-in graph",
+    response_model=Example,
+    responses={
+        **_example_response("One built-in graph.", EXAMPLES[0]),
+        404: {"model": ErrorResponse, "description": "No such example."},
+    },
+    summary="Get one built-in graph, optionally with inputs drawn from a seed",
 )
-def example(example_id: str) -> StrictJSONResponse:
+def example(example_id: ExampleId, seed: SeedQuery = None) -> StrictJSONResponse:
     found = EXAMPLES_BY_ID.get(example_id)
     if found is None:
         known = ", ".join(EXAMPLES_BY_ID)
         raise ApiError(404, "unknown_example", f"no example '{example_id}' (known: {known})")
+    example_for = getattr(example_data, "example_for", None)  # seeded numbers, where available
+    if example_for is not None:
+        found = example_for(example_id, seed)
     return StrictJSONResponse(found)

@@ -1,9 +1,14 @@
-"""The HTML pages: Jinja2 templates from `templates/` (see app.paths)."""
+"""The HTML pages: Jinja2 templates from `templates/` (see app.paths).
+
+HEAD on each is answered by app.middleware.HeadMiddleware; the security headers (a CSP that
+admits only this origin's scripts and styles) by HeadersMiddleware, so no page may carry an
+inline <script>, <style> or style="" attribute.
+"""
 
 from __future__ import annotations
 
 from fastapi import APIRouter, Request
-from fastapi.responses import HTMLResponse, Response
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 
 from app.apidocs import HTML as API_DOCS_HTML
@@ -12,6 +17,7 @@ from app.paths import TEMPLATES_DIR
 templates = Jinja2Templates(directory=str(TEMPLATES_DIR))
 
 router = APIRouter(include_in_schema=False)
+FAVICON = "/static/icons/favicon.svg"
 
 
 def _page(request: Request, name: str) -> Response:
@@ -45,3 +51,9 @@ def optimizers(request: Request) -> Response:
 def api_docs() -> Response:
     """The API reference, drawn in the browser from /openapi.json: offline, unlike Swagger UI's CDN."""
     return HTMLResponse(API_DOCS_HTML)
+
+
+@router.get("/favicon.ico")
+def favicon() -> Response:
+    """Browsers ask for /favicon.ico whatever the page links: send them to the SVG."""
+    return RedirectResponse(FAVICON, status_code=308)

@@ -25,33 +25,84 @@ TensorIn = Annotated[Any, WithJsonSchema(TENSOR_IN)]
 TensorOut = Annotated[Any, WithJsonSchema(TENSOR_OUT)]
 NumberOut = Annotated[Any, WithJsonSchema(NUMBER_OR_NAME)]
 
+MAX_SOURCE_TEXT = 1_000_000  # the body limit's order: CHAINRULE_MAX_SOURCE_CHARS is the real bound
+MAX_NAME = 1_000  # characters of an input or output name
+MAX_INPUTS = 10_000  # free names of one graph (a graph has at most CHAINRULE_MAX_NODES nodes)
+
 LECTURE = {"source": "a = x + y\nb = max(y, z)\nf = a * b", "inputs": {"x": 1, "y": 2, "z": 0}}
 
 
+MAX_STEP = 2**31 - 1  # far past any graph's last step (2 × max_nodes + accumulates): a clean 400 above
+
+
 class EvaluateRequest(BaseModel):
-    """A graph in the expression language and a value for each free name."""
+    """A graph in the expression language and a value for each free name.
+
+    The schema bounds every field; the running settings bound them further (source length,
+    nodes, elements: CHAINRULE_MAX_*), checked in app.service with errors that name the limit.
+    Input values are read level by level, never recursively, whatever their nesting."""
 
     model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [LECTURE]})
 
-    source: str = Field(description="Statements `name = expression`, one per line or separated by `;`.")
-    inputs: dict[str, TensorIn] = Field(default_factory=dict, description="A value for every free name.")
+    source: str = Field(
+        max_length=MAX_SOURCE_TEXT,
+        description="Statements `name = expression`, one per line or separated by `;` "
+        "(at most CHAINRULE_MAX_SOURCE_CHARS characters).",
+    )
+    inputs: dict[str, TensorIn] = Field(  # names unbounded here: the graph's names bound them
+        default_factory=dict, max_length=MAX_INPUTS, description="A value for every free name."
+    )
     output: str | None = Field(
-        default=None, description="The node to differentiate; default the last statement."
+        default=None,
+        max_length=MAX_NAME,
+        description="The node to differentiate; default the last statement.",
     )
     seed_gradient: TensorIn | None = Field(default=None, description="∂L/∂output; default ones of its shape.")
-    step: int | None = Field(default=None, ge=0, description="Return the snapshot after this step.")
+    step: int | None = Field(
+        default=None, ge=0, le=MAX_STEP, description="Return the snapshot after this step (from 0)."
+    )
 
 
 class ErrorDetail(BaseModel):
-    code: str
-    message: str
-    line: int | None = None
-    column: int | None = None
-    input: str | None = None  # the input the error is about (missing, unknown, invalid, too large)
+    code: str = Field(description="Stable and machine-readable, e.g. `syntax_error`, `missing_input`.")
+    message: str = Field(description="What is wrong, naming the field, text or limit, in English.")
+    line: int | None = Field(default=None, description="1-based line of the offending source text.")
+    column: int | None = Field(default=None, description="1-based column of the offending source text.")
+    input: str | None = Field(default=None, description="The input the error is about, by its name.")
 
 
 class ErrorResponse(BaseModel):
+    """A request the API refuses: fix what `error` names and send it again."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "error": {
+                        "code": "syntax_error",
+                        "message": "invalid syntax: 'f = a *'",
+                        "line": 2,
+                        "column": 8,
+                    }
+                },
+                {"error": {"code": "missing_input", "message": "no value for input 'z'", "input": "z"}},
+            ]
+        }
+    )
+
     error: ErrorDetail
+
+
+class InternalErrorDetail(BaseModel):
+    code: Literal["internal_error"]
+    message: str
+    request_id: str = Field(description="The X-Request-ID under which the server logged the traceback.")
+
+
+class InternalErrorResponse(BaseModel):
+    """Our bug, not the request's: report it with the request id."""
+
+    error: InternalErrorDetail
 
 
 class NodeOut(BaseModel):
@@ -161,4 +212,6 @@ class GradcheckOut(BaseModel):
 
 
 class Health(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"status": "ok"}]})
+
     status: Literal["ok"]

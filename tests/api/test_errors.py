@@ -241,7 +241,9 @@ def test_settings_read_the_environment():
         Settings.from_env({"CHAINRULE_MAX_NODES": "many"})
 
 
-def test_last_resort_turns_a_bug_into_a_json_error_not_a_500():
+def test_our_own_bug_is_a_500_internal_error_with_the_request_id_logged(caplog):
+    """A bug is ours, not the client's: 500 (not a 4xx), no internals, and the id in the response
+    is the one the log carries with the traceback."""
     from fastapi import APIRouter
 
     from app.main import create_app
@@ -256,10 +258,18 @@ def test_last_resort_turns_a_bug_into_a_json_error_not_a_500():
         raise RuntimeError("secret internals")
 
     app.include_router(router)
-    response = TestClient(app, raise_server_exceptions=False).get("/boom")
-    error = _error(response, 400)
-    assert error["code"] == "unexpected_error" and "secret" not in response.text
+    with caplog.at_level("ERROR", logger="chainrule"):
+        response = TestClient(app, raise_server_exceptions=False).get("/boom")
+    assert response.status_code == 500
+    error = strict(response)["error"]
+    assert set(error) == {"code", "message", "request_id"} and error["code"] == "internal_error"
+    assert "secret" not in response.text and "Traceback" not in response.text
+    assert error["request_id"] == response.headers["x-request-id"] and error["request_id"] in error["message"]
+    assert response.headers["content-security-policy"].startswith("default-src 'self'")
     assert app.state.unexpected_errors == 1
+    [record] = [r for r in caplog.records if r.name == "chainrule"]
+    assert error["request_id"] in record.getMessage() and "secret internals" in caplog.text
+    assert record.exc_info is not None and record.exc_info[0] is RuntimeError
 
 
 @pytest.mark.parametrize(
