@@ -1,0 +1,213 @@
+"""app.client against a real uvicorn server on a free port: results, typed errors, timeouts, retries."""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+import threading
+import time
+from collections import Counter
+from collections.abc import Iterator
+
+import pytest
+import uvicorn
+
+from app.cli import main
+from app.client import AsyncClient, ChainruleError, Client
+from app.examples import EXAMPLES_BY_ID
+from app.main import create_app
+from app.service import evaluation_document
+from app.settings import Settings
+
+LECTURE = "a = x + y; b = max(y, z); f = a * b"
+INPUTS = {"x": 1, "y": 2, "z": 0}
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+class Counting:
+    """The app, counting the requests that reach it by path (to show what was and was not retried)."""
+
+    def __init__(self) -> None:
+        self.app = create_app(Settings())
+        self.seen: Counter[str] = Counter()
+
+    async def __call__(self, scope, receive, send) -> None:
+        if scope["type"] == "http":
+            self.seen[scope["path"]] += 1
+        await self.app(scope, receive, send)
+
+
+def _serve(app, port: int) -> tuple[uvicorn.Server, threading.Thread]:
+    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="off")
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    return server, thread
+
+
+def _stop(server: uvicorn.Server, thread: threading.Thread) -> None:
+    server.should_exit = True
+    thread.join(timeout=10)
+
+
+@pytest.fixture(scope="module")
+def counting() -> Counting:
+    return Counting()
+
+
+@pytest.fixture(scope="module")
+def server_url(counting) -> Iterator[str]:
+    port = _free_port()
+    server, thread = _serve(counting, port)
+    deadline = time.monotonic() + 20
+    while not server.started:
+        assert time.monotonic() < deadline and thread.is_alive(), "the server did not start"
+        time.sleep(0.02)
+    yield f"http://127.0.0.1:{port}"
+    _stop(server, thread)
+
+
+def test_evaluate_returns_the_document_the_engine_computes(server_url):
+    with Client(server_url) as api:
+        doc = api.evaluate(LECTURE, INPUTS)
+        assert doc == evaluation_document(LECTURE, INPUTS, Settings())
+        assert {n["id"]: n["grad"] for n in doc["nodes"]} == {"x": 2, "y": 5, "z": 0, "a": 2, "b": 3, "f": 1}
+        snapshot = api.evaluate(LECTURE, INPUTS, step=4)
+        assert snapshot["step"] == 4 and [n["value"] for n in snapshot["nodes"]] == [1, 2, 0, 3, 2, None]
+
+
+def test_a_4xx_becomes_a_typed_error_with_its_place(server_url, counting):
+    before = counting.seen["/api/v1/evaluate"]
+    with Client(server_url, retries=3) as api, pytest.raises(ChainruleError) as caught:
+        api.evaluate("a = x + y\nf = a *", {"x": 1, "y": 2})
+    error = caught.value
+    assert (error.status, error.code, error.line, error.column) == (400, "syntax_error", 2, 8)
+    assert error.details["line"] == 2 and "f = a *" in error.message
+    assert counting.seen["/api/v1/evaluate"] == before + 1  # an answer is never retried
+
+
+def test_missing_input_names_the_input(server_url):
+    with Client(server_url) as api, pytest.raises(ChainruleError) as caught:
+        api.evaluate(LECTURE, {"x": 1, "y": 2})
+    assert (caught.value.code, caught.value.input) == ("missing_input", "z")
+
+
+def test_unknown_example_is_a_404(server_url):
+    with Client(server_url) as api, pytest.raises(ChainruleError) as caught:
+        api.example("no_such_graph")
+    assert (caught.value.status, caught.value.code) == (404, "unknown_example")
+
+
+def test_every_read_endpoint(server_url):
+    with Client(server_url) as api:
+        assert api.healthz() == {"status": "ok"}
+        assert [e["id"] for e in api.examples()] == list(EXAMPLES_BY_ID)
+        score = api.example("window_score")
+        assert score["source"] == EXAMPLES_BY_ID["window_score"]["source"]
+        assert {"add", "mul", "matmul"} <= {op["name"] for op in api.ops()}
+        check = api.gradcheck("f = sigmoid(w * x + b)", {"w": 2, "x": -1, "b": -3})
+        assert check["passed"] is True and set(check["inputs"]) == {"w", "x", "b"}
+
+
+def test_train_continues_from_the_returned_state(server_url):
+    config = {
+        "dataset": {"name": "xor", "samples": 40, "seed": 1},
+        "model": {"layers": [3], "activation": "tanh", "seed": 2},
+        "optimizer": {"name": "sgd", "lr": 0.1},
+        "batch_size": 10,
+        "grid": False,
+    }
+    with Client(server_url) as api:
+        once = api.train(config, steps=4)
+        first = api.train(config, steps=2)
+        second = api.train(config, steps=2, state=first["state"])
+        assert second["step"] == once["step"] == 4
+        assert second["metrics"] == once["metrics"]
+        race = api.optimize(function="bowl", start=[1.0, 1.0], optimizer={"name": "sgd", "lr": 0.25}, steps=1)
+        assert race["path"] == [[1.0, 1.0], [0.5, 0.5]]  # x ← x − 0.25 · 2x
+
+
+@pytest.mark.parametrize(
+    ("method", "path"), [("optimizers", "/api/v1/optimizers"), ("lessons", "/api/v1/lessons")]
+)
+def test_list_endpoints_of_other_features(server_url, counting, method, path):
+    if not any(getattr(route, "path", None) == path for route in counting.app.routes):
+        pytest.skip(f"{path} is not served by this build yet")
+    with Client(server_url) as api:
+        listed = getattr(api, method)()
+    assert isinstance(listed, list | dict) and listed
+
+
+def test_a_server_that_never_answers_times_out():
+    with socket.socket() as silent:  # accepts connections (the kernel does) and never answers
+        silent.bind(("127.0.0.1", 0))
+        silent.listen(8)
+        url = f"http://127.0.0.1:{silent.getsockname()[1]}"
+        started = time.monotonic()
+        with Client(url, timeout=0.5, retries=3) as api, pytest.raises(ChainruleError) as caught:
+            api.healthz()
+        elapsed = time.monotonic() - started
+    assert (caught.value.code, caught.value.status) == ("timeout", None)
+    assert 0.4 < elapsed < 3  # one read timeout: a request that reached a server is not retried
+
+
+def test_a_refused_connection_is_retried_until_the_server_is_up():
+    port = _free_port()
+    url = f"http://127.0.0.1:{port}"
+    with Client(url, retries=0) as api, pytest.raises(ChainruleError) as caught:
+        api.healthz()
+    assert caught.value.code == "connection_error" and caught.value.status is None
+    late: list = []
+    timer = threading.Timer(0.8, lambda: late.extend(_serve(create_app(Settings()), port)))
+    timer.start()
+    try:
+        started = time.monotonic()
+        with Client(url, retries=6) as api:  # backoff 0, 0.5, 1, 2, 4, 8 s: the server is up by then
+            assert api.healthz() == {"status": "ok"}
+        assert time.monotonic() - started > 0.7  # it did wait for the late server
+    finally:
+        timer.join()
+        _stop(*late)
+
+
+def test_async_client(server_url):
+    async def run() -> tuple[list, ChainruleError]:
+        async with AsyncClient(server_url, timeout=10) as api:
+            docs = await asyncio.gather(*(api.evaluate("f = x * y", {"x": k, "y": 3}) for k in range(4)))
+            try:
+                await api.evaluate("f = foo(x)", {"x": 1})
+            except ChainruleError as error:
+                return docs, error
+        raise AssertionError("no error raised")
+
+    docs, error = asyncio.run(run())
+    assert [d["nodes"][0]["grad"] for d in docs] == [3, 3, 3, 3]
+    assert [d["nodes"][-1]["value"] for d in docs] == [0, 3, 6, 9]
+    assert (error.code, error.line, error.column, error.status) == ("unknown_function", 1, 5, 400)
+
+
+SCORE = EXAMPLES_BY_ID["window_score"]
+SCORE_ARGS = [f"{name}={value}" for name, value in SCORE["inputs"].items()]
+
+
+@pytest.mark.parametrize("extra", [[], ["--json"], ["--step", "9"], ["--full"]])
+def test_cli_server_prints_what_local_eval_prints(server_url, capsys, monkeypatch, extra):
+    monkeypatch.setenv("COLUMNS", "100")
+    assert main(["eval", SCORE["source"], *SCORE_ARGS, *extra]) == 0
+    local = capsys.readouterr().out
+    assert main(["eval", SCORE["source"], *SCORE_ARGS, *extra, "--server", server_url]) == 0
+    assert capsys.readouterr().out == local
+
+
+def test_cli_server_errors_read_as_local_ones(server_url, capsys):
+    assert main(["eval", "f = x +", "x=1", "--server", server_url]) == 2
+    remote = capsys.readouterr().err
+    assert main(["eval", "f = x +", "x=1"]) == 2
+    assert remote == capsys.readouterr().err and "syntax_error" in remote and "(line 1, column" in remote
+    assert main(["eval", "f = x", "x=1", "--server", f"http://127.0.0.1:{_free_port()}"]) == 2
+    assert "connection_error" in capsys.readouterr().err
