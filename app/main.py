@@ -10,7 +10,7 @@ from fastapi.staticfiles import StaticFiles
 from app import errors
 from app.middleware import BodyLimitMiddleware, HeadersMiddleware, HeadMiddleware, InternalErrorMiddleware
 from app.paths import STATIC_DIR
-from app.routers import graph, pages, training
+from app.routers import graph, lessons, pages, training
 from app.schemas.graph import ErrorResponse, Health, InternalErrorResponse
 from app.serialize import StrictJSONResponse
 from app.settings import Settings, get_settings
@@ -59,6 +59,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     application.include_router(graph.router, prefix="/api/v1", responses=API_ERRORS)
     application.include_router(training.router, prefix="/api/v1", responses=API_ERRORS)
+    application.include_router(lessons.router, prefix="/api/v1", responses=API_ERRORS)
     application.include_router(pages.router)
     application.mount("/static", StaticFiles(directory=str(STATIC_DIR), check_dir=False), name="static")
     errors.install(application)
