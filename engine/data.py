@@ -44,9 +44,16 @@ def xor(samples: int, noise: float, rng: np.random.Generator) -> tuple[Array, Ar
     return X, y
 
 
-def gauss(samples: int, noise: float, rng: np.random.Generator) -> tuple[Array, Array]:
-    """Two gaussians at (2, 2) (class 1) and (−2, −2) (class 0); variance 0.5 … 4 with noise."""
+def gauss(samples: int, noise: float, rng: np.random.Generator, classes: int = 2) -> tuple[Array, Array]:
+    """Two gaussians at (2, 2) (class 1) and (−2, −2) (class 0); variance 0.5 … 4 with noise.
+
+    With k > 2 classes, k gaussians on the circle of radius 3.5, class j at angle 2πj/k."""
     variance = 0.5 + np.clip(noise, 0.0, 0.5) / 0.5 * 3.5
+    if classes > 2:
+        labels = np.arange(samples) % classes
+        angle = 2 * np.pi * labels / classes
+        centres = 3.5 * np.stack([np.cos(angle), np.sin(angle)], axis=1)
+        return centres + rng.normal(0.0, np.sqrt(variance), size=(samples, 2)), labels.astype(np.float64)
     half = samples // 2
     centres = np.concatenate([np.full((half, 2), 2.0), np.full((samples - half, 2), -2.0)])
     X = centres + rng.normal(0.0, np.sqrt(variance), size=(samples, 2))
@@ -54,11 +61,16 @@ def gauss(samples: int, noise: float, rng: np.random.Generator) -> tuple[Array, 
     return X, y
 
 
-def spiral(samples: int, noise: float, rng: np.random.Generator) -> tuple[Array, Array]:
-    """Two interleaved spirals, r = 5·i/n, t = 1.75·2π·i/n (+π for class 0)."""
+def spiral(samples: int, noise: float, rng: np.random.Generator, classes: int = 2) -> tuple[Array, Array]:
+    """Two interleaved spirals, r = 5·i/n, t = 1.75·2π·i/n (+π for class 0); with k > 2 classes,
+    k arms, class j turned by 2πj/k."""
     half = samples // 2
+    arms = [(half, 0.0, 1.0), (samples - half, np.pi, 0.0)]
+    if classes > 2:
+        counts = [samples // classes + (j < samples % classes) for j in range(classes)]
+        arms = [(counts[j], 2 * np.pi * j / classes, float(j)) for j in range(classes)]
     parts = []
-    for count, delta, label in ((half, 0.0, 1.0), (samples - half, np.pi, 0.0)):
+    for count, delta, label in arms:
         i = np.arange(count, dtype=np.float64)
         r = i / max(count, 1) * 5.0
         t = 1.75 * i / max(count, 1) * 2 * np.pi + delta
@@ -124,13 +136,20 @@ class Dataset:
     train_y: Array
     test_x: Array
     test_y: Array
+    classes: int = 2  # 0: a regression set (y is a number to fit)
 
     @property
     def classification(self) -> bool:
-        return self.name in CLASSIFICATION
+        return self.classes > 0
 
 
-def generate(name: str, samples: int = 200, noise: float = 0.0, seed: int = 0) -> tuple[Array, Array]:
+MAX_CLASSES = 5
+MANY_CLASSES = ("gauss", "spiral")  # the sets that take `classes`
+
+
+def generate(
+    name: str, samples: int = 200, noise: float = 0.0, seed: int = 0, classes: int = 2
+) -> tuple[Array, Array]:
     """X (n, 2) and y (n,) for a named data set; the same arguments give the same bytes."""
     if name not in DATASETS:
         raise EngineError("unknown_dataset", f"unknown data set '{name}' (known: {', '.join(DATASETS)})")
@@ -138,20 +157,60 @@ def generate(name: str, samples: int = 200, noise: float = 0.0, seed: int = 0) -
         raise EngineError("invalid_value", "a data set needs at least 2 samples")
     if not 0.0 <= noise <= 1.0:
         raise EngineError("invalid_value", "noise must lie between 0 and 1")
+    if classes != 2:
+        if name not in MANY_CLASSES:
+            raise EngineError("invalid_value", f"'{name}' has two classes; classes apply to gauss and spiral")
+        if not 2 <= classes <= MAX_CLASSES:
+            raise EngineError("invalid_value", f"classes must lie between 2 and {MAX_CLASSES}")
+        return DATASETS[name](samples, float(noise), np.random.default_rng(seed), classes)
     return DATASETS[name](samples, float(noise), np.random.default_rng(seed))
 
 
 def make_dataset(
-    name: str, samples: int = 200, noise: float = 0.0, test_fraction: float = 0.5, seed: int = 0
+    name: str,
+    samples: int = 200,
+    noise: float = 0.0,
+    test_fraction: float = 0.5,
+    seed: int = 0,
+    classes: int = 2,
 ) -> Dataset:
     """Generate, shuffle (seeded) and split: the first (1 − test_fraction)·n points train."""
+    X, y = generate(name, samples, noise, seed, classes)
+    return split(name, X, y, test_fraction, seed, (classes if name in CLASSIFICATION else 0))
+
+
+def custom(
+    points: Sequence[Sequence[float]], task: str = "classification", test_fraction: float = 0.5, seed: int = 0
+) -> Dataset:
+    """A data set from the user's points [x1, x2, label]: labels 0 … 4 are classes (as many
+    classes as the largest label + 1, at least 2); for `task` "regression" the label is the target."""
+    array = np.asarray(points, dtype=np.float64).reshape(-1, 3) if len(points) else np.zeros((0, 3))
+    if len(array) < 2:
+        raise EngineError("invalid_value", "a custom data set needs at least 2 points")
+    if not np.isfinite(array).all():
+        raise EngineError("invalid_value", "custom points must be finite numbers")
+    X, y = array[:, :2], array[:, 2]
+    if task == "regression":
+        return split("custom", X, y, test_fraction, seed, 0)
+    if task != "classification":
+        raise EngineError("invalid_value", f"unknown task '{task}' (known: classification, regression)")
+    bad = np.flatnonzero((y != np.round(y)) | (y < 0) | (y >= MAX_CLASSES))
+    if len(bad):
+        raise EngineError(
+            "invalid_value",
+            f"custom point {int(bad[0])} has label {y[bad[0]]:g}: classes are the integers 0 to {MAX_CLASSES - 1}",
+        )
+    return split("custom", X, y, test_fraction, seed, max(2, int(y.max()) + 1))
+
+
+def split(name: str, X: Array, y: Array, test_fraction: float, seed: int, classes: int) -> Dataset:
+    """Shuffle (seeded) and split: the first (1 − test_fraction)·n points train."""
     if not 0.0 <= test_fraction < 1.0:
         raise EngineError("invalid_value", "test_fraction must lie in [0, 1)")
-    X, y = generate(name, samples, noise, seed)
     order = np.random.default_rng([seed, 1]).permutation(len(y))
     X, y = X[order], y[order]
     n_train = max(1, min(len(y), int(round(len(y) * (1.0 - test_fraction)))))
-    return Dataset(name, X[:n_train], y[:n_train], X[n_train:], y[n_train:])
+    return Dataset(name, X[:n_train], y[:n_train], X[n_train:], y[n_train:], classes)
 
 
 def grid_points(size: int, square: tuple[float, float] = SQUARE) -> tuple[Array, Array]:

@@ -196,7 +196,7 @@ def test_defaults_are_pytorchs():
 @pytest.mark.parametrize(
     ("name", "hyper", "code"),
     [
-        ("adamw", {}, "unknown_optimizer"),
+        ("lion", {}, "unknown_optimizer"),
         ("adam", {"momentum": 0.9}, "unknown_argument"),
         ("sgd", {"nesterov": True}, "invalid_value"),
         ("adam", {"betas": [0.9, 1.5]}, "invalid_value"),
@@ -222,3 +222,62 @@ def test_bad_hyperparameters_are_named(name, hyper, code):
 def test_schedules_give_the_documented_rate_per_epoch(name, params, expected):
     rates = [optim.learning_rate(1.0, name, epoch, params) for epoch in range(7)]
     assert rates == pytest.approx(expected, rel=1e-15)
+
+
+def test_adamw_shrinks_the_weight_before_the_adam_step():
+    """AdamW: p ← p·(1 − lr·λ), then Adam's step with the plain gradient (the moments never see λp)."""
+    params, state = {"x": np.array([1.0])}, optim.init_state("adamw", {"x": np.zeros(1)})
+    lr, decay = 0.1, 0.5
+    path = [1.0]
+    for _ in range(3):
+        g = 2 * params["x"]
+        params, state = optim.step("adamw", params, {"x": g}, state, {"lr": lr, "weight_decay": decay})
+        path.append(float(params["x"][0]))
+    m = v = 0.0
+    x = 1.0
+    for t in range(1, 4):
+        g = 2 * x
+        x = x * (1 - lr * decay)
+        m, v = 0.9 * m + 0.1 * g, 0.999 * v + 0.001 * g * g
+        x = x - lr / (1 - 0.9**t) * m / (math.sqrt(v) / math.sqrt(1 - 0.999**t) + 1e-8)
+        assert path[t] == pytest.approx(x, rel=1e-14)
+    assert state["x"]["exp_avg"][0] == pytest.approx(m, rel=1e-14)
+    assert optim.hyperparameters("adamw")["weight_decay"] == 0.01  # PyTorch's default, not Adam's 0
+
+
+@pytest.mark.parametrize(
+    ("name", "params", "expected"),
+    [
+        ("multistep", {"milestones": [2, 5], "gamma": 0.5}, [1, 1, 0.5, 0.5, 0.5, 0.25, 0.25]),
+        ("multistep", {}, [1, 1, 1, 0.1, 0.1, 0.1, 0.01]),
+        (
+            "cosine",
+            {"T_max": 4, "eta_min": 0.2},
+            [0.2 + 0.8 * (1 + math.cos(math.pi * e / 4)) / 2 for e in range(7)],
+        ),
+    ],
+)
+def test_multistep_and_cosine_are_pytorchs_closed_forms(name, params, expected):
+    rates = [optim.learning_rate(1.0, name, epoch, params) for epoch in range(7)]
+    assert rates == pytest.approx(expected, rel=1e-15)
+    assert optim.learning_rate(1.0, "cosine", 4, {"T_max": 4}) == pytest.approx(0.0, abs=1e-16)
+
+
+@pytest.mark.parametrize("name", ["step", "multistep", "exponential", "inverse_time", "cosine"])
+def test_a_huge_epoch_gives_a_rate_not_an_overflow(name):
+    for epoch in (2**53, 2**1030):
+        rate = optim.learning_rate(0.1, name, epoch, {"gamma": 1.5} if name == "exponential" else None)
+        assert rate >= 0 or math.isnan(rate)
+    assert optim.learning_rate(0.1, "step", 2**1030) == 0.0
+
+
+def test_optimizers_are_declared_once_with_pytorchs_class_and_state():
+    assert set(optim.OPTIMIZERS) == {"sgd", "adagrad", "rmsprop", "adam", "adamw", "sparse_adam"}
+    for name, declared in optim.OPTIMIZERS.items():
+        assert declared.torch.startswith("torch.optim.") and declared.description["pt-BR"]
+        state = optim.init_state(name, {"w": np.zeros(3)})["w"]
+        assert list(state) == list(declared.state)
+        assert optim.hyperparameters(name) == {
+            k: tuple(v) if isinstance(v, tuple) else v for k, v in declared.defaults.items()
+        }
+    assert optim.OPTIMIZERS["adamw"].defaults["amsgrad"] is False

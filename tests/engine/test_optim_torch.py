@@ -15,6 +15,7 @@ TORCH = {
     "adagrad": "Adagrad",
     "rmsprop": "RMSprop",
     "adam": "Adam",
+    "adamw": "AdamW",
     "sparse_adam": "SparseAdam",
 }
 CONFIGS = [
@@ -26,6 +27,8 @@ CONFIGS = [
     ("rmsprop", {"lr": 0.01, "momentum": 0.5, "centered": True, "weight_decay": 0.01}),
     ("adam", {"lr": 0.05}),
     ("adam", {"lr": 0.05, "amsgrad": True, "weight_decay": 0.01, "betas": (0.8, 0.99)}),
+    ("adamw", {"lr": 0.05}),
+    ("adamw", {"lr": 0.05, "weight_decay": 0.3, "amsgrad": True, "betas": (0.8, 0.99)}),
     ("sparse_adam", {"lr": 0.05}),
 ]
 START = {
@@ -73,3 +76,48 @@ def test_path_matches_torch_optim_step_for_step(function, optimizer, hyper):
     assert np.isfinite(theirs).all()
     # Same rule, same order of operations: agreement to a few units in the last place.
     np.testing.assert_allclose(np.array(ours), theirs, rtol=1e-12, atol=1e-12)
+
+
+SCHEDULERS = [
+    ("step", {"step_size": 2, "gamma": 0.5}, "StepLR"),
+    ("multistep", {"milestones": [1, 4, 5], "gamma": 0.3}, "MultiStepLR"),
+    ("exponential", {"gamma": 0.9}, "ExponentialLR"),
+    ("cosine", {"T_max": 5, "eta_min": 0.001}, "CosineAnnealingLR"),
+]
+
+
+@pytest.mark.parametrize(("name", "params", "torch_name"), SCHEDULERS, ids=[s[0] for s in SCHEDULERS])
+def test_learning_rates_are_torch_schedulers(name, params, torch_name):
+    """Each epoch's rate equals the scheduler's closed form exactly and its chained form to rounding."""
+    from engine import optim
+
+    p = torch.nn.Parameter(torch.zeros(1, dtype=torch.float64))
+    opt = torch.optim.SGD([p], lr=0.1)
+    scheduler = getattr(torch.optim.lr_scheduler, torch_name)(opt, **params)
+    for epoch in range(12):
+        ours = optim.learning_rate(0.1, name, epoch, params)
+        assert ours == scheduler._get_closed_form_lr()[0]
+        assert ours == pytest.approx(opt.param_groups[0]["lr"], rel=1e-12, abs=1e-15)
+        opt.step()
+        scheduler.step()
+
+
+def test_a_changed_learning_rate_continues_as_torch_does():
+    """Adam on the bowl, lr 0.1 for 5 steps, then 0.02 with the state carried: torch changes the
+    param group's lr in place."""
+    from engine import optim
+
+    hyper = {"lr": 0.1, "betas": (0.8, 0.99)}
+    params = {"xy": np.array([1.5, -1.0])}
+    state = optim.init_state("adamw", params, hyper)
+    p = torch.nn.Parameter(torch.tensor([1.5, -1.0], dtype=torch.float64))
+    opt = torch.optim.AdamW([p], **hyper)
+    for k in range(10):
+        if k == 5:
+            hyper = {**hyper, "lr": 0.02}
+            opt.param_groups[0]["lr"] = 0.02
+        params, state = optim.step("adamw", params, {"xy": 2 * params["xy"]}, state, hyper)
+        opt.zero_grad()
+        (p**2).sum().backward()
+        opt.step()
+        np.testing.assert_allclose(params["xy"], p.detach().numpy(), rtol=1e-13, atol=1e-15)

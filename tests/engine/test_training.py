@@ -6,10 +6,10 @@ import dataclasses
 
 import numpy as np
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
-from engine import EngineError, nn, optim
-from engine.data import features
-from engine.flat import FlatLayout
+from engine import EngineError, optim, seam
 from engine.training import (
     TrainConfig,
     epoch_order,
@@ -140,33 +140,6 @@ def test_minibatch_graph_is_the_next_four_points():
     assert np.shape(inputs["X"]) == (4, 2) and np.shape(inputs["W1"]) == (8, 2)
 
 
-def test_flat_layout_round_trips_and_splits_into_views():
-    model = TrainConfig(layers=(3, 2)).model()
-    layout = FlatLayout.of(model)
-    params = model.init("xavier_uniform", seed=5)
-    theta = layout.flatten(params)
-    assert theta.shape == (sum(v.size for v in params.values()),)
-    views = layout.split(theta)
-    assert list(views) == list(model.parameter_names)
-    for name, value in params.items():
-        np.testing.assert_array_equal(views[name], value)
-        assert views[name].base is theta and views[name].flags.c_contiguous
-    stack = layout.split(np.stack([theta, 2 * theta]))
-    np.testing.assert_array_equal(stack["W2"][1], 2 * params["W2"])
-
-
-@pytest.mark.parametrize("loss", ["logistic", "cross_entropy", "mse", "hinge"])
-def test_stacked_losses_are_the_bits_of_one_forward_per_parameter_set(loss):
-    config = TrainConfig(loss=loss, layers=(5, 3))
-    model, data = config.model(), config.data()
-    layout = FlatLayout.of(model)
-    thetas = [layout.flatten(model.init("xavier_uniform", seed=k)) for k in range(4)]
-    X = features(data.test_x, config.features)
-    y = nn.targets(loss, data.test_y, model.sizes[-1])
-    stacked = nn.stacked_losses(model, layout.split(np.stack(thetas)), X, y, loss)
-    assert stacked == [nn.evaluate_loss(model, layout.split(theta), X, y, loss) for theta in thetas]
-
-
 @pytest.mark.parametrize("optimizer", ["sparse_adam", "adam"])
 def test_a_per_parameter_update_gives_the_bits_of_the_flat_one(optimizer):
     """SparseAdam, and a handed-in state whose step counts differ, update each parameter alone."""
@@ -190,3 +163,182 @@ def test_the_curve_holds_the_loss_after_every_step():
     assert result.loss_curve["train"][0] == one.loss_curve["train"][0] == one.metrics["train_loss"]
     assert result.loss_curve["test"][-1] == result.metrics["test_loss"]
     assert train(config, steps=2, grid_size=None, curve=False).loss_curve == {"train": [], "test": []}
+
+
+def test_a_changed_rate_between_calls_continues_as_one_run_with_that_schedule():
+    """lr 0.1 for two epochs, then 0.05 from the state: MultiStepLR([2], 0.5) in one run."""
+    base = dict(dataset="gauss", batch_size=25, optimizer="adam")  # 100 training points: 4 steps an epoch
+    whole = train(
+        TrainConfig(
+            **base, hyper={"lr": 0.1}, schedule="multistep", schedule_params={"milestones": [2], "gamma": 0.5}
+        ),
+        steps=14,
+        grid_size=None,
+    )
+    first = train(TrainConfig(**base, hyper={"lr": 0.1}), steps=8, grid_size=None)
+    second = train(TrainConfig(**base, hyper={"lr": 0.05}), first.state, steps=6, grid_size=None)
+    assert same_state(whole.state, second.state)
+    assert first.loss_curve["train"] + second.loss_curve["train"] == whole.loss_curve["train"]
+    assert second.lr == whole.lr == 0.05 and second.state.step == 14
+
+
+def test_hyper_parameters_penalties_and_batch_size_change_without_a_reset():
+    config = TrainConfig(optimizer="sgd", hyper={"lr": 0.05}, batch_size=10)
+    state = train(config, steps=5, grid_size=None).state
+    changed = dataclasses.replace(
+        config,
+        hyper={"lr": 0.01, "momentum": 0.9, "nesterov": True},
+        l2=0.01,
+        l1=0.001,
+        batch_size=7,
+        schedule="cosine",
+        schedule_params={"T_max": 4},
+    )
+    result = train(changed, state, steps=3, grid_size=None)
+    assert result.state.step == 8 and result.state.position == 50 + 3 * 7
+    assert result.state.optimizer["W1"]["momentum_buffer"] is not None
+
+
+def test_three_classes_of_custom_points_reach_90_percent():
+    rng = np.random.default_rng(3)
+    centres = np.array([[-3.0, -2.0], [3.0, -2.0], [0.0, 3.0]])
+    points = [(*(centres[k] + rng.normal(0, 1.0, 2)), float(k)) for k in range(3) for _ in range(60)]
+    config = TrainConfig(
+        dataset="custom",
+        points=tuple(points),
+        test_fraction=0.3,
+        loss="cross_entropy",
+        layers=(6,),
+        optimizer="adam",
+        hyper={"lr": 0.03},
+    )
+    result = train(config, steps=300, grid_size=6, curve=False)
+    assert result.classes == 3 and result.state.params["W2"].shape == (3, 6)
+    assert result.metrics["test_accuracy"] >= 0.9
+    assert result.grid_class.shape == (6, 6) and set(np.unique(result.grid_class)) <= {0, 1, 2}
+    assert np.all((result.grid_confidence >= 1 / 3) & (result.grid_confidence <= 1))
+    np.testing.assert_array_equal(result.grid, result.grid_confidence)
+
+
+@pytest.mark.parametrize("dataset", ["gauss", "spiral"])
+def test_many_classes_need_cross_entropy_and_get_one_output_each(dataset):
+    config = TrainConfig(dataset=dataset, classes=4, loss="cross_entropy", layers=(5,))
+    result = train(config, steps=2, grid_size=4)
+    assert result.classes == 4 and result.state.params["b2"].shape == (4,)
+    assert set(np.unique(config.data().train_y)) == {0.0, 1.0, 2.0, 3.0}
+    with pytest.raises(EngineError) as error:
+        train(dataclasses.replace(config, loss="logistic"), steps=1)
+    assert error.value.code == "invalid_loss"
+
+
+def test_custom_regression_points_fit_with_mse():
+    xs = np.linspace(-5, 5, 40)
+    points = tuple((x, -x, x / 10) for x in xs)
+    config = TrainConfig(dataset="custom", points=points, task="regression", loss="mse", layers=(3,))
+    result = train(config, steps=50, grid_size=None)
+    assert result.classes == 0 and "train_accuracy" not in result.metrics
+    assert result.metrics["train_loss"] < result.loss_curve["train"][0] or result.metrics["train_loss"] < 0.01
+
+
+@pytest.mark.parametrize(
+    ("field", "value"), [("step", 2**1100), ("epoch", 2**1030), ("position", -1), ("step", -3)]
+)
+def test_counts_beyond_any_real_run_are_an_invalid_state(field, value):
+    config = TrainConfig(schedule="step")
+    state = dataclasses.replace(train(config, steps=1, grid_size=None).state, **{field: value})
+    with pytest.raises(EngineError) as error:
+        train(config, state, steps=1)
+    assert error.value.code == "invalid_state"
+    state = train(config, steps=1, grid_size=None).state
+    state.optimizer["W1"]["step"] = 2**1100
+    with pytest.raises(EngineError) as error:
+        train(config, state, steps=1)
+    assert error.value.code == "invalid_state"
+
+
+# The fast path (engine/fast/training.py) against the reference loop, bit for bit.
+
+
+HYPERS = {
+    "sgd": st.fixed_dictionaries(
+        {"lr": st.sampled_from([0.01, 0.1])},
+        optional={"momentum": st.sampled_from([0.0, 0.9]), "weight_decay": st.just(0.01)},
+    ),
+    "adagrad": st.fixed_dictionaries(
+        {"lr": st.just(0.05)}, optional={"lr_decay": st.just(0.01), "initial_accumulator_value": st.just(0.1)}
+    ),
+    "rmsprop": st.fixed_dictionaries(
+        {"lr": st.just(0.01)}, optional={"centered": st.booleans(), "momentum": st.just(0.5)}
+    ),
+    "adam": st.fixed_dictionaries(
+        {"lr": st.just(0.03)}, optional={"amsgrad": st.booleans(), "weight_decay": st.just(0.01)}
+    ),
+    "adamw": st.fixed_dictionaries(
+        {"lr": st.just(0.03)}, optional={"amsgrad": st.booleans(), "weight_decay": st.just(0.1)}
+    ),
+    "sparse_adam": st.fixed_dictionaries({"lr": st.just(0.03)}),
+}
+SCHEDULE_PARAMS = {
+    "constant": {},
+    "step": {"step_size": 1, "gamma": 0.5},
+    "multistep": {"milestones": [1, 2], "gamma": 0.3},
+    "exponential": {"gamma": 0.9},
+    "cosine": {"T_max": 3, "eta_min": 0.001},
+    "inverse_time": {"decay_rate": 0.5},
+}
+DATA = [
+    {"dataset": "circle", "loss": "logistic"},
+    {"dataset": "xor", "loss": "hinge"},
+    {"dataset": "gauss", "loss": "mse"},
+    {"dataset": "spiral", "classes": 3, "loss": "cross_entropy"},
+    {"dataset": "multi_gauss", "loss": "mse"},
+]
+
+
+@st.composite
+def configurations(draw):
+    optimizer = draw(st.sampled_from(sorted(HYPERS)))
+    schedule = draw(st.sampled_from(sorted(SCHEDULE_PARAMS)))
+    return TrainConfig(
+        **draw(st.sampled_from(DATA)),
+        samples=draw(st.integers(20, 60)),
+        layers=tuple(draw(st.lists(st.integers(1, 4), min_size=0, max_size=2))),
+        activation=draw(st.sampled_from(["tanh", "relu", "sigmoid", "leaky_relu", "linear"])),
+        optimizer=optimizer,
+        hyper=draw(HYPERS[optimizer]),
+        schedule=schedule,
+        schedule_params=SCHEDULE_PARAMS[schedule],
+        l2=draw(st.sampled_from([0.0, 0.01])),
+        l1=draw(st.sampled_from([0.0, 0.005])),
+        l2_biases=draw(st.booleans()),
+        batch_size=draw(st.integers(1, 40)),
+        seed=draw(st.integers(0, 3)),
+    )
+
+
+def run_in_calls(config, chunks):
+    state, curves, norms = None, {"train": [], "test": []}, []
+    for chunk in chunks:
+        result = train(config, state, steps=chunk, grid_size=3)
+        state = result.state
+        for split in curves:
+            curves[split] += result.loss_curve[split]
+        norms += result.gradient_norms
+    return result, curves, norms
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(config=configurations(), chunks=st.lists(st.integers(0, 9), min_size=1, max_size=3))
+def test_the_fast_path_equals_the_reference_bit_for_bit(config, chunks):
+    pytest.importorskip("engine.fast.training")
+    previous = seam.use_fast(True)
+    try:
+        fast = run_in_calls(config, chunks)
+        seam.use_fast(False)
+        reference = run_in_calls(config, chunks)
+    finally:
+        seam.use_fast(previous)
+    assert same_state(fast[0].state, reference[0].state)
+    assert repr(fast[1]) == repr(reference[1])  # repr: NaN and −0.0 compare as written
+    assert repr(fast[2]) == repr(reference[2])
+    assert fast[0].grid.tobytes() == reference[0].grid.tobytes() and fast[0].lr == reference[0].lr

@@ -1,14 +1,13 @@
 """Every parameter of a network as a slice of one vector θ, so that one optimiser call updates them all.
 
-Within a /train call the parameters live in θ (W1, b1, … are views of it) and the optimiser
-takes one elementwise update of θ per step instead of one per array: each element gets the very
-bits a per-parameter update gives, as every rule is elementwise. The optimiser's state moves to
-θ's form and back (`flat_slots`, `split_slots`) where that is exact.
+Speed only (engine/fast/): within a /train call the parameters live in θ (W1, b1, … are views of
+it) and the optimiser takes one elementwise update of θ per step instead of one per array: each
+element gets the very bits a per-parameter update gives, as the rule is elementwise. The
+optimiser's state moves to θ's form and back (`flat_slots`, `split_slots`) where that is exact.
 """
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cached_property
@@ -71,7 +70,7 @@ class FlatLayout:
 def flat_slots(optimizer: str, slots: optim.State, layout: FlatLayout) -> dict[str, object] | None:
     """The per-parameter optimiser state as θ's one state, or None where that cannot be exact:
     SparseAdam moves whole rows, and a handed-in state may count steps differently per parameter."""
-    if optimizer == "sparse_adam":
+    if not optim.optimizer(optimizer).elementwise:
         return None
     flat: dict[str, object] = {}
     for key in slots[layout.names[0]]:
@@ -95,12 +94,3 @@ def split_slots(flat: Mapping[str, object], layout: FlatLayout) -> optim.State:
         name: {key: arrays[key][name] if key in arrays else value for key, value in flat.items()}
         for name in layout.names
     }
-
-
-def layer_norms(layout: FlatLayout, gradient: Array) -> list[float]:
-    """‖(∂L/∂W, ∂L/∂b)‖ per layer, from the flat gradient (each W and its b side by side in θ)."""
-    norms = []
-    for (w0, w1), (b0, b1) in zip(layout.bounds[::2], layout.bounds[1::2], strict=True):
-        w, b = gradient[w0:w1], gradient[b0:b1]
-        norms.append(math.sqrt(float(w.dot(w)) + float(b.dot(b))))  # ddot, as w @ w: the same bits
-    return norms
