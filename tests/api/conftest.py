@@ -3,14 +3,10 @@
 from __future__ import annotations
 
 import json
-import warnings
 from typing import Any
 
 import pytest
-
-with warnings.catch_warnings():
-    warnings.simplefilter("ignore")
-    from fastapi.testclient import TestClient
+from fastapi.testclient import TestClient  # on httpx2 (the test extra): no deprecation warning
 
 from app.main import create_app
 from app.settings import Settings

@@ -247,7 +247,8 @@ def test_document_text_is_the_dumped_document_byte_for_byte(name, source, inputs
 
 
 def test_body_errors_match_a_declared_body_parameter(client):
-    """The route reads its body itself; the errors are those FastAPI gives for a body model."""
+    """The body is a declared model: FastAPI reads it (any application/*+json type), and its
+    errors come out in the error shape, naming the field."""
     assert client.post("/api/v1/evaluate").json()["error"]["code"] == "invalid_body"
     wrong_type = client.post(
         "/api/v1/evaluate", content=b'{"source": "f = x"}', headers={"content-type": "text/plain"}

@@ -201,3 +201,16 @@ def test_a_body_that_is_valid_json_but_not_an_object_names_the_problem(client):
         "invalid_body",
     )
     assert "application/json" in error["message"]
+
+
+def test_the_test_client_runs_without_a_deprecation_warning():
+    """Starlette's TestClient on plain httpx warns that it is deprecated; the test extra has httpx2."""
+    import importlib
+    import warnings
+
+    import starlette.testclient
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        importlib.reload(starlette.testclient)
+    assert [str(w.message) for w in caught if issubclass(w.category, DeprecationWarning)] == []
