@@ -6,6 +6,7 @@ import { explainStep } from "./graph-explain.js";
 import "./graph-strings.js";
 import { addStrings, t, translate } from "./i18n.js";
 import { createStepper } from "./stepper.js";
+import { isShortcut } from "./theme.js";
 
 addStrings({
   en: {
@@ -83,6 +84,7 @@ function renderPanel(root, doc, k) {
  */
 export function mount(root, doc, { step = null } = {}) {
   root.classList.add("stage", "nb-stage");
+  root.setAttribute("role", "region");
   root.setAttribute("aria-label", t("notebook.label"));
   root.innerHTML = MARKUP;
   translate(root);
@@ -109,7 +111,7 @@ export function mount(root, doc, { step = null } = {}) {
   gradsButton.addEventListener("click", () => setGrads(!grads));
   root.querySelector('[data-view="fit"]').addEventListener("click", () => graph.viewport.fit());
   document.addEventListener("keydown", (event) => {
-    if (event.key !== "g" || event.ctrlKey || event.metaKey || event.altKey || event.defaultPrevented) return;
+    if (event.key !== "g" || !isShortcut(event) || event.defaultPrevented) return;
     setGrads(!grads);
     event.preventDefault();
   });

@@ -213,6 +213,13 @@ def test_exported_notebook_draws_the_lecture_and_steps_offline(exported_page) ->
     frame.get_by_role("button", name="Next step (→)").click()
     expect(frame.locator(".step-counter")).to_have_text("Step 3 of 13")
     shot(page.locator("iframe").nth(0), "notebook-lecture-step-3")
+    page.keyboard.press("End")
+    expect(frame.locator(".step-counter")).to_have_text("Step 13 of 13")
+    page.keyboard.press("g")  # the classroom key: gradients hidden until revealed
+    expect(frame.locator('[data-view="grads"]')).to_have_attribute("aria-pressed", "false")
+    expect(frame.locator('text.grad[data-node="f"]')).to_be_hidden()
+    page.keyboard.press("g")
+    expect(frame.locator('text.grad[data-node="f"]')).to_be_visible()
     # The other outputs did not move.
     expect(page.frame_locator("iframe").nth(1).locator(".step-counter")).to_have_text("Step 13 of 13")
 
