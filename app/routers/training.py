@@ -1,4 +1,4 @@
-"""POST /api/v1/train and POST /api/v1/optimize: translate JSON to engine calls and back.
+"""POST /api/v1/train, POST /api/v1/optimize and GET /api/v1/optimizers: JSON to engine calls and back.
 
 /train response:
     {"state": {"params": {"W1": [[…]], "b1": […], …},
@@ -6,20 +6,26 @@
                "order": [indices of this epoch's shuffle], "position": int, "epoch": int, "step": int},
      "step": int (steps so far), "epoch": int (completed passes over the training split),
      "lr": number (the rate of the next step: the schedule at `epoch`),
-     "kind": "classification" | "regression",
+     "kind": "classification" | "regression", "classes": int (0 for regression),
      "loss_curve": {"train": [one per step of this call], "test": […]},
      "metrics": {"train_loss", "test_loss", "train_accuracy"?, "test_accuracy"?},
      "gradient_norms": [[‖∂L/∂(W, b)‖ per layer] per step],
      "grid"?: {"size": n, "extent": [-6, 6], "values": [[row i: y = yᵢ] …],
+               "classes"?: [[predicted class] …], "confidence"?: [[its probability] …],   # cross_entropy
                "neuron_size"?: m,       # with "neurons": true, on an m × m grid of the same square
                "neurons"?: [[m × m grid per neuron] per layer: hidden layers, then the output scores s]},
      "points"?: {"train": [[x1, x2, label], …], "test": […]},
      "graph"?: {"source": str, "inputs": {…}}}          # a valid /evaluate body
-Grid axes: xⱼ = yⱼ = −6 + 12·j/(n − 1); values[i][j] is the output at (xⱼ, yᵢ); for
-classification it is the probability-like class-1 output (decision boundary at 0.5).
+Grid axes: xⱼ = yⱼ = −6 + 12·j/(n − 1); values[i][j] is the output at (xⱼ, yᵢ): for two classes the
+probability-like class-1 output (decision boundary at 0.5), for more classes the confidence of
+the predicted class, for regression the prediction.
+
+The state passed back may come with changed lr, l1, l2, optimiser hyper-parameters, schedule or
+batch size: the run goes on from its step, as one run with the new settings from there would.
 
 /optimize response:
     {"function": str, "path": [[x, y], …], "losses": […], "minimum": [x, y] | null,
+     "x_range": [a, b], "y_range": [c, d],
      "grid"?: {"x": [n numbers], "y": [n numbers], "values": [[f(xⱼ, yᵢ) for j] for i]}}
 Non-finite numbers are the strings "NaN", "Infinity", "-Infinity" everywhere, state included.
 """
@@ -27,24 +33,34 @@ Non-finite numbers are the strings "NaN", "Infinity", "-Infinity" everywhere, st
 from __future__ import annotations
 
 import time
-from typing import Any
+from typing import Annotated, Any
 
 import numpy as np
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Depends
 
 from app.errors import ApiError
-from app.schemas.training import OptimizeRequest, TrainRequest, TrainStateSpec
+from app.schemas.graph import ErrorResponse
+from app.schemas.training import (
+    MAX_STATE_DEPTH,
+    OptimizeRequest,
+    OptimizeResponse,
+    OptimizersResponse,
+    TrainRequest,
+    TrainResponse,
+    TrainStateSpec,
+)
 from app.serialize import NON_FINITE, StrictJSONResponse, array
 from app.settings import Settings, get_settings
-from engine import surfaces, training
+from engine import optim, surfaces, training
 from engine.data import SQUARE
 
 router = APIRouter(tags=["training"])
+SettingsDep = Annotated[Settings, Depends(get_settings)]
 GRID_DECIMALS = 5  # heatmap values need no more
-
-
-def _settings(request: Request) -> Settings:
-    return getattr(request.app.state, "settings", None) or get_settings()
+ERRORS: dict[int | str, dict[str, Any]] = {
+    400: {"model": ErrorResponse, "description": "The configuration or the state cannot be used."},
+    422: {"model": ErrorResponse, "description": "The body does not have the documented form."},
+}
 
 
 def _limit(value: int, limit: int, code: str, what: str, variable: str) -> None:
@@ -68,21 +84,34 @@ def _deadline(settings: Settings):
 
 
 def _decode(raw: Any, where: str) -> np.ndarray:
-    """A nested list (non-finite numbers as their names) back into a float64 array."""
+    """A number, vector or matrix (non-finite numbers as their names) back into a float64 array.
 
-    def restore(item: Any) -> Any:
-        if isinstance(item, list):
-            return [restore(x) for x in item]
+    Walked with a queue, not recursion, and refused past two levels of nesting: a body nested
+    500 deep is a clear 422, never a RecursionError."""
+    flat: list[Any] = []
+    level, depth = [raw], 0
+    while any(isinstance(item, list) for item in level):
+        depth += 1
+        if depth > MAX_STATE_DEPTH:
+            raise ApiError(422, "invalid_state", f"state {where} is nested deeper than a matrix")
+        level = [x for item in level for x in (item if isinstance(item, list) else [item])]
+    for item in level:
         if isinstance(item, str) and item in NON_FINITE:
-            return NON_FINITE[item]
-        if isinstance(item, bool) or not isinstance(item, (int, float)):
+            item = NON_FINITE[item]
+        elif isinstance(item, bool) or not isinstance(item, (int, float)):
             raise ApiError(422, "invalid_state", f"state {where} must hold numbers")
-        return item
-
+        flat.append(item)
     try:
-        return np.array(restore(raw), dtype=np.float64)
+        return np.array(_restore(raw), dtype=np.float64)
     except (TypeError, ValueError, OverflowError):
         raise ApiError(422, "invalid_state", f"state {where} is not a rectangular array of numbers") from None
+
+
+def _restore(item: Any) -> Any:
+    """Non-finite names back to floats, in a list at most two deep (checked by _decode)."""
+    if isinstance(item, list):
+        return [_restore(x) for x in item]
+    return NON_FINITE.get(item, item) if isinstance(item, str) else item
 
 
 def _state_in(spec: TrainStateSpec) -> training.TrainState:
@@ -118,13 +147,14 @@ def _state_out(state: training.TrainState) -> dict[str, Any]:
 
 def _config(body: TrainRequest, settings: Settings) -> training.TrainConfig:
     _limit(body.steps, settings.max_train_steps, "too_many_steps", "steps", "MAX_TRAIN_STEPS")
-    _limit(
-        body.dataset.samples,
-        settings.max_train_samples,
-        "too_many_samples",
-        "dataset.samples",
-        "MAX_TRAIN_SAMPLES",
-    )
+    data = body.dataset
+    samples = len(data.points or ()) if data.name == "custom" else data.samples
+    where = "the number of dataset.points" if data.name == "custom" else "dataset.samples"
+    _limit(samples, settings.max_train_samples, "too_many_samples", where, "MAX_TRAIN_SAMPLES")
+    if data.name == "custom" and not data.points:
+        raise ApiError(
+            422, "invalid_body", 'dataset.points: a "custom" data set needs its points [[x1, x2, label], …]'
+        )
     _limit(
         len(body.model.layers),
         settings.max_layers,
@@ -142,6 +172,9 @@ def _config(body: TrainRequest, settings: Settings) -> training.TrainConfig:
         noise=body.dataset.noise,
         test_fraction=body.dataset.test_fraction,
         data_seed=body.dataset.seed,
+        classes=body.dataset.classes,
+        points=tuple(map(tuple, body.dataset.points or ())),
+        task=body.dataset.task,
         features=tuple(body.features),
         layers=tuple(body.model.layers),
         activation=body.model.activation,
@@ -153,6 +186,7 @@ def _config(body: TrainRequest, settings: Settings) -> training.TrainConfig:
         schedule=body.schedule.name,
         schedule_params=body.schedule.params(),
         l2=body.l2,
+        l1=body.l1,
         l2_biases=body.l2_biases,
         batch_size=body.batch_size,
     )
@@ -162,10 +196,9 @@ def _grid(values: np.ndarray) -> Any:
     return array(np.round(values, GRID_DECIMALS))
 
 
-@router.post("/train", response_class=StrictJSONResponse)
-def train(body: TrainRequest, request: Request) -> StrictJSONResponse:
+@router.post("/train", response_class=StrictJSONResponse, response_model=TrainResponse, responses=ERRORS)
+def train(body: TrainRequest, settings: SettingsDep) -> StrictJSONResponse:
     """Stateless training steps: pass the returned `state` back to continue the run exactly."""
-    settings = _settings(request)
     config = _config(body, settings)
     state = _state_in(body.state) if body.state is not None else None
     result = training.train(
@@ -183,12 +216,16 @@ def train(body: TrainRequest, request: Request) -> StrictJSONResponse:
         "epoch": result.epochs,
         "lr": result.lr,
         "kind": "classification" if result.classification else "regression",
+        "classes": result.classes,
         "loss_curve": result.loss_curve,
         "metrics": result.metrics,
         "gradient_norms": result.gradient_norms,
     }
     if result.grid is not None:
         out["grid"] = {"size": body.grid_size, "extent": list(SQUARE), "values": _grid(result.grid)}
+        if result.grid_class is not None:
+            out["grid"]["classes"] = result.grid_class.tolist()
+            out["grid"]["confidence"] = _grid(result.grid_confidence)
         if result.neurons is not None:
             out["grid"]["neuron_size"] = body.neuron_grid_size
             out["grid"]["neurons"] = [_grid(layer) for layer in result.neurons]
@@ -204,22 +241,53 @@ def train(body: TrainRequest, request: Request) -> StrictJSONResponse:
     return StrictJSONResponse(out)
 
 
-@router.post("/optimize", response_class=StrictJSONResponse)
-def optimize(body: OptimizeRequest, request: Request) -> StrictJSONResponse:
-    """One optimiser on a 2-d test function: its path from `start`, step by step, as torch.optim takes it."""
-    settings = _settings(request)
+@router.post(
+    "/optimize", response_class=StrictJSONResponse, response_model=OptimizeResponse, responses=ERRORS
+)
+def optimize(body: OptimizeRequest, settings: SettingsDep) -> StrictJSONResponse:
+    """One optimiser on a 2-d test function — a built-in name or an expression in x and y — its
+    path from `start`, step by step, as torch.optim takes it."""
     _limit(body.steps, settings.max_optimize_steps, "too_many_steps", "steps", "MAX_OPTIMIZE_STEPS")
+    surface = surfaces.surface(body.function, body.x_range, body.y_range)
     path, losses = surfaces.optimize(
-        body.function, body.start, body.optimizer.name, body.optimizer.hyper(), body.steps
+        surface, body.start, body.optimizer.name, body.optimizer.hyper(), body.steps
     )
-    surface = surfaces.surface(body.function)
     out: dict[str, Any] = {
         "function": body.function,
         "path": [array(point) for point in path],
         "losses": [array(loss) for loss in losses],
         "minimum": list(surface.minimum) if surface.minimum is not None else None,
+        "x_range": list(surface.x_range),
+        "y_range": list(surface.y_range),
     }
     if body.grid:
-        grid = surfaces.contour_grid(body.function, body.grid_size)
+        grid = surfaces.contour_grid(surface, body.grid_size)
         out["grid"] = {"x": array(grid["x"]), "y": array(grid["y"]), "values": array(grid["values"])}
     return StrictJSONResponse(out)
+
+
+@router.get("/optimizers", response_model=OptimizersResponse)
+def optimizers() -> dict[str, Any]:
+    """Every optimiser's declaration (PyTorch's class, hyper-parameter names and defaults, the
+    state it keeps) and every learning-rate schedule's: the pages read these, no second copy."""
+    return {
+        "optimizers": [
+            {
+                "name": o.name,
+                "torch": o.torch,
+                "description": dict(o.description),
+                "defaults": {k: list(v) if isinstance(v, tuple) else v for k, v in o.defaults.items()},
+                "state": list(o.state),
+            }
+            for o in optim.OPTIMIZERS.values()
+        ],
+        "schedules": [
+            {
+                "name": s.name,
+                "torch": s.torch,
+                "formula": s.formula,
+                "defaults": {k: list(v) if isinstance(v, tuple) else v for k, v in s.defaults.items()},
+            }
+            for s in optim.SCHEDULES.values()
+        ],
+    }

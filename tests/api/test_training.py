@@ -3,13 +3,25 @@
 from __future__ import annotations
 
 import json
+import math
 
 import pytest
 
 from engine.surfaces import SURFACES
 from tests.api.conftest import make_client, strict
 
-TRAIN_KEYS = {"state", "step", "epoch", "lr", "kind", "loss_curve", "metrics", "gradient_norms", "grid"}
+TRAIN_KEYS = {
+    "state",
+    "step",
+    "epoch",
+    "lr",
+    "kind",
+    "classes",
+    "loss_curve",
+    "metrics",
+    "gradient_norms",
+    "grid",
+}
 
 
 def test_train_response_has_the_documented_fields(client):
@@ -124,7 +136,19 @@ def test_a_diverging_run_is_strict_json_and_continues(client):
         ({"model": {"layers": [33]}}, 422, "too_many_neurons"),
         ({"model": {"layers": [0]}}, 422, "invalid_body"),
         ({"optimizer": {"name": "adam", "momentum": 0.9}}, 400, "unknown_argument"),
-        ({"optimizer": {"name": "adamw"}}, 422, "invalid_body"),
+        ({"optimizer": {"name": "lion"}}, 422, "invalid_body"),
+        ({"model": {"seed": -1}}, 422, "invalid_body"),
+        ({"dataset": {"seed": -1}}, 422, "invalid_body"),
+        ({"dataset": {"name": "custom"}}, 422, "invalid_body"),
+        ({"dataset": {"name": "custom", "points": [[0, 0, 0]] * 2001}}, 422, "too_many_samples"),
+        ({"dataset": {"name": "custom", "points": [[0, 0, 0], [1, 1, 7]]}}, 400, "invalid_value"),
+        ({"dataset": {"name": "custom", "points": [[0, 0, 0], [1, 1, 1.5]]}}, 400, "invalid_value"),
+        ({"dataset": {"name": "circle", "classes": 3}, "loss": "cross_entropy"}, 400, "invalid_value"),
+        ({"dataset": {"name": "gauss", "classes": 6}}, 422, "invalid_body"),
+        ({"dataset": {"name": "gauss", "classes": 3}}, 400, "invalid_loss"),
+        ({"schedule": {"name": "multistep", "milestones": [4, 2]}}, 400, "invalid_value"),
+        ({"schedule": {"name": "cosine", "T_max": 0}}, 422, "invalid_body"),
+        ({"l1": -0.1}, 422, "invalid_body"),
         ({"dataset": {"name": "plane"}}, 400, "invalid_loss"),
         ({"loss": "huber"}, 422, "invalid_body"),
         (
@@ -205,14 +229,22 @@ def test_optimize_contour_grid_on_request(client):
     ("body", "status", "code"),
     [
         ({"steps": 5001}, 422, "too_many_steps"),
-        ({"function": "himmelblau"}, 422, "invalid_body"),
+        ({"function": "himmelblau"}, 400, "unknown_function"),
+        ({"function": "x ** 2 + z"}, 400, "unknown_name"),
+        ({"function": "x +"}, 400, "syntax_error"),
+        ({"function": "x * [1, 2]"}, 400, "invalid_function"),
+        ({"function": "__import__('os')"}, 400, None),
+        ({"function": "x" * 2001}, 422, "invalid_body"),
+        ({"function": "x + y", "x_range": [1, -1]}, 400, "invalid_value"),
         ({"start": [1.0]}, 422, "invalid_body"),
         ({"optimizer": {"name": "sgd", "nesterov": True}}, 400, "invalid_value"),
     ],
 )
 def test_bad_optimize_requests_are_4xx(client, body, status, code):
     response = client.post("/api/v1/optimize", json=body)
-    assert response.status_code == status and strict(response)["error"]["code"] == code
+    assert response.status_code == status and strict(response)["error"]["code"] == (
+        code or strict(response)["error"]["code"]
+    )
 
 
 def test_non_finite_numbers_in_a_body_are_rejected(client):
@@ -229,3 +261,183 @@ def test_a_diverging_path_is_strict_json(client):
     result = strict(response)
     assert result["path"][1] == [-1600.0, 402.0]  # x − 1·∂f/∂x at (2, 2): ∂f/∂x = 1602, ∂f/∂y = −400
     assert result["path"][-1] == ["NaN", "Infinity"] and result["losses"][-1] == "NaN"
+
+
+def test_optimizers_serves_every_declaration_with_pytorchs_names_and_defaults(client):
+    from engine import optim
+
+    response = client.get("/api/v1/optimizers")
+    assert response.status_code == 200
+    body = strict(response)
+    by_name = {o["name"]: o for o in body["optimizers"]}
+    assert list(by_name) == list(optim.OPTIMIZERS)
+    assert by_name["adamw"]["torch"] == "torch.optim.AdamW"
+    assert by_name["adamw"]["defaults"] == {
+        "lr": 0.001,
+        "betas": [0.9, 0.999],
+        "eps": 1e-08,
+        "weight_decay": 0.01,
+        "amsgrad": False,
+    }
+    assert by_name["sgd"]["state"] == ["momentum_buffer"] and by_name["rmsprop"]["description"]["pt-BR"]
+    schedules = {s["name"]: s for s in body["schedules"]}
+    assert schedules["cosine"]["defaults"] == {"T_max": 10, "eta_min": 0.0}
+    assert schedules["multistep"]["torch"] == "torch.optim.lr_scheduler.MultiStepLR"
+
+
+def test_a_changed_lr_mid_run_continues_as_the_schedule_would(client):
+    base = {
+        "dataset": {"name": "xor", "samples": 40},
+        "batch_size": 20,
+        "grid": False,
+    }  # 20 train: 1 step/epoch
+    whole = strict(
+        client.post(
+            "/api/v1/train",
+            json={
+                **base,
+                "optimizer": {"name": "sgd", "lr": 0.2, "momentum": 0.9},
+                "schedule": {"name": "multistep", "milestones": [3], "gamma": 0.5},
+                "steps": 7,
+            },
+        )
+    )
+    first = strict(
+        client.post(
+            "/api/v1/train",
+            json={**base, "optimizer": {"name": "sgd", "lr": 0.2, "momentum": 0.9}, "steps": 3},
+        )
+    )
+    second = strict(
+        client.post(
+            "/api/v1/train",
+            json={
+                **base,
+                "optimizer": {"name": "sgd", "lr": 0.1, "momentum": 0.9},
+                "steps": 4,
+                "state": first["state"],
+            },
+        )
+    )
+    assert second["state"] == whole["state"] and second["lr"] == whole["lr"] == 0.1
+    assert first["loss_curve"]["train"] + second["loss_curve"]["train"] == whole["loss_curve"]["train"]
+
+
+def test_custom_points_with_three_classes_give_class_and_confidence_grids(client):
+    points = [[-3 + 0.1 * k, -2, 0] for k in range(10)] + [[3, -2 + 0.1 * k, 1] for k in range(10)]
+    points += [[0.1 * k, 3, 2] for k in range(10)]
+    body = {
+        "dataset": {"name": "custom", "points": points, "test_fraction": 0.2, "seed": 4},
+        "loss": "cross_entropy",
+        "model": {"layers": [4]},
+        "steps": 60,
+        "grid_size": 4,
+        "points": True,
+    }
+    result = strict(client.post("/api/v1/train", json=body))
+    assert result["classes"] == 3 and len(result["state"]["params"]["b2"]) == 3
+    grid = result["grid"]
+    assert len(grid["classes"]) == 4 and {c for row in grid["classes"] for c in row} <= {0, 1, 2}
+    assert all(1 / 3 <= p <= 1 for row in grid["confidence"] for p in row)
+    assert len(result["points"]["train"]) == 24 and result["metrics"]["train_accuracy"] >= 0.9
+
+
+def test_custom_regression_points(client):
+    points = [[x, 0.5 * x, x / 6] for x in range(-5, 6)]
+    body = {"dataset": {"name": "custom", "points": points, "task": "regression"}, "loss": "mse", "steps": 5}
+    result = strict(client.post("/api/v1/train", json=body))
+    assert (
+        result["kind"] == "regression"
+        and result["classes"] == 0
+        and "train_accuracy" not in result["metrics"]
+    )
+
+
+def test_adamw_l1_and_cosine_train(client):
+    body = {
+        "optimizer": {"name": "adamw", "lr": 0.02},
+        "l1": 0.001,
+        "l2_biases": True,
+        "schedule": {"name": "cosine", "T_max": 4, "eta_min": 0.001},
+        "batch_size": 50,
+        "steps": 6,
+        "grid": False,
+    }
+    result = strict(client.post("/api/v1/train", json=body))
+    assert result["epoch"] == 3 and result["lr"] == pytest.approx(
+        0.001 + 0.019 * (1 + math.cos(math.pi * 3 / 4)) / 2
+    )
+    assert result["state"]["optimizer"]["W1"]["step"] == 6
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        (lambda s: s["optimizer"]["W1"].update(step=2**1100), "W1.step"),
+        (lambda s: s.update(epoch=2**1030), "epoch"),
+        (lambda s: s.update(step=-1), "step"),
+        (lambda s: s["params"].update(W1=nested(500)), "W1"),
+        (lambda s: s["optimizer"]["W1"].update(exp_avg=nested(500)), "exp_avg"),
+        (lambda s: s.update(order=[2**70] * 3), "order"),
+    ],
+    ids=[
+        "optimizer-step-2**1100",
+        "epoch-2**1030",
+        "negative-step",
+        "params-500-deep",
+        "slot-500-deep",
+        "order",
+    ],
+)
+@pytest.mark.parametrize("schedule", ["step", "exponential", "inverse_time"])
+def test_hostile_states_are_a_clean_4xx(client, change, message, schedule):
+    body = {"schedule": {"name": schedule}, "grid": False}
+    state = strict(client.post("/api/v1/train", json={**body, "steps": 1}))["state"]
+    change(state)
+    response = client.post("/api/v1/train", json={**body, "steps": 1, "state": state})
+    assert 400 <= response.status_code < 500, response.text
+    error = strict(response)["error"]
+    assert error["code"] in ("invalid_state", "invalid_body") and message in error["message"]
+
+
+def nested(depth: int) -> list:
+    value: list = [1.0]
+    for _ in range(depth - 1):
+        value = [value]
+    return value
+
+
+@pytest.mark.parametrize(
+    ("function", "named"),
+    [
+        ("(1 - x) ** 2 + 100 * (y - x ** 2) ** 2", "rosenbrock"),
+        ("x ** 2 + 20 * y ** 2", "ravine"),
+    ],
+)
+def test_an_expression_surface_gives_the_named_functions_path(client, function, named):
+    body = {"start": [-1.0, 1.5], "optimizer": {"name": "adam", "lr": 0.05}, "steps": 30}
+    typed = strict(client.post("/api/v1/optimize", json={**body, "function": function}))
+    built_in = strict(client.post("/api/v1/optimize", json={**body, "function": named}))
+    assert typed["path"] == built_in["path"] and typed["losses"] == built_in["losses"]
+    assert typed["x_range"] == [-5.0, 5.0] and built_in["x_range"] == [-2.0, 2.0]
+
+
+def test_himmelblau_and_rastrigin_as_expressions(client):
+    himmelblau = "(x ** 2 + y - 11) ** 2 + (x + y ** 2 - 7) ** 2"
+    body = {
+        "function": himmelblau,
+        "start": [1.0, 1.0],
+        "optimizer": {"name": "sgd", "lr": 0.01},
+        "steps": 300,
+    }
+    result = strict(client.post("/api/v1/optimize", json={**body, "grid": True, "grid_size": 5}))
+    assert result["path"][-1] == pytest.approx([3.0, 2.0], abs=1e-6)  # one of its four minima
+    assert result["grid"]["values"][2][2] == 170.0  # f(0, 0) = 121 + 49
+    rastrigin = (
+        "20 + x ** 2 - 10 * cos(2 * 3.141592653589793 * x) + y ** 2 - 10 * cos(2 * 3.141592653589793 * y)"
+    )
+    response = client.post("/api/v1/optimize", json={**body, "function": rastrigin})
+    if response.status_code == 400:  # no cos in the language: the error names it
+        assert "cos" in strict(response)["error"]["message"]
+    else:
+        assert strict(response)["losses"][0] == pytest.approx(20 + 2 - 20 * math.cos(2 * math.pi))
