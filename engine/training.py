@@ -186,8 +186,8 @@ def completed_epochs(state: TrainState, n: int) -> int:
     return state.epoch + (1 if state.position >= n else 0)
 
 
-def initial_state(config: TrainConfig) -> TrainState:
-    data = config.data()
+def initial_state(config: TrainConfig, data: Dataset | None = None) -> TrainState:
+    data = data or config.data()
     params = config.model(data).init(config.init, config.seed)
     return TrainState(
         params=params,
@@ -199,9 +199,9 @@ def initial_state(config: TrainConfig) -> TrainState:
     )
 
 
-def check_state(config: TrainConfig, state: TrainState) -> TrainState:
+def check_state(config: TrainConfig, state: TrainState, data: Dataset | None = None) -> TrainState:
     """A state handed back in must fit the configuration: shapes, names, order, counts."""
-    data = config.data()
+    data = data or config.data()
     shapes = config.model(data).shapes()
     if not isinstance(state.params, Mapping) or set(state.params) != set(shapes):
         raise EngineError("invalid_state", "state parameters do not match the model's layers")
@@ -333,7 +333,7 @@ def train(
 
     `on_step(k)` runs after step k of this call; it may raise to abandon the call (a deadline)."""
     job = Job.of(config)
-    state = initial_state(config) if state is None else check_state(config, state)
+    state = initial_state(config, job.data) if state is None else check_state(config, state, job.data)
     fast = seam.fast("training")
     done = (fast.run_steps if fast is not None else run_steps)(job, state, steps, curve, on_step)
     state = done.state
@@ -399,7 +399,7 @@ def metrics(job: Job, params: Mapping[str, Array], losses: Mapping[str, float | 
 def minibatch_graph(config: TrainConfig, state: TrainState | None = None, size: int = 4) -> tuple[str, dict]:
     """Source and inputs of the network's graph for the next `size` points (the graph playground's)."""
     job = Job.of(config)
-    state = initial_state(config) if state is None else check_state(config, state)
+    state = initial_state(config, job.data) if state is None else check_state(config, state, job.data)
     n = len(job.Y_train)
     order = state.order if state.position < n else epoch_order(config.seed, state.epoch + 1, n)
     start = state.position if state.position < n else 0
