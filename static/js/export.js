@@ -1,5 +1,7 @@
 // Export the drawing as a standalone SVG or a PNG (through a canvas), the document as JSON.
-// Everything happens in the page: no request leaves it.
+// Everything happens in the page: no request leaves it. The drawing's stylesheet (graph.css) is
+// embedded in the file, so it looks the same anywhere.
+import { svgStyle } from "./graph-style.js";
 const VARS = ["--fg", "--muted", "--bg", "--surface", "--surface-2", "--border", "--accent", "--grad",
   "--wire", "--gate-fill", "--gate-stroke", "--bad", "--stroke", "--graph-text"];
 
@@ -20,23 +22,28 @@ export function svgString(svg) {
   clone.setAttribute("height", String(height));
   clone.removeAttribute("tabindex");
   clone.removeAttribute("style");
-  clone.classList.remove("far", "panning");
+  clone.classList.remove("far", "panning", "spotlight");
   clone.querySelector(".viewport").removeAttribute("transform");
   const computed = getComputedStyle(svg);
   const vars = VARS.map((name) => `${name}: ${computed.getPropertyValue(name).trim() || "initial"};`).join(" ");
-  const style = clone.querySelector("style");
-  style.textContent = `.graph { ${vars} }\n${style.textContent}`;
+  // A detached clone: its <style> is never applied to this page, so the CSP has nothing to block.
+  const style = document.createElementNS("http://www.w3.org/2000/svg", "style");
+  style.textContent = `.graph { ${vars} }\n${svgStyle()}`;
+  clone.insertBefore(style, clone.querySelector(".viewport"));
   const background = document.createElementNS("http://www.w3.org/2000/svg", "rect");
   for (const [k, v] of Object.entries({ x: box.x - pad, y: box.y - pad, width, height, fill: computed.getPropertyValue("--bg").trim() || "#ffffff" })) {
     background.setAttribute(k, String(v));
   }
   clone.querySelector(".viewport").prepend(background);
   // Hidden (not yet reached) labels stay hidden; gradients hidden with `g` are dropped.
-  if (svg.classList.contains("hide-grads")) clone.querySelectorAll(".grad").forEach((el) => el.remove());
+  // Masks ("?") stay where a number is hidden; the hidden numbers themselves are dropped.
+  if (svg.classList.contains("hide-grads")) clone.querySelectorAll("[data-node].grad:not(.revealed), [data-edge].grad:not(.revealed)").forEach((el) => el.remove());
+  if (svg.classList.contains("hide-values")) clone.querySelectorAll("[data-op].val:not(.revealed)").forEach((el) => el.remove());
+  clone.querySelectorAll("[tabindex]").forEach((el) => el.removeAttribute("tabindex"));
   return new XMLSerializer().serializeToString(clone);
 }
 
-function download(blob, filename) {
+export function download(blob, filename) {
   const url = URL.createObjectURL(blob);
   const link = document.createElement("a");
   link.href = url;

@@ -2,35 +2,41 @@
 //   forward     a = x + y = 1 + 2 = 3
 //   backward    upstream ∂f/∂a = 2 · local ∂a/∂x = 1 → downstream 2
 //   accumulate  ∂f/∂y = 2 + 3 = 5
-// Returns lines of segments {text, cls}; the page renders them (cls: val, grad, muted, sym).
+// Returns lines of segments {text, cls, kind?, ref?}; the page renders them (cls: val, grad, muted,
+// sym). A number that g or v can hide names its kind ("val", "grad", "local") and what reveals it
+// (ref: "n:<node id>" or "e:<edge id>"), so the page can print "?" in its place.
 import { valueText, wrap } from "./graph-format.js";
 import { t } from "./i18n.js";
 
 const INFIX = new Set(["+", "−", "-", "×", "÷", "/", "^", "@", "·", "*"]);
 
-const seg = (text, cls = "") => ({ text, cls });
+const seg = (text, cls = "", kind = undefined, ref = undefined) => ({ text, cls, kind, ref });
 const v = (value) => valueText(value, { maxElements: 9 });
 
+/** The node's operation with its arguments' values put in, as segments (a computed one can be hidden). */
 function substituted(node, byId) {
   const args = node.inputs.map((id) => {
     const input = byId[id];
     const text = v(input.value);
-    return input.shape.length && text.length > 24 ? `${input.label}₍${input.shape.join("×")}₎` : text;
+    const shown = input.shape.length && text.length > 24 ? `${input.label}₍${input.shape.join("×")}₎` : text;
+    return { text: /^[−-]/.test(shown) ? `(${shown})` : shown, bare: shown, computed: input.kind === "op", id };
   });
-  const paren = (text) => (/^[−-]/.test(text) ? `(${text})` : text);
+  const arg = (a, text = a.text) => seg(text, "", a.computed ? "val" : undefined, `n:${a.id}`);
   const symbol = node.symbol || node.op;
-  if (args.length === 2 && INFIX.has(symbol)) return `${paren(args[0])} ${symbol} ${paren(args[1])}`;
-  if (args.length === 1 && symbol === "−") return `−${paren(args[0])}`;
-  if (args.length === 1 && symbol === "ᵀ") return `${paren(args[0])}ᵀ`;
-  if (args.length === 1 && symbol === "|·|") return `|${args[0]}|`;
-  return `${symbol}(${args.join(", ")})`;
+  if (args.length === 2 && INFIX.has(symbol)) return [arg(args[0]), seg(` ${symbol} `), arg(args[1])];
+  if (args.length === 1 && symbol === "−") return [seg("−"), arg(args[0])];
+  if (args.length === 1 && symbol === "ᵀ") return [arg(args[0]), seg("ᵀ")];
+  if (args.length === 1 && symbol === "|·|") return [seg("|"), arg(args[0], args[0].bare), seg("|")];
+  const parts = [seg(`${symbol}(`)];
+  args.forEach((a, i) => parts.push(...(i ? [seg(", ")] : []), arg(a, a.bare)));
+  return [...parts, seg(")")];
 }
 
 function forwardLines(node, byId) {
   if (node.kind === "input") return [[seg(`${node.label} = `), seg(v(node.value), "val"), seg(`  ${t("explain.input")}`, "muted")]];
   if (node.kind === "constant") return [[seg(v(node.value), "val"), seg(`  ${t("explain.constant")}`, "muted")]];
   const formula = node.formula || node.label;
-  return [[seg(`${formula} = ${substituted(node, byId)} = `), seg(v(node.value), "val")]];
+  return [[seg(`${formula} = `), ...substituted(node, byId), seg(" = "), seg(v(node.value), "val", "val", `n:${node.id}`)]];
 }
 
 const partial = (doc, byId, id) => `∂${wrap(byId[doc.output].label)}/∂${wrap(byId[id].label)}`;
@@ -41,12 +47,13 @@ function edgeLine(edge, doc, byId) {
   const local = edge.local_kind === "omitted" || edge.local === null ? null : v(edge.local);
   const localSegs = [seg(`${t("explain.local")} `, "muted"), seg(lhs || `∂${byId[edge.target].label}/∂${byId[edge.source].label}`)];
   if (rhs && rhs !== local) localSegs.push(seg(` = ${/\s/.test(rhs) ? `(${rhs})` : rhs}`));
-  if (local !== null) localSegs.push(seg(" = "), seg(local, "sym"));
+  if (local !== null) localSegs.push(seg(" = "), seg(local, "sym", "local", `e:${edge.id}`));
   else localSegs.push(seg(`  ${t("explain.omitted")}`, "muted"));
   return [
-    seg(`${t("explain.upstream")} `, "muted"), seg(`${partial(doc, byId, edge.target)} = `), seg(v(edge.upstream), "grad"),
+    seg(`${t("explain.upstream")} `, "muted"), seg(`${partial(doc, byId, edge.target)} = `),
+    seg(v(edge.upstream), "grad", "grad", `n:${edge.target}`),
     seg(" · "), ...localSegs,
-    seg(" → "), seg(`${t("explain.downstream")} `, "muted"), seg(v(edge.downstream), "grad"),
+    seg(" → "), seg(`${t("explain.downstream")} `, "muted"), seg(v(edge.downstream), "grad", "grad", `e:${edge.id}`),
   ];
 }
 
@@ -58,23 +65,25 @@ export function explainStep(doc, k) {
   const edgesById = Object.fromEntries(doc.edges.map((e) => [e.id, e]));
   const node = byId[step.node];
   const gradOf = partial(doc, byId, node.id);
+  const own = `n:${node.id}`;
   let lines = [];
   if (step.phase === "forward") {
     lines = forwardLines(node, byId);
   } else if (step.phase === "backward") {
     const edges = step.edges.map((id) => edgesById[id]).filter(Boolean);
     if (node.id === doc.output) {
-      lines = [[seg(`${gradOf} = `), seg(v(step.grad ?? node.grad), "grad"), seg(`  ${t("explain.seed")}`, "muted")]];
+      lines = [[seg(`${gradOf} = `), seg(v(step.grad ?? node.grad), "grad", "grad", own), seg(`  ${t("explain.seed")}`, "muted")]];
     } else if (!edges.length) {
-      lines = [[seg(`${gradOf} = `), seg(v(step.grad ?? node.grad), "grad"), seg(`  ${t("explain.unused")}`, "muted")]];
+      lines = [[seg(`${gradOf} = `), seg(v(step.grad ?? node.grad), "grad", "grad", own), seg(`  ${t("explain.unused")}`, "muted")]];
     } else {
       lines = edges.map((edge) => edgeLine(edge, doc, byId));
-      if ("grad" in step && step.grad !== null) lines.push([seg(`${gradOf} = `), seg(v(step.grad), "grad")]);
+      if ("grad" in step && step.grad !== null) lines.push([seg(`${gradOf} = `), seg(v(step.grad), "grad", "grad", own)]);
       else lines.push([seg(t("explain.sumNext", { name: gradOf }), "muted")]);
     }
   } else if (step.phase === "accumulate") {
-    const terms = (step.terms || []).map((term) => v(term)).join(" + ");
-    lines = [[seg(`${gradOf} = `), seg(terms, "grad"), seg(" = "), seg(v(step.grad), "grad")]];
+    const terms = (step.terms || []).map((term, i) => seg(v(term), "grad", "grad", `e:${step.edges?.[i] ?? node.id}`));
+    const sum = terms.flatMap((term, i) => (i ? [seg(" + ", "grad"), term] : [term]));
+    lines = [[seg(`${gradOf} = `), ...sum, seg(" = "), seg(v(step.grad), "grad", "grad", own)]];
   }
   return { phase: step.phase, node: node.label, lines };
 }

@@ -2,19 +2,24 @@
 // Wheel zooms about the pointer, dragging pans, fit() frames the whole graph. Level of detail:
 // zoomed out below FAR (labels would be under ~6 px) the labels are not drawn at all, which also
 // spares the browser laying out a thousand texts when a 300-node graph first appears.
+// The type scale (+ / −) is a zoom multiplier here: the drawing and its labels grow together, so
+// labels that did not collide at 1× never collide at 2×.
 const MIN_SCALE = 0.01;
 const MAX_SCALE = 4;
 const FAR = 0.4;
 
 /** extent(): the drawing's bounds {x, y, width, height} when known without layout, else null. */
-export function createViewport(svg, group, { extent = () => null } = {}) {
+export function createViewport(svg, group, { extent = () => null, onChange = () => {} } = {}) {
   const view = { x: 0, y: 0, k: 1 };
   let drag = null;
   let moved = false; // the user zoomed or panned: leave their view alone on resize
+  let multiplier = 1; // the page's type scale
+  let fitK = 1; // the scale at which the whole drawing fits (before the multiplier)
 
   function apply() {
     group.setAttribute("transform", `translate(${view.x.toFixed(1)} ${view.y.toFixed(1)}) scale(${view.k.toFixed(4)})`);
     svg.classList.toggle("far", view.k < FAR);
+    onChange();
   }
 
   function zoomAt(factor, cx, cy) {
@@ -44,7 +49,7 @@ export function createViewport(svg, group, { extent = () => null } = {}) {
     zoomAt(factor, box.width / 2, box.height / 2);
   }
 
-  /** Frame the drawing's content with a margin; never enlarge beyond 1.6×. */
+  /** Frame the drawing's content with a margin (never enlarged beyond maxFit), times the type scale. */
   function fit(margin = 24) {
     const box = size && size.width ? size : measure();
     let content = extent();
@@ -52,11 +57,48 @@ export function createViewport(svg, group, { extent = () => null } = {}) {
       try { content = group.getBBox(); } catch { return; }
     }
     if (!content.width || !content.height || !box.width || !box.height) return;
-    const k = Math.min(1.6, (box.width - 2 * margin) / content.width, (box.height - 2 * margin) / content.height);
-    view.k = Math.max(MIN_SCALE, k);
+    fitK = Math.max(MIN_SCALE, Math.min(api.maxFit, (box.width - 2 * margin) / content.width,
+      (box.height - 2 * margin) / content.height));
+    view.k = Math.min(MAX_SCALE, fitK * multiplier);
     moved = false;
     view.x = (box.width - content.width * view.k) / 2 - content.x * view.k;
     view.y = (box.height - content.height * view.k) / 2 - content.y * view.k;
+    apply();
+  }
+
+  /** The type scale as a zoom: refit (or, when the user moved the view, zoom it about the centre). */
+  function setMultiplier(next) {
+    const ratio = next / multiplier;
+    multiplier = next;
+    if (moved) zoomBy(ratio);
+    else fit();
+  }
+
+  /** Pan (never zoom) just enough that the drawing point (x, y) sits inside the view's inner part. */
+  function ensureVisible(x, y, pad = 0.18) {
+    const box = size && size.width ? size : measure();
+    const sx = view.x + x * view.k;
+    const sy = view.y + y * view.k;
+    const [lx, hx, ly, hy] = [box.width * pad, box.width * (1 - pad), box.height * pad, box.height * (1 - pad)];
+    if (sx >= lx && sx <= hx && sy >= ly && sy <= hy) return false;
+    view.x += sx < lx ? lx - sx + box.width * 0.15 : sx > hx ? hx - sx - box.width * 0.15 : 0;
+    view.y += sy < ly ? ly - sy + box.height * 0.15 : sy > hy ? hy - sy - box.height * 0.15 : 0;
+    apply();
+    return true;
+  }
+
+  /** The view as zoom relative to Fit and the drawing point at its centre (for the URL). */
+  function getView() {
+    const box = size && size.width ? size : measure();
+    return { zoom: view.k / fitK, cx: (box.width / 2 - view.x) / view.k, cy: (box.height / 2 - view.y) / view.k };
+  }
+
+  function setView({ zoom, cx, cy }) {
+    const box = size && size.width ? size : measure();
+    view.k = Math.min(MAX_SCALE, Math.max(MIN_SCALE, fitK * zoom));
+    view.x = box.width / 2 - cx * view.k;
+    view.y = box.height / 2 - cy * view.k;
+    moved = true;
     apply();
   }
 
@@ -99,5 +141,8 @@ export function createViewport(svg, group, { extent = () => null } = {}) {
   });
 
   apply();
-  return { fit, zoomBy, zoomAt, get transform() { return { ...view }; }, get moved() { return moved; } };
+  const api = { fit, zoomBy, zoomAt, setMultiplier, ensureVisible, getView, setView,
+    maxFit: 1.6, // a small graph is not blown up beyond this at Fit (the presenter allows more)
+    get transform() { return { ...view }; }, get moved() { return moved; }, get fitScale() { return fitK; } };
+  return api;
 }

@@ -5,7 +5,6 @@
 // once by their data-r (reveal step) and joined by id (setStep), never rebuilding the DOM.
 import { isTensor, num } from "./graph-format.js";
 import { bucketByStep, outgoingEdges, revealSteps } from "./graph-snapshot.js";
-import { SVG_STYLE } from "./graph-style.js";
 import { tag, tensorGlyph } from "./graph-tensor.js";
 import { createViewport } from "./graph-viewport.js";
 import { t } from "./i18n.js";
@@ -54,17 +53,20 @@ const cubic = (p0, p1, p2, p3, s) => (1 - s) ** 3 * p0 + 3 * (1 - s) ** 2 * s * 
 const r1 = (v) => Math.round(v * 10) / 10;
 const idle = (work) => (window.requestIdleCallback ? requestIdleCallback(work, { timeout: 500 }) : setTimeout(work, 50));
 
-export function createGraphView(svg) {
+/**
+ * The drawing in `svg`. onActivate({node} | {edge}) is called when a node or wire is clicked or has
+ * Enter pressed on it (the page reveals a hidden number there).
+ */
+export function createGraphView(svg, { onActivate = () => {}, onView = () => {} } = {}) {
   svg.classList.add("graph");
   svg.innerHTML = tag("title", { id: "graph-title" }) + tag("desc", { id: "graph-desc" })
-    + tag("style", {}, SVG_STYLE)
     + tag("defs", {}, tag("marker", { id: "arrow", viewBox: "0 0 8 8", refX: 7, refY: 4, markerWidth: 9,
       markerHeight: 9, markerUnits: "userSpaceOnUse", orient: "auto-start-reverse" },
     tag("path", { class: "arrow", d: "M0 0 L8 4 L0 8 z" }), true), true)
     + tag("g", { class: "viewport" });
   svg.setAttribute("aria-describedby", "graph-desc");
   const root = svg.querySelector(".viewport");
-  const viewport = createViewport(svg, root, { extent: () => drawn?.extent ?? null });
+  const viewport = createViewport(svg, root, { extent: () => drawn?.extent ?? null, onChange: () => onView() });
   let drawn = null;
 
   /**
@@ -96,14 +98,15 @@ export function createGraphView(svg) {
       const dx = r1(Math.max(12, (x2 - x1) * 0.5));
       const c = [x1, s.y, x1 + dx, s.y, x2 - dx, r1(port.y), x2, r1(port.y)];
       // Each wire starts with its source's stub (the value/gradient shelf); fan-out wires share it.
-      wires += tag("path", { class: "wire", id: `w-${edge.id}`, "data-edge": edge.id,
+      wires += tag("path", { class: "wire", id: `w-${edge.id}`, "data-edge": edge.id, tabindex: 0,
         d: `M${r1(s.x + s.half)} ${s.y} H${x1} C${c[2]} ${c[3]} ${c[4]} ${c[5]} ${c[6]} ${c[7]} H${r1(port.x - 1)}`,
         "marker-end": "url(#arrow)", ...state("l", reveal.edgeValue[edge.id]) });
       if (out[edge.source].length > 1 && edge.downstream !== null && !isTensor(edge.downstream)) {
         // Fan-out: each branch carries its own downstream; the node's gradient is their sum.
-        labels += tag("text", { class: "grad edge-grad halo-text", x: r1(cubic(c[0], c[2], c[4], c[6], 0.62)),
-          y: r1(cubic(c[1], c[3], c[5], c[7], 0.62) + 15), "text-anchor": "middle", "data-edge": edge.id,
-          ...state("v", reveal.edgeBackward[edge.id]) }, `∇ ${num(edge.downstream)}`);
+        const at = { x: r1(cubic(c[0], c[2], c[4], c[6], 0.62)), y: r1(cubic(c[1], c[3], c[5], c[7], 0.62) + 15),
+          "text-anchor": "middle", "data-edge": edge.id, ...state("v", reveal.edgeBackward[edge.id]) };
+        labels += tag("text", { class: "grad edge-grad halo-text", ...at }, `∇ ${num(edge.downstream)}`)
+          + tag("text", { class: "mask grad-mask halo-text", ...at }, "∇ ?");
       }
     }
 
@@ -122,35 +125,42 @@ export function createGraphView(svg) {
         : tag("rect", { class: "terminal", x: g.x - g.half, y: g.y - 14, width: 2 * g.half, height: 28, rx: 14 })
           + tag("text", { class: "term-label", x: g.x, y: g.y, "text-anchor": "middle" }, clip(node.label));
       gates += tag("g", { class: `node ${node.kind}${node.id === doc.output ? " output" : ""}`, id: `n-${node.id}`,
-        "data-node": node.id }, tag("title", {}, nodeTitle(node)) + shape, true);
+        "data-node": node.id, tabindex: 0 }, tag("title", {}, nodeTitle(node)) + shape, true);
 
       let nameWidth = 0;
       if (named(node)) {
         const name = clip(node.label);
         nameWidth = name.length * 7.5 + 12;
-        labels += tag("text", { class: "name", x: start + 11, y: g.y - 8 }, name);
+        labels += tag("text", { class: "name", x: start + 11, y: g.y - 8, "data-node": node.id }, name);
       }
       const mid = (start + nameWidth + g.stubEnd) / 2;
-      const valueState = state("v", reveal.nodeValue[node.id]);
-      const gradState = state("v", reveal.nodeGrad[node.id]);
+      // A computed value (data-op) can be hidden with v; a mask "?" stands in for a hidden number.
+      const valueState = { "data-node": node.id, "data-op": node.kind === "op" ? 1 : undefined,
+        ...state("v", reveal.nodeValue[node.id]) };
+      const gradState = { "data-node": node.id, ...state("v", reveal.nodeGrad[node.id]) };
+      const valueMask = (x, y) => (node.kind === "op"
+        ? tag("text", { class: "mask val-mask halo-text", x: r1(x), y, "text-anchor": "middle", ...valueState }, "?") : "");
+      const gradMask = (x, y) => tag("text", { class: "mask grad-mask halo-text", x: r1(x), y, "text-anchor": "middle",
+        ...gradState }, "∇ ?");
       if (isTensor(node.value)) {
-        const glyph = tensorGlyph(node.value, { placement: "above", kind: "val", attrs: { "data-node": node.id, ...valueState } });
-        labels += placed(glyph, start + nameWidth + 4, g.y - 4);
+        const glyph = tensorGlyph(node.value, { placement: "above", kind: "val", attrs: valueState });
+        labels += placed(glyph, start + nameWidth + 4, g.y - 4) + valueMask(start + nameWidth + 14, g.y - 8);
         grow(start, g.y - 4 - glyph.height, start + nameWidth + 4 + glyph.width, g.y);
       } else {
         const text = num(node.value);
-        labels += tag("text", { class: "val halo-text", x: r1(Math.max(mid, start + nameWidth + 4 + text.length * 4.6)),
-          y: g.y - 8, "text-anchor": "middle", "data-node": node.id, ...valueState }, text);
+        const x = r1(Math.max(mid, start + nameWidth + 4 + text.length * 4.6));
+        labels += tag("text", { class: "val halo-text", x, y: g.y - 8, "text-anchor": "middle", ...valueState }, text)
+          + valueMask(x, g.y - 8);
       }
       if (isTensor(node.grad)) {
-        const glyph = tensorGlyph(node.grad, { placement: "below", kind: "grad", prefix: "∇ ",
-          attrs: { "data-node": node.id, ...gradState } });
-        labels += placed(glyph, start + 8, g.y + 4);
+        const glyph = tensorGlyph(node.grad, { placement: "below", kind: "grad", prefix: "∇ ", attrs: gradState });
+        labels += placed(glyph, start + 8, g.y + 4) + gradMask(start + 24, g.y + 20);
         grow(start, g.y, start + 8 + glyph.width, g.y + 4 + glyph.height);
       } else {
         const text = num(node.grad);
-        labels += tag("text", { class: "grad halo-text", x: r1(Math.max((start + g.stubEnd) / 2, start + 13 + text.length * 4.5)),
-          y: g.y + 20, "text-anchor": "middle", "data-node": node.id, ...gradState }, `∇ ${text}`);
+        const x = r1(Math.max((start + g.stubEnd) / 2, start + 13 + text.length * 4.5));
+        labels += tag("text", { class: "grad halo-text", x, y: g.y + 20, "text-anchor": "middle", ...gradState }, `∇ ${text}`)
+          + gradMask(x, g.y + 20);
       }
     }
 
@@ -167,7 +177,8 @@ export function createGraphView(svg) {
     svg.querySelector("#graph-title").textContent = t("graph.title", { output: byId[doc.output]?.label ?? doc.output,
       nodes: doc.nodes.length });
     svg.querySelector("#graph-desc").textContent = t("graph.desc");
-    drawn = { doc, geo, extent, halo: root.lastElementChild, buckets: null, step: shown, active: [] };
+    drawn = { doc, geo, extent, halo: root.lastElementChild, buckets: null, step: shown, active: [], current: [] };
+    markRevealed();
     highlight(doc.steps[shown]);
     const mine = drawn;
     idle(() => { if (drawn === mine) buckets(); }); // ready before the first step is asked for
@@ -212,6 +223,11 @@ export function createGraphView(svg) {
     for (const el of drawn.active) el.classList.remove("active");
     drawn.active = (step?.edges || []).map((id) => svg.getElementById(`w-${id}`)).filter(Boolean);
     for (const el of drawn.active) el.classList.add("active");
+    // The current node and the labels of its wires carry .current (the presenter's spotlight).
+    for (const el of drawn.current) el.classList.remove("current");
+    drawn.current = step ? [...root.querySelectorAll(`[data-node="${CSS.escape(step.node)}"]`),
+      ...(step.edges || []).flatMap((id) => [...root.querySelectorAll(`[data-edge="${CSS.escape(id)}"]`)])] : [];
+    for (const el of drawn.current) el.classList.add("current");
     const g = step && drawn.geo[step.node];
     if (!g) { drawn.halo.setAttribute("visibility", "hidden"); return; }
     drawn.halo.setAttribute("cx", g.x);
@@ -226,6 +242,33 @@ export function createGraphView(svg) {
     return t("node.op", { formula: node.formula || node.label, op: node.op || node.symbol });
   }
 
+  // Reveal state: which numbers are hidden (g: gradients, v: computed values) and which single
+  // nodes ("n:id") and wires ("e:id") have been revealed anyway.
+  let revealed = new Set();
+  function markRevealed() {
+    for (const el of root.querySelectorAll("[data-node], [data-edge]")) {
+      const key = el.hasAttribute("data-node") ? `n:${el.getAttribute("data-node")}` : `e:${el.getAttribute("data-edge")}`;
+      el.classList.toggle("revealed", revealed.has(key));
+    }
+  }
+
+  let press = null;
+  svg.addEventListener("pointerdown", (event) => { press = { x: event.clientX, y: event.clientY }; });
+  const target = (el) => el?.closest?.("[data-node], [data-edge]");
+  function activate(el) {
+    if (!el) return false;
+    const edge = el.getAttribute("data-edge");
+    onActivate(edge !== null ? { edge } : { node: el.getAttribute("data-node") });
+    return true;
+  }
+  svg.addEventListener("click", (event) => {
+    if (press && Math.hypot(event.clientX - press.x, event.clientY - press.y) > 4) return; // a drag, not a click
+    activate(target(event.target));
+  });
+  svg.addEventListener("keydown", (event) => {
+    if (event.key === "Enter" && event.target !== svg && activate(target(event.target))) event.preventDefault();
+  });
+
   return {
     svg,
     draw,
@@ -233,6 +276,19 @@ export function createGraphView(svg) {
     viewport,
     get step() { return drawn?.step ?? null; },
     get document() { return drawn?.doc ?? null; },
+    get geometry() { return drawn?.geo ?? null; },
+    /** Point at these nodes (a lesson's highlight): a thick ring around each. */
+    setPointed(ids = []) {
+      const wanted = new Set(ids);
+      for (const el of root.querySelectorAll(".node")) el.classList.toggle("pointed", wanted.has(el.getAttribute("data-node")));
+    },
+    /** Hide gradients and/or computed values, except the revealed keys ("n:id", "e:id"). */
+    setHidden({ grads = false, values = false, keys = new Set() } = {}) {
+      svg.classList.toggle("hide-grads", grads);
+      svg.classList.toggle("hide-values", values);
+      revealed = keys;
+      if (drawn) markRevealed();
+    },
     setGradientsVisible(visible) { svg.classList.toggle("hide-grads", !visible); },
   };
 }

@@ -1,16 +1,24 @@
-// The graph playground page (/): one state object (source, inputs, step, gradients shown) mirrored
-// to the URL and localStorage; the engine is reached only through the JSON API.
+// The graph playground page (/): one state object (source, inputs, step, what is hidden, the
+// classroom's lesson / quiz / presenter fields) mirrored to the URL and localStorage; the engine is
+// reached only through the JSON API. The classroom features are modules that get `page`, this
+// file's small interface: the state, the drawing, the stepper, load(), renderPanel() and events.
 import * as api from "./api.js";
 import { createEditor, renderInputs } from "./editor.js";
 import { exportJson, exportPng, exportSvg } from "./export.js";
+import { exportAllSteps } from "./export-steps.js";
 import { createGraphView } from "./graph.js";
 import { explainStep } from "./graph-explain.js";
 import { num } from "./graph-format.js";
 import { renderLegend } from "./graph-legend.js";
 import "./graph-strings.js";
-import { getLanguage, onLanguageChange, t } from "./i18n.js";
+import "./strings-classroom.js";
+import { onLanguageChange, t } from "./i18n.js";
+import { createLessons } from "./lesson.js";
+import { createPresenter } from "./presenter.js";
+import { createPresets } from "./presets.js";
+import { createQuiz } from "./quiz.js";
+import { createReveal, segmentText } from "./reveal.js";
 import { createStepper } from "./stepper.js";
-import { isShortcut } from "./theme.js";
 import { createState } from "./urlstate.js";
 
 const LECTURE = { source: "a = x + y\nb = max(y, z)\nf = a * b", inputs: { x: 1, y: 2, z: 0 } };
@@ -24,21 +32,38 @@ const store = createState({
   source: { type: "string", default: LECTURE.source },
   inputs: { type: "json", default: LECTURE.inputs },
   step: { type: "int", default: LAST },
-  grads: { type: "bool", default: true },
+  grads: { type: "bool", default: true }, // false: gradients hidden (g)
+  values: { type: "bool", default: true }, // false: computed values hidden (v)
+  example: { type: "string", default: "", transient: true }, // with seed: the seeded example's id
+  seed: { type: "int", default: null, transient: true },
+  quiz: { type: "int", default: 0, transient: true }, // 1: backward steps are questions; 2: forward too
+  lesson: { type: "string", default: "", transient: true },
+  lesson_step: { type: "int", default: 0, transient: true },
+  present: { type: "bool", default: false, transient: true },
+  embed: { type: "bool", default: false, transient: true },
+  hide: { type: "string", default: "", transient: true }, // controls to hide, comma-separated
+  view: { type: "string", default: "", transient: true }, // zoom relative to Fit and the centre point
 }, { storageKey: "chainrule.playground" });
 const state = store.state;
 
 const $ = (id) => document.getElementById(id);
-const graph = createGraphView($("graph"));
+const listeners = { document: [], step: [], draw: [] };
+const emit = (name, ...args) => { for (const fn of listeners[name]) fn(...args); };
 const remembered = { ...state.inputs }; // values of names that left the source, kept for their return
 let current = null; // {doc, request}: the last graph that evaluated
-let examples = [];
 let ops = [];
 let sequence = 0;
 let controller = null;
 let pendingInputs = null;
 let checkTimer = null;
 let statusKind = null;
+let waiting = []; // load() promises resolved by the next accepted document
+
+const graph = createGraphView($("graph"), {
+  onActivate: (target) => reveal.reveal(target),
+  onView: () => emit("draw", "view"),
+});
+const reveal = createReveal({ store, doc: () => current?.doc, onChange: () => { applyHidden(); renderPanel(stepper.step); } });
 
 const editor = createEditor({
   textarea: $("source"), backdrop: $("backdrop"), gutter: $("gutter"), status: $("editor-status"),
@@ -105,12 +130,14 @@ function accept(doc, request) {
   showInputs(doc.nodes.filter((n) => n.kind === "input").map((n) => n.id), request.inputs);
   const k = stepper.reset(doc.steps.length, state.step === LAST ? doc.steps.length - 1 : state.step);
   graph.draw(doc, k, { fit: !sameShape });
-  renderPanel(k);
+  applyHidden();
+  emit("document", doc, { sameShape });
+  renderPanel(stepper.step); // a listener (the quiz) may have moved the stepper
   renderLegend($("legend"), doc, ops);
   statusKind = "ok";
   editor.showOk(doc.nodes.length);
-  markPreset();
   scheduleCheck(request);
+  for (const resolve of waiting.splice(0)) resolve(doc);
 }
 
 /** The input fields; never rebuilt under the user's fingers (deferred until they leave the field). */
@@ -135,6 +162,7 @@ function reject(error, request) {
   }
   if (current) $("editor-status").append(` — ${t("editor.kept")}`);
   $("gradcheck").replaceChildren();
+  for (const resolve of waiting.splice(0)) resolve(null);
 }
 
 function onInput(name, value) {
@@ -147,9 +175,17 @@ function onInput(name, value) {
 function showStep(k) {
   graph.setStep(k);
   renderPanel(k);
+  emit("step", k);
   // The URL follows a moment later: held arrow keys would otherwise hit the browser's
   // history.replaceState throttle (and each write costs part of the 16 ms frame).
   store.set({ step: k === stepper.count - 1 ? LAST : k }, { defer: 120 });
+}
+
+function applyHidden() {
+  graph.setHidden({ grads: reveal.isHidden("grad", null), values: reveal.isHidden("val", null), keys: reveal.keys });
+  $("toggle-grads").setAttribute("aria-pressed", String(state.grads));
+  $("toggle-values").setAttribute("aria-pressed", String(state.values));
+  emit("draw", "hidden");
 }
 
 function renderPanel(k) {
@@ -163,12 +199,15 @@ function renderPanel(k) {
     const li = document.createElement("li");
     for (const part of line) {
       const span = document.createElement("span");
+      const text = segmentText(part, reveal);
       if (part.cls) span.className = part.cls === "grad" ? "grad-text" : part.cls;
-      span.textContent = part.text;
+      if (text !== part.text) span.classList.add("masked");
+      span.textContent = text;
       li.append(span);
     }
     return li;
   }));
+  presets.render();
 }
 
 function scheduleCheck(request) {
@@ -197,68 +236,57 @@ function scheduleCheck(request) {
   }, 300);
 }
 
-// ---- presets ------------------------------------------------------------------------------------
-function fillPresets() {
-  const select = $("preset");
-  const lang = getLanguage();
-  select.replaceChildren(new Option(t("preset.custom"), ""),
-    ...examples.map((ex) => new Option(ex.title?.[lang] ?? ex.title?.en ?? ex.id, ex.id)));
-  markPreset();
-}
-
-function markPreset() {
-  const match = examples.find((ex) => ex.source.trim() === state.source.trim());
-  $("preset").value = match ? match.id : "";
-  const lang = getLanguage();
-  $("preset-explanation").textContent = match ? match.explanation?.[lang] ?? match.explanation?.en ?? "" : "";
-}
-
-$("preset").addEventListener("change", () => {
-  const ex = examples.find((e) => e.id === $("preset").value);
-  if (!ex) { markPreset(); return; }
-  store.set({ source: ex.source, inputs: ex.inputs, step: LAST });
-  Object.assign(remembered, ex.inputs);
-  editor.value = ex.source;
-  current = null;
+/** Open a graph: set the editor and state, evaluate; resolves with the document (null on error). */
+function load({ source, inputs, step = LAST, output }) {
+  void output;
+  store.set({ source, inputs: { ...inputs }, step });
+  Object.assign(remembered, inputs);
+  editor.value = source;
+  const done = new Promise((resolve) => waiting.push(resolve));
   evaluateNow();
-});
-
-// ---- view controls, keys, export -----------------------------------------------------------------
-function setGrads(visible) {
-  store.set({ grads: visible });
-  graph.setGradientsVisible(visible);
-  $("toggle-grads").setAttribute("aria-pressed", String(visible));
+  return done;
 }
 
-$("toggle-grads").addEventListener("click", () => setGrads(!state.grads));
+const page = {
+  store, state, graph, stepper, reveal, editor, load, renderPanel, LAST,
+  /** Redraw what is hidden (after the quiz or a lesson changed it). */
+  refresh() { applyHidden(); renderPanel(stepper.step); },
+  get doc() { return current?.doc ?? null; },
+  get request() { return current?.request ?? null; },
+  on(name, fn) { listeners[name].push(fn); },
+  $,
+};
+const presets = createPresets(page);
+createLessons(page);
+createQuiz(page);
+createPresenter(page);
+
+// ---- view controls, export -----------------------------------------------------------------------
+$("toggle-grads").addEventListener("click", () => reveal.setGrads(!state.grads));
+$("toggle-values").addEventListener("click", () => reveal.setValues(!state.values));
+$("reveal-all").addEventListener("click", () => reveal.revealAll());
 $("zoom-in").addEventListener("click", () => graph.viewport.zoomBy(1.25));
 $("zoom-out").addEventListener("click", () => graph.viewport.zoomBy(0.8));
 $("zoom-fit").addEventListener("click", () => graph.viewport.fit());
-document.addEventListener("keydown", (event) => {
-  if (isShortcut(event) && event.key === "g") { setGrads(!state.grads); event.preventDefault(); }
-});
 $("export-svg").addEventListener("click", () => exportSvg(graph.svg));
 $("export-png").addEventListener("click", () => exportPng(graph.svg));
 $("export-json").addEventListener("click", () => current && exportJson(current.doc, current.request));
+$("export-steps").addEventListener("click", () => current && exportAllSteps(graph, current.doc, stepper.step));
 
 onLanguageChange(() => {
-  fillPresets();
   if (!current) return;
   graph.draw(current.doc, stepper.step);
+  applyHidden();
+  emit("document", current.doc, { sameShape: true });
   renderPanel(stepper.step);
   stepper.render();
   if (statusKind === "ok") editor.showOk(current.doc.nodes.length);
   scheduleCheck(current.request);
 });
 
-// The canvas changes size with the window, the theme and the type scale: keep the graph framed
-// unless the user has zoomed or panned it themselves.
-new ResizeObserver(() => { if (current && !graph.viewport.moved) graph.viewport.fit(); }).observe($("canvas"));
-
 // ---- start ---------------------------------------------------------------------------------------
 editor.value = state.source;
-setGrads(state.grads);
-window.chainrule = { graph, stepper, store, get document() { return current?.doc ?? null; } };
-evaluateNow();
+applyHidden();
+window.chainrule = { graph, stepper, store, page, get document() { return current?.doc ?? null; } };
+if (!state.lesson && !(state.example && state.seed !== null)) evaluateNow(); // else the lesson / quiz loads it
 api.ops().then((list) => { ops = list; if (current) renderLegend($("legend"), current.doc, ops); }).catch(() => {});
-api.examples().then((list) => { examples = list; fillPresets(); }).catch(() => { examples = []; fillPresets(); });

@@ -1,5 +1,7 @@
 // Classroom basics shared by every page: projector theme (p), type scale (+ / −), fullscreen (f).
-// The theme lives in the URL (theme=projector) and localStorage; the scale in localStorage.
+// The theme and the scale live in the URL (theme=projector, scale=1.3) and localStorage, so a
+// lesson link opens at the teacher's type size. A page may take `p` for itself (the graph page's
+// presenter view) with setPresenterKey.
 import { getParam, setParams } from "./urlstate.js";
 
 export const THEME_EVENT = "chainrule:theme";
@@ -11,6 +13,12 @@ export const SCALE_MAX = 2.0;
 
 let theme = "light";
 let scale = 1;
+let presenterKey = null;
+
+/** Let `p` call fn instead of toggling the theme (the page's presenter view). */
+export function setPresenterKey(fn) {
+  presenterKey = fn;
+}
 
 /** True when a key press belongs to a text field (shortcuts must leave typing alone). */
 export function isTypingTarget(event) {
@@ -59,6 +67,7 @@ export function setScale(next) {
   scale = Math.min(SCALE_MAX, Math.max(SCALE_MIN, Math.round(next * 10) / 10));
   document.documentElement.style.setProperty("--type-scale", String(scale));
   try { localStorage.setItem(SCALE_KEY, String(scale)); } catch { /* ignore */ }
+  setParams({ scale: scale === 1 ? null : scale });
   announce();
 }
 
@@ -78,13 +87,14 @@ export function initTheme() {
     storedScale = Number(localStorage.getItem(SCALE_KEY));
   } catch { /* ignore */ }
   setTheme(getParam("theme") || stored || "light");
-  if (storedScale) setScale(storedScale);
+  const urlScale = Number(getParam("scale"));
+  if (urlScale || storedScale) setScale(urlScale || storedScale);
   for (const button of document.querySelectorAll("[data-theme-toggle]")) {
     button.addEventListener("click", toggleTheme);
   }
   document.addEventListener("keydown", (event) => {
     if (!isShortcut(event)) return;
-    if (event.key === "p") toggleTheme();
+    if (event.key === "p") (presenterKey || toggleTheme)();
     else if (event.key === "+" || event.key === "=") setScale(scale + 0.1);
     else if (event.key === "-" || event.key === "−" || event.key === "_") setScale(scale - 0.1);
     else if (event.key === "f") toggleFullscreen();

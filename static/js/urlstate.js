@@ -1,6 +1,8 @@
 // URL state: every page keeps its state in the location hash (#key=value&...), so a link
 // reproduces the view, and the last session in localStorage. Fields are declared once
-// (TensorFlow Playground's state.ts): {name: {type: "string"|"int"|"number"|"bool"|"json", default}}.
+// (TensorFlow Playground's state.ts): {name: {type: "string"|"int"|"number"|"bool"|"json", default}};
+// `transient: true` keeps a field out of localStorage (a quiz or a lesson is opened by its link,
+// never resumed by surprise on the next visit).
 // Shared keys: lang (i18n.js), theme and scale (theme.js); pages add their own.
 
 export const STATE_EVENT = "chainrule:state";
@@ -73,7 +75,8 @@ export function createState(fields, { storageKey = null } = {}) {
     try { stored = JSON.parse(localStorage.getItem(storageKey) || "{}") || {}; } catch { stored = {}; }
   }
   for (const [name, field] of Object.entries(fields)) {
-    state[name] = name in fromUrl ? fromUrl[name] : name in stored ? stored[name] : clone(field.default);
+    const remembered = name in stored && !field.transient;
+    state[name] = name in fromUrl ? fromUrl[name] : remembered ? stored[name] : clone(field.default);
   }
 
   function persist() {
@@ -84,7 +87,8 @@ export function createState(fields, { storageKey = null } = {}) {
     }
     setParams(params);
     if (storageKey) {
-      try { localStorage.setItem(storageKey, JSON.stringify(state)); } catch { /* ignore */ }
+      const kept = Object.fromEntries(Object.entries(state).filter(([name]) => !fields[name].transient));
+      try { localStorage.setItem(storageKey, JSON.stringify(kept)); } catch { /* ignore */ }
     }
   }
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import struct
+import time
 import xml.etree.ElementTree as ET
 
 import pytest
@@ -15,6 +16,15 @@ pytestmark = pytest.mark.browser
 LECTURE_VALUES = {"x": "1", "y": "2", "z": "0", "a": "3", "b": "2", "f": "6"}
 LECTURE_GRADS = {"x": "∇ 2", "y": "∇ 5", "z": "∇ 0", "a": "∇ 2", "b": "∇ 3", "f": "∇ 1"}
 LECTURE_STEPS = 13  # 6 forward, 6 backward, 1 accumulate (y feeds a and b)
+
+
+def until(page, expression: str, timeout: float = 15.0) -> None:
+    """Wait until the JS expression is truthy, polled from Python: the page's CSP (script-src 'self')
+    forbids the eval that Playwright's wait_for_function needs for a string predicate."""
+    deadline = time.monotonic() + timeout
+    while not page.evaluate(f"() => Boolean({expression})"):
+        assert time.monotonic() < deadline, f"timed out waiting for {expression}"
+        page.wait_for_timeout(50)
 
 
 def open_playground(page, base: str, fragment: str = "") -> None:
@@ -110,7 +120,7 @@ def test_a_typed_expression_redraws_the_graph(page, live_server):
     assert page.locator("#graph text.val[data-node='a']").count() == 0
 
     page.fill("#input-w", "-4")  # an input edited in place: g = −4 + 2 = −2, relu → 0
-    page.wait_for_function("document.querySelector(\"#graph text.val[data-node='g']\").textContent === '−2'")
+    until(page, "document.querySelector(\"#graph text.val[data-node='g']\").textContent === '−2'")
     assert value_of(page, "h") == "0"
     assert grad_of(page, "g") == "∇ 0"
     screenshot(page, "playground-typed")
@@ -149,13 +159,13 @@ def test_a_broken_expression_shows_where_and_keeps_the_last_good_graph(page, liv
 def test_the_url_reproduces_the_view_in_a_new_page(page, live_server, browser):
     open_playground(page, live_server)
     page.fill("#input-y", "3")
-    page.wait_for_function("document.querySelector(\"#graph text.val[data-node='a']\").textContent === '4'")
+    until(page, "document.querySelector(\"#graph text.val[data-node='a']\").textContent === '4'")
     page.focus("#graph")  # leave the field: arrows belong to the stepper again
     page.keyboard.press("Home")
     for _ in range(4):
         page.keyboard.press("ArrowRight")
     page.click("[data-lang='pt-BR']")
-    page.keyboard.press("p")
+    page.click("[data-theme-toggle]")  # `p` is the presenter view on this page (test_classroom)
     expected_panel = "b = max(y, z) = max(3, 0) = 3"
     assert panel(page) == expected_panel
     page.wait_for_url("**step=4**")
@@ -268,7 +278,7 @@ def test_space_plays_and_pauses_the_stepper(page, live_server):
     page.focus("#graph")
     page.keyboard.press(" ")
     assert page.locator("#step-play").get_attribute("aria-pressed") == "true"
-    page.wait_for_function("document.querySelector('#step-counter').textContent.startsWith('Step 3 ')")
+    until(page, "document.querySelector('#step-counter').textContent.startsWith('Step 3 ')")
     page.keyboard.press(" ")
     assert page.locator("#step-play").get_attribute("aria-pressed") == "false"
     paused_at = page.locator("#step-counter").inner_text()
