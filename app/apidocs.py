@@ -1,139 +1,196 @@
-"""The offline API reference page at /docs: drawn in the browser from /openapi.json.
+"""The offline API reference at /docs and the API guide (docs/*.md) rendered at /docs/guide.
 
-FastAPI's Swagger UI loads its scripts from a CDN; chainrule works offline, so this small page
-lists every operation with its schema, an example body and a "Send" button instead.
-A Python module rather than an .html file so that it is installed with the package.
+FastAPI's Swagger UI loads its scripts from a CDN; chainrule works offline, so /docs is a small
+page that static/js/apidocs.js draws from /openapi.json. Both pages load only this origin's
+script and stylesheet (the CSP allows nothing inline).
+
+The guide is Markdown rendered here by a small renderer of the subset docs/ uses — headings,
+fenced code, paragraphs, "- " lists, pipe tables, code spans, links, **bold** — rather than a
+new runtime dependency: the files are ours, and tests/api/test_apidocs.py renders each of them.
 """
 
-HTML = r"""<!doctype html>
+from __future__ import annotations
+
+import html
+import re
+from collections.abc import Iterator
+from pathlib import Path
+
+from fastapi import APIRouter
+from fastapi.responses import HTMLResponse
+
+from app.paths import ROOT
+
+DOCS_DIR = ROOT / "docs"
+GUIDE = "/docs/guide"
+ICON = "/static/icons/favicon.svg"
+
+NAV = f"""<nav class="top"><a class="home" href="/">← chainrule</a><a href="/docs">API reference</a>
+<a href="{GUIDE}">API guide</a><a href="{GUIDE}/deploy">Deployment</a><a href="/openapi.json">openapi.json</a></nav>"""
+
+
+def _page(title: str, body: str, script: str | None = None) -> str:
+    tag = f'<script type="module" src="{script}"></script>\n' if script else ""
+    return f"""<!doctype html>
 <html lang="en">
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
-<title>chainrule API reference</title>
-<style>
-  body { font: 15px/1.5 system-ui, sans-serif; margin: 0 auto; max-width: 980px; padding: 1rem 1.5rem 4rem; color: #1d2330; }
-  h1 { margin-bottom: .2rem; } .muted { color: #5b6475; }
-  details { border: 1px solid #d5dae3; border-radius: 6px; margin: .6rem 0; background: #fbfcfe; }
-  summary { cursor: pointer; padding: .5rem .8rem; font-family: ui-monospace, monospace; }
-  .method { display: inline-block; min-width: 4.2rem; font-weight: 700; }
-  .get { color: #1565c0; } .post { color: #2e7d32; }
-  .body { padding: 0 1rem 1rem; }
-  pre, textarea { font: 13px/1.4 ui-monospace, monospace; background: #f1f3f7; border-radius: 4px; padding: .6rem; overflow: auto; max-height: 24rem; }
-  textarea { width: 100%; box-sizing: border-box; min-height: 8rem; border: 1px solid #c8ced9; }
-  button { font: inherit; padding: .3rem 1rem; margin: .4rem 0; cursor: pointer; }
-  table { border-collapse: collapse; } td { padding: .1rem .8rem .1rem 0; vertical-align: top; }
-  a { color: #1565c0; }
-</style>
-</head>
+<title>{html.escape(title)}</title>
+<link rel="icon" href="{ICON}" type="image/svg+xml">
+<link rel="stylesheet" href="/static/css/apidocs.css">
+{tag}</head>
 <body>
-<h1>chainrule API</h1>
-<p class="muted">Generated in the browser from <a href="/openapi.json">/openapi.json</a>; no external resources.
-  Every error is <code>{"error": {"code", "message", "line"?, "column"?}}</code>.</p>
-<div id="intro"></div>
-<div id="operations">Loading…</div>
-<script type="module">
-const spec = await (await fetch("/openapi.json")).json();
-const schemas = spec.components?.schemas ?? {};
-
-function resolve(schema, depth = 0) {
-  if (!schema || depth > 6) return schema;
-  if (schema.$ref) return resolve(schemas[schema.$ref.split("/").pop()], depth + 1);
-  const out = Array.isArray(schema) ? [] : {};
-  for (const [key, value] of Object.entries(schema)) {
-    out[key] = value && typeof value === "object" ? resolve(value, depth + 1) : value;
-  }
-  return out;
-}
-
-function element(tag, attributes = {}, ...children) {
-  const node = document.createElement(tag);
-  Object.assign(node, attributes);
-  node.append(...children);
-  return node;
-}
-
-function example(body) {
-  const schema = body?.content?.["application/json"]?.schema;
-  const resolved = resolve(schema);
-  if (!resolved) return "";
-  if (resolved.examples?.length) return JSON.stringify(resolved.examples[0], null, 2);
-  const sample = {};
-  for (const [name, property] of Object.entries(resolved.properties ?? {})) {
-    if ("default" in property) sample[name] = property.default;
-  }
-  return JSON.stringify(sample, null, 2);
-}
-
-async function send(method, path, textarea, output) {
-  output.textContent = "…";
-  const options = { method, headers: {} };
-  if (textarea) { options.body = textarea.value; options.headers["content-type"] = "application/json"; }
-  const response = await fetch(path, options);
-  const text = await response.text();
-  let pretty = text;
-  try { pretty = JSON.stringify(JSON.parse(text), null, 2); } catch { /* not JSON */ }
-  output.textContent = `${response.status} ${response.statusText}\n\n${pretty}`;
-}
-
-document.getElementById("intro").append(element("p", { textContent: spec.info?.description ?? "" }));
-const list = document.getElementById("operations");
-list.textContent = "";
-for (const [path, methods] of Object.entries(spec.paths)) {
-  for (const [method, operation] of Object.entries(methods)) {
-    const body = element("div", { className: "body" });
-    if (operation.description) body.append(element("p", { textContent: operation.description }));
-    const parameters = operation.parameters ?? [];
-    let target = path;
-    if (parameters.length) {
-      const rows = parameters.map((p) => element("tr", {}, element("td", {}, element("code", { textContent: p.name })),
-        element("td", { textContent: `${p.in}${p.required ? ", required" : ""}` }),
-        element("td", { textContent: p.description ?? "" })));
-      body.append(element("h4", { textContent: "Parameters" }), element("table", {}, ...rows));
-      target = path.replace(/\{(\w+)\}/g, (_, name) => (name === "example_id" ? "lecture" : name));
-    }
-    let textarea = null;
-    if (operation.requestBody) {
-      const schema = resolve(operation.requestBody.content?.["application/json"]?.schema);
-      body.append(element("h4", { textContent: "Request body" }),
-        element("pre", { textContent: JSON.stringify(schema, null, 2) }));
-      textarea = element("textarea", { value: example(operation.requestBody), spellcheck: false });
-      body.append(element("h4", { textContent: "Try it" }));
-      const named = Object.entries(operation.requestBody.content?.["application/json"]?.examples ?? {});
-      if (named.length) {
-        const choose = element("select", {}, ...named.map(([key, item]) =>
-          element("option", { value: key, textContent: item.summary ?? key })));
-        choose.addEventListener("change", () => {
-          textarea.value = JSON.stringify(Object.fromEntries(named)[choose.value].value, null, 2);
-        });
-        textarea.value = JSON.stringify(named[0][1].value, null, 2);
-        body.append(element("div", {}, "Example: ", choose));
-      }
-      body.append(textarea);
-    }
-    const url = element("input", { value: target, size: 50 });
-    const output = element("pre", { textContent: "" });
-    const button = element("button", { textContent: `Send ${method.toUpperCase()}` });
-    button.addEventListener("click", () => send(method.toUpperCase(), url.value, textarea, output));
-    body.append(element("div", {}, url, " ", button), output);
-    const responses = Object.entries(operation.responses ?? {}).map(([code, response]) =>
-      element("tr", {}, element("td", {}, element("code", { textContent: code })),
-        element("td", { textContent: response.description ?? "" })));
-    body.append(element("h4", { textContent: "Responses" }), element("table", {}, ...responses));
-    for (const [code, response] of Object.entries(operation.responses ?? {})) {
-      const schema = response.content?.["application/json"]?.schema;
-      if (schema && code.startsWith("2")) {
-        body.append(element("details", {}, element("summary", { textContent: `${code} schema` }),
-          element("pre", { textContent: JSON.stringify(resolve(schema), null, 2) })));
-      }
-    }
-    const summary = element("summary", {},
-      element("span", { className: `method ${method}`, textContent: method.toUpperCase() }),
-      `${path}  `, element("span", { className: "muted", textContent: operation.summary ?? "" }));
-    list.append(element("details", {}, summary, body));
-  }
-}
-</script>
+{NAV}
+{body}
 </body>
 </html>
 """
+
+
+HTML = _page(
+    "chainrule API reference",
+    f"""<h1>chainrule API</h1>
+<p class="muted">Every operation of the REST API, drawn from <a href="/openapi.json">/openapi.json</a>
+with nothing loaded from elsewhere. The <a href="{GUIDE}">API guide</a> explains the evaluation
+document, errors and limits, with curl and Python examples.</p>
+<div id="intro"></div>
+<h2>Operations</h2>
+<div id="operations">Loading…</div>
+<h2>Schemas</h2>
+<div id="schemas"></div>""",
+    script="/static/js/apidocs.js",
+)
+
+# ---------------------------------------------------------------------------------------------
+# Markdown (the subset docs/*.md use) → HTML. Everything from the file is escaped; only the
+# constructs below become tags, and a link goes only to http(s), this origin or another guide page.
+
+_INLINE = re.compile(r"`([^`]+)`|\[([^\]]+)\]\(([^)\s]+)\)|\*\*(.+?)\*\*")
+_DOC_LINK = re.compile(r"^(?:\.\./)*(?:docs/)?([a-z][\w-]*)\.md(#[\w-]*)?$")
+_BLOCK_START = re.compile(r"^(#{1,6} |```|\|)|^- ")
+
+
+def _href(target: str) -> str | None:
+    """Where a link may go: a guide page for docs/*.md, this origin's paths, anchors, http(s)."""
+    doc = _DOC_LINK.match(target)
+    if doc:
+        return (GUIDE if doc[1] == "api" else f"{GUIDE}/{doc[1]}") + (doc[2] or "")
+    return target if re.match(r"^(https?://|/|#)", target) else None
+
+
+def inline(text: str) -> str:
+    """Code spans, links and **bold** as tags; everything else escaped."""
+    out, last = [], 0
+    for match in _INLINE.finditer(text):
+        out.append(html.escape(text[last : match.start()]))
+        code, label, target, bold = match.groups()
+        if code is not None:
+            out.append(f"<code>{html.escape(code)}</code>")
+        elif label is not None:
+            href = _href(target)
+            out.append(
+                f'<a href="{html.escape(href)}">{inline(label)}</a>' if href else html.escape(match[0])
+            )
+        else:
+            out.append(f"<strong>{inline(bold)}</strong>")
+        last = match.end()
+    out.append(html.escape(text[last:]))
+    return "".join(out)
+
+
+def _slug(text: str) -> str:
+    return re.sub(r"[^\w]+", "-", text.lower()).strip("-")
+
+
+def _cells(row: str) -> list[str]:
+    """A table row's cells: split on | but not on \\| (an escaped bar inside a cell)."""
+    parts = re.split(r"(?<!\\)\|", row.strip().strip("|"))
+    return [part.strip().replace("\\|", "|") for part in parts]
+
+
+def _table(rows: list[str]) -> str:
+    head, body = _cells(rows[0]), [_cells(r) for r in rows[2:]]
+    header = "".join(f"<th>{inline(c)}</th>" for c in head)
+    lines = "".join("<tr>" + "".join(f"<td>{inline(c)}</td>" for c in row) + "</tr>" for row in body)
+    return f"<table><thead><tr>{header}</tr></thead><tbody>{lines}</tbody></table>"
+
+
+def _blocks(lines: list[str]) -> Iterator[str]:
+    i = 0
+    while i < len(lines):
+        line = lines[i]
+        if not line.strip():
+            i += 1
+        elif line.startswith("```"):
+            language = line[3:].strip()
+            end = next((j for j in range(i + 1, len(lines)) if lines[j].startswith("```")), len(lines))
+            code = html.escape("\n".join(lines[i + 1 : end]))
+            kind = f' class="language-{html.escape(language)}"' if language else ""
+            yield f"<pre><code{kind}>{code}</code></pre>"
+            i = end + 1
+        elif heading := re.match(r"^(#{1,6}) (.*)$", line):
+            level, text = len(heading[1]), heading[2].strip()
+            yield f'<h{level} id="{_slug(text)}">{inline(text)}</h{level}>'
+            i += 1
+        elif line.startswith("|"):
+            end = next((j for j in range(i, len(lines)) if not lines[j].startswith("|")), len(lines))
+            yield _table(lines[i:end])
+            i = end
+        elif line.startswith("- "):
+            items: list[str] = []
+            while i < len(lines) and (lines[i].startswith("- ") or lines[i].startswith("  ")):
+                if lines[i].startswith("- "):
+                    items.append(lines[i][2:].strip())
+                else:  # an indented line continues the item above it
+                    items[-1] += " " + lines[i].strip()
+                i += 1
+            yield "<ul>" + "".join(f"<li>{inline(item)}</li>" for item in items) + "</ul>"
+        else:
+            end = next(
+                (j for j in range(i + 1, len(lines)) if not lines[j].strip() or _BLOCK_START.match(lines[j])),
+                len(lines),
+            )
+            yield f"<p>{inline(' '.join(part.strip() for part in lines[i:end]))}</p>"
+            i = end
+
+
+def markdown_html(text: str) -> str:
+    """The Markdown subset docs/*.md use, as HTML."""
+    return "\n".join(_blocks(text.splitlines()))
+
+
+# ---------------------------------------------------------------------------------------------
+
+router = APIRouter(include_in_schema=False)
+
+
+@router.get("/docs", response_class=HTMLResponse)
+def reference() -> HTMLResponse:
+    """The API reference, drawn in the browser from /openapi.json."""
+    return HTMLResponse(HTML)
+
+
+def _guide_page(path: Path) -> HTMLResponse:
+    if not path.is_file():
+        body = (
+            f"<h1>Not found</h1><p>There is no guide page here; see the <a href='{GUIDE}'>API guide</a>.</p>"
+        )
+        return HTMLResponse(_page("chainrule: not found", body), status_code=404)
+    text = path.read_text(encoding="utf-8")
+    title = next((line[2:].strip() for line in text.splitlines() if line.startswith("# ")), path.stem)
+    return HTMLResponse(_page(title, f'<main class="guide">{markdown_html(text)}</main>'))
+
+
+@router.get(GUIDE, response_class=HTMLResponse)
+def guide() -> HTMLResponse:
+    """docs/api.md, rendered: the API guide."""
+    return _guide_page(DOCS_DIR / "api.md")
+
+
+@router.get(GUIDE + "/{name}", response_class=HTMLResponse)
+def guide_page(name: str) -> HTMLResponse:
+    """Another page of docs/ (deploy, lessons, …) by its file name without .md; nothing else."""
+    if not re.fullmatch(r"[a-z][a-z0-9_-]{0,40}", name):
+        return _guide_page(DOCS_DIR / "-")  # not a name docs/ uses: the 404 page
+    return _guide_page(DOCS_DIR / f"{name}.md")

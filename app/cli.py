@@ -14,6 +14,7 @@ import math
 import os
 import shutil
 import sys
+import textwrap
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -152,6 +153,23 @@ def _records(titles: list[str], labels: list[str], rows: list[list[str]]) -> str
     return "\n\n".join(blocks)
 
 
+def _wrap_widest_text(
+    headers: list[str], shown: list[list[str]], is_value: list[bool], width: int
+) -> str | None:
+    """The table with its widest text column (a formula) wrapped to fit, if it stays readable."""
+    widths = [
+        max(len(line) for cell in [h, *(r[i] for r in shown)] for line in cell.split("\n"))
+        for i, h in enumerate(headers)
+    ]
+    texts = [i for i, v in enumerate(is_value) if not v]
+    widest = max(texts, key=lambda i: widths[i])
+    room = width - sum(w for i, w in enumerate(widths) if i != widest) - 2 * (len(headers) - 1)
+    if room < max(16, widths[widest] // 2):  # a formula cut into scraps reads worse than blocks
+        return None
+    rows = [[textwrap.fill(c, room) if i == widest else c for i, c in enumerate(row)] for row in shown]
+    return _table(headers, rows)
+
+
 def _fitted(headers: list[str], rows: list[list[Any]], is_value: list[bool], show: Cell, width: int) -> str:
     """A table when it fits in `width` columns; otherwise one block per row, values wrapped to fit.
 
@@ -161,12 +179,16 @@ def _fitted(headers: list[str], rows: list[list[Any]], is_value: list[bool], sho
     table = _table(headers, shown)
     if max(len(line) for line in table.split("\n")) <= width:
         return table
+    wrapped = _wrap_widest_text(headers, shown, is_value, width)
+    if wrapped is not None:
+        return wrapped
     labels = [h for h, v in zip(headers, is_value, strict=True) if v]
     room = width - len(INDENT) - max(map(len, labels)) - 2
     titles = []
     for row in rows:
         texts = [c for c, v in zip(row, is_value, strict=True) if not v and c]
-        titles.append("  ".join(t for i, t in enumerate(texts) if i == 0 or t != texts[0]))
+        title = "  ".join(t for i, t in enumerate(texts) if i == 0 or t != texts[0])
+        titles.append(textwrap.fill(title, max(width, 20), subsequent_indent=INDENT))
     cells = [[show(c, room) for c, v in zip(row, is_value, strict=True) if v] for row in rows]
     return _records(titles, labels, cells)
 

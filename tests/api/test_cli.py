@@ -157,6 +157,15 @@ def test_full_and_precision_are_exclusive(capsys):
     assert exited.value.code == 2 and "not allowed with" in capsys.readouterr().err
 
 
+@pytest.mark.parametrize("columns", [30, 50, 80])
+def test_lecture_fits_the_terminal_too(capsys, monkeypatch, columns):
+    monkeypatch.setenv("COLUMNS", str(columns))
+    assert main(["eval", LECTURE, "x=1", "y=2", "z=0"]) == 0
+    out = capsys.readouterr().out
+    assert max(len(line) for line in out.splitlines()) <= columns
+    assert "downstream" in out and "∂f/∂a = b" in out
+
+
 @pytest.mark.parametrize("columns", [40, 60, 80, 120, 200])
 def test_output_fits_the_terminal(capsys, monkeypatch, columns):
     monkeypatch.setenv("COLUMNS", str(columns))

@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import io
+import re
 import socket
 import threading
 import time
 from collections import Counter
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 import uvicorn
@@ -211,3 +215,36 @@ def test_cli_server_errors_read_as_local_ones(server_url, capsys):
     assert remote == capsys.readouterr().err and "syntax_error" in remote and "(line 1, column" in remote
     assert main(["eval", "f = x", "x=1", "--server", f"http://127.0.0.1:{_free_port()}"]) == 2
     assert "connection_error" in capsys.readouterr().err
+
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _expected_output(block: str) -> list[str]:
+    """What a documented block says it prints: each print's trailing comment, or the comment line after it."""
+    lines = block.splitlines()
+    expected = []
+    for i, line in enumerate(lines):
+        if "print(" not in line:
+            continue
+        comment = line.partition(")  ")[2].strip() if "#" in line else ""
+        if comment.startswith("#"):
+            expected.append(comment.lstrip("# ").strip())
+        elif i + 1 < len(lines) and lines[i + 1].strip().startswith("#"):
+            expected.append(lines[i + 1].strip().lstrip("# ").strip())
+    return expected
+
+
+@pytest.mark.parametrize("document", ["README.md", "docs/api.md"])
+def test_documented_client_examples_print_what_they_say(server_url, document):
+    text = (ROOT / document).read_text(encoding="utf-8")
+    blocks = [b for b in re.findall(r"```python\n(.*?)```", text, re.S) if "app.client" in b]
+    assert blocks, f"{document} has no client example"
+    for block in blocks:
+        printed = io.StringIO()
+        with contextlib.redirect_stdout(printed):
+            exec(compile(block.replace(DOC_URL, server_url), document, "exec"), {"__name__": "__main__"})
+        assert printed.getvalue().splitlines() == _expected_output(block), block
+
+
+DOC_URL = "http://127.0.0.1:8000"

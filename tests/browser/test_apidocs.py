@@ -1,0 +1,113 @@
+"""/docs and /docs/guide in Chromium: rendered text (no raw backticks), links back to the app and to
+the guide, a working "Send", and no console error or CSP violation."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Iterator
+
+import pytest
+
+from tests.api.test_apidocs import docs_app
+from tests.browser.conftest import ARTIFACTS, PageProblems, _free_port, screenshot
+
+pytestmark = pytest.mark.browser
+
+# The policy A's middleware sends, enforced here as well so that this test holds on its own.
+POLICY = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; object-src 'none'"
+RECORD_VIOLATIONS = """
+window.__violations = [];
+document.addEventListener("securitypolicyviolation", (e) => window.__violations.push(e.violatedDirective));
+"""
+
+
+@pytest.fixture(scope="module")
+def docs_server() -> Iterator[str]:
+    """The app with the docs router, served by uvicorn in a thread."""
+    import uvicorn
+
+    port = _free_port()
+    config = uvicorn.Config(docs_app(), host="127.0.0.1", port=port, log_level="warning", lifespan="off")
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 15
+    while not server.started:
+        assert time.monotonic() < deadline and thread.is_alive(), "the docs server did not start"
+        time.sleep(0.02)
+    yield f"http://127.0.0.1:{port}"
+    server.should_exit = True
+    thread.join(timeout=5)
+
+
+@pytest.fixture()
+def docs_page(browser, docs_server):
+    context = browser.new_context(viewport={"width": 1280, "height": 800}, base_url=docs_server)
+
+    def with_policy(route) -> None:
+        response = route.fetch()
+        headers = {**response.headers, "content-security-policy": POLICY}
+        route.fulfill(response=response, headers=headers)
+
+    context.route("**/docs**", with_policy)
+    page = context.new_page()
+    page.add_init_script(RECORD_VIOLATIONS)
+    problems = PageProblems(docs_server)
+    page.on("console", problems.on_console)
+    page.on("pageerror", problems.on_page_error)
+    page.on("request", problems.on_request)
+    yield page
+    violations = page.evaluate("window.__violations ?? []")
+    context.close()
+    assert violations == [] and problems.report() == [], (violations, problems.report())
+
+
+def _until(page, expression: str, timeout: float = 15.0) -> None:
+    """Poll from Python: wait_for_function's string predicate needs the eval the CSP forbids."""
+    deadline = time.monotonic() + timeout
+    while not page.evaluate(f"() => Boolean({expression})"):
+        assert time.monotonic() < deadline, f"timed out waiting for {expression}"
+        page.wait_for_timeout(50)
+
+
+def test_reference_renders_markdown_and_links_back(docs_page) -> None:
+    page = docs_page
+    page.goto("/docs")
+    _until(page, "document.body.dataset.ready === 'true'")
+    page.evaluate("() => document.querySelectorAll('details').forEach((d) => d.open = true)")
+    text = page.inner_text("body")
+    assert "`" not in text  # every code span of every description rendered
+    assert page.locator("#intro code").count() >= 2  # the description's code spans
+    assert page.locator("#operations > details").count() >= 7
+    assert page.locator("a[href='/']").count() >= 1 and page.locator("a[href='/docs/guide']").count() >= 1
+    assert "Evaluate a graph" in page.inner_text("#operations")  # the routes' summaries
+    screenshot(page, "docs-reference", full_page=False)
+    evaluate = page.locator("#operations > details").filter(has_text="/api/v1/evaluate").first
+    evaluate.locator("button").click()
+    output = evaluate.locator("pre.output")
+    deadline = time.monotonic() + 15
+    while not output.inner_text().startswith("200"):
+        assert time.monotonic() < deadline, output.inner_text()
+        page.wait_for_timeout(50)
+    assert '"output": "f"' in output.inner_text()
+    evaluate.screenshot(path=str(ARTIFACTS / "docs-evaluate.png"))
+
+
+def test_guide_is_served_and_links_back(docs_page) -> None:
+    page = docs_page
+    page.goto("/docs")
+    _until(page, "document.body.dataset.ready === 'true'")
+    page.click("nav.top a[href='/docs/guide']")
+    page.wait_for_url("**/docs/guide")
+    assert page.inner_text("h1") == "chainrule REST API"
+    assert "`" not in page.inner_text("body")
+    assert page.locator("main table").count() >= 3 and page.locator("main pre code").count() >= 8
+    page.click("text=deploy.md")
+    page.wait_for_url("**/docs/guide/deploy")
+    assert page.inner_text("h1") == "Deploying chainrule"
+    page.go_back()
+    page.locator("#limits").scroll_into_view_if_needed()
+    screenshot(page, "docs-guide-limits")
+    home = page.locator("nav.top a.home")
+    assert home.get_attribute("href") == "/" and page.request.get("/").status == 200
