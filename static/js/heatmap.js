@@ -75,6 +75,52 @@ export function drawHeatmap(canvas, values, { domain = [-1, 1], smooth = true, p
   paintGrid(canvas, rows, cols, (r, c) => colorAt(values[r][c], domain[0], domain[1], pal, strength), { smooth });
 }
 
+// Many classes: each its own Okabe–Ito colour (told apart with the common colour-vision
+// deficiencies) and its own point shape; lightness is how sure the network is.
+export const CLASS_COLOURS = [[230, 159, 0], [0, 114, 178], [0, 158, 115], [204, 121, 167], [240, 228, 66]];
+export const CLASS_SHAPES = ["square", "circle", "triangle", "diamond", "star"];
+
+/**
+ * Paint the predicted class of every cell (cells[r][c] = [class, probability], row 0 at the top)
+ * over k classes: the class's colour, faded to the neutral colour as the probability falls to 1/k.
+ */
+export function drawClassMap(canvas, cells, k, { pal = palette(), strength = 0.8, smooth = true } = {}) {
+  const rows = cells.length;
+  const cols = rows ? cells[0].length : 0;
+  paintGrid(canvas, rows, cols, (r, c) => {
+    const [cls, p] = cells[r][c];
+    const colour = CLASS_COLOURS[cls % CLASS_COLOURS.length];
+    const a = Number.isFinite(p) ? Math.max(0, Math.min(1, (p - 1 / k) / (1 - 1 / k))) * strength : 0;
+    return [0, 1, 2].map((i) => Math.round(pal.mid[i] + (colour[i] - pal.mid[i]) * a));
+  }, { smooth });
+}
+
+function shapePath(ctx, shape, x, y, r) {
+  ctx.beginPath();
+  if (shape === "circle") ctx.arc(x, y, r, 0, Math.PI * 2);
+  else if (shape === "square") ctx.rect(x - r * 0.88, y - r * 0.88, r * 1.76, r * 1.76);
+  else if (shape === "triangle") {
+    ctx.moveTo(x, y - r * 1.2);
+    ctx.lineTo(x + r * 1.1, y + r * 0.8);
+    ctx.lineTo(x - r * 1.1, y + r * 0.8);
+    ctx.closePath();
+  } else if (shape === "diamond") {
+    ctx.moveTo(x, y - r * 1.3);
+    ctx.lineTo(x + r * 1.1, y);
+    ctx.lineTo(x, y + r * 1.3);
+    ctx.lineTo(x - r * 1.1, y);
+    ctx.closePath();
+  } else {
+    for (let i = 0; i < 10; i += 1) {
+      const a = (Math.PI / 5) * i - Math.PI / 2;
+      const rr = i % 2 ? r * 0.6 : r * 1.4;
+      if (i) ctx.lineTo(x + rr * Math.cos(a), y + rr * Math.sin(a));
+      else ctx.moveTo(x + rr * Math.cos(a), y + rr * Math.sin(a));
+    }
+    ctx.closePath();
+  }
+}
+
 /** Sample f(x, y) on an n × n grid over the square [lo, hi]², row 0 at the top (y = hi). */
 export function sampleGrid(f, n, lo, hi) {
   const values = [];
@@ -92,7 +138,7 @@ export function sampleGrid(f, n, lo, hi) {
  * label > mid is positive (blue circle), otherwise negative (orange square).
  */
 export function drawPoints(canvas, points, opts = {}) {
-  const { extent, domain = [-1, 1], pal = palette(), radius = 3.6, continuous = false } = opts;
+  const { extent, domain = [-1, 1], pal = palette(), radius = 3.6, continuous = false, classes = 2 } = opts;
   const ctx = canvas.getContext("2d");
   const [lo, hi] = extent;
   const sx = (x) => ((x - lo) / (hi - lo)) * canvas.width;
@@ -102,6 +148,16 @@ export function drawPoints(canvas, points, opts = {}) {
   for (const p of points) {
     const x = sx(p.x);
     const y = sy(p.y);
+    if (classes > 2) {
+      const rgb = `rgb(${CLASS_COLOURS[p.label % CLASS_COLOURS.length].map((v) => Math.round(v * 0.8)).join(",")})`;
+      shapePath(ctx, CLASS_SHAPES[p.label % CLASS_SHAPES.length], x, y, radius);
+      ctx.fillStyle = p.test ? ink : rgb;
+      ctx.fill();
+      ctx.strokeStyle = p.test ? rgb : ink;
+      ctx.lineWidth = p.test ? 2 : 1;
+      ctx.stroke();
+      continue;
+    }
     const positive = continuous || p.label > mid;
     const col = continuous ? colorAt(p.label, domain[0], domain[1], pal) : positive ? pal.posInk : pal.negInk;
     const rgb = `rgb(${col.join(",")})`;

@@ -113,6 +113,13 @@ export function createLineChart(container, options) {
     legendValues.set(s.key, value);
   }
 
+  const marksLayer = el("g", { class: "lc-marks" }, svg);
+
+  /**
+   * data: {key: values}, and optionally data.x (the x of each index; else the index itself).
+   * opts: maxX (the axis' end), xLabel (the axis' name, e.g. "step"), marks [{x, label}] (a
+   * dashed rule where something changed), reveal (draw the first k values), log, zero.
+   */
   function update(data, opts = {}) {
     const all = [];
     let n = 1;
@@ -121,7 +128,10 @@ export function createLineChart(container, options) {
       n = Math.max(n, values.length);
       all.push(...finite(values));
     }
-    const maxX = Math.max(1, (opts.maxX || n) - 1);
+    const xs = data.x || null;
+    const xAt = (i) => (xs ? xs[i] : i);
+    const x0 = 0;
+    const maxX = Math.max(x0 + 1, opts.maxX ?? (xs ? xs[xs.length - 1] ?? 1 : n - 1));
     let lo = all.length ? Math.min(...all) : 0;
     let hi = all.length ? Math.max(...all) : 1;
     const log = opts.log !== false && lo > 0 && hi / lo > 50;
@@ -142,10 +152,12 @@ export function createLineChart(container, options) {
       lo = Math.min(lo, Math.log10(ticks[0]));
       hi = Math.max(hi, Math.log10(ticks[ticks.length - 1]));
     }
-    const px = (i) => M.left + (i / maxX) * (W - M.left - M.right);
+    const bottom = opts.xLabel ? M.bottom + 12 : M.bottom;
+    const sx = (x) => M.left + ((x - x0) / (maxX - x0)) * (W - M.left - M.right);
+    const px = (i) => sx(xAt(i));
     const py = (v) => {
       const y = log ? Math.log10(v) : v;
-      return M.top + (1 - (y - lo) / (hi - lo)) * (height - M.top - M.bottom);
+      return M.top + (1 - (y - lo) / (hi - lo)) * (height - M.top - bottom);
     };
 
     grid.replaceChildren();
@@ -156,16 +168,26 @@ export function createLineChart(container, options) {
       const label = el("text", { x: M.left - 5, y: yy + 3.5, "text-anchor": "end", class: "lc-tick" }, axes);
       label.textContent = formatTick(v);
     }
-    el("line", {
-      x1: M.left, x2: W - M.right, y1: height - M.bottom, y2: height - M.bottom, class: "lc-axis",
-    }, axes);
-    const x0 = el("text", { x: M.left, y: height - 6, class: "lc-tick" }, axes);
-    x0.textContent = "0";
-    const x1 = el("text", { x: W - M.right, y: height - 6, "text-anchor": "end", class: "lc-tick" }, axes);
-    x1.textContent = String(opts.maxXLabel ?? maxX);
+    el("line", { x1: M.left, x2: W - M.right, y1: height - bottom, y2: height - bottom, class: "lc-axis" }, axes);
+    // x ticks: round numbers of steps (or the range's two ends when it is tiny).
+    const xticks = maxX - x0 >= 4 ? niceTicks(x0, maxX).filter((v) => v <= maxX && Number.isInteger(v)) : [x0, maxX];
+    for (const v of xticks) {
+      const xx = sx(v);
+      el("line", { x1: xx, x2: xx, y1: height - bottom, y2: height - bottom + 3, class: "lc-axis" }, axes);
+      const label = el("text", { x: xx, y: height - bottom + 12, "text-anchor": v === x0 ? "start" : "middle", class: "lc-tick lc-xtick" }, axes);
+      label.textContent = formatTick(v);
+    }
     if (opts.xLabel) {
-      const xl = el("text", { x: (W + M.left) / 2, y: height - 6, "text-anchor": "middle", class: "lc-tick" }, axes);
+      const xl = el("text", { x: (W + M.left) / 2, y: height - 3, "text-anchor": "middle", class: "lc-tick lc-xlabel" }, axes);
       xl.textContent = opts.xLabel;
+    }
+    marksLayer.replaceChildren();
+    for (const m of opts.marks || []) {
+      if (!(m.x >= x0 && m.x <= maxX)) continue;
+      const g = el("g", { class: "lc-mark", "data-x": m.x }, marksLayer);
+      el("line", { x1: sx(m.x), x2: sx(m.x), y1: M.top, y2: height - bottom, class: "lc-mark-line" }, g);
+      const t = el("title", {}, g);
+      t.textContent = m.label || "";
     }
 
     for (const s of series) {

@@ -56,7 +56,20 @@ export function createNetworkView(host, { features, t, on }) {
     node.addEventListener("mouseleave", () => on.preview?.(null));
     node.addEventListener("focus", () => on.preview?.(id));
     node.addEventListener("blur", () => on.preview?.(null));
+    // Enter (or a click) opens the neuron's bias and incoming weights for editing.
+    node.addEventListener("keydown", (event) => {
+      if (event.key !== "Enter") return;
+      event.preventDefault();
+      openNeuron(node, id);
+    });
+    node.addEventListener("click", () => openNeuron(node, id));
   };
+  const openNeuron = (node, id) => {
+    const layer = id === "out" ? layerCount : Number(id.slice(1).split(":")[0]);
+    const j = id === "out" ? 0 : Number(id.split(":")[1]);
+    on.edit?.({ kind: "neuron", layer, j, title: id === "out" ? t("wc.output") : t("wc.neuron", { layer: layer + 1, n: j + 1 }) }, node);
+  };
+  let layerCount = 0;
   host.classList.add("nv");
   const svg = document.createElementNS(SVG_NS, "svg");
   svg.setAttribute("class", "nv-links");
@@ -141,6 +154,7 @@ export function createNetworkView(host, { features, t, on }) {
     const node = document.createElement("div");
     node.className = "nv-node nv-out";
     node.dataset.node = "out";
+    preview(node, "out");
     node.append(nodeCanvas("out"));
     col.append(head, node);
     return col;
@@ -151,6 +165,7 @@ export function createNetworkView(host, { features, t, on }) {
     const key = JSON.stringify([state.features, state.layers]);
     if (topology === key && !force) return;
     topology = key;
+    layerCount = state.layers.length;
     // Rebuilding the columns must not lose a keyboard user's place: remember the focused control.
     const active = host.contains(document.activeElement) ? document.activeElement : null;
     const focusKey = active && (active.dataset.action || active.dataset.feature)
@@ -207,14 +222,33 @@ export function createNetworkView(host, { features, t, on }) {
         links.push({ id: `${c}:${i}:${j}`, layer: c, i, j, d: `M${p.right},${p.y}C${mx},${p.y} ${mx},${q.y} ${q.left},${q.y}` });
       }));
     }
-    svg.replaceChildren(...links.map((l) => {
+    svg.replaceChildren(...links.flatMap((l) => {
       const path = document.createElementNS(SVG_NS, "path");
       path.setAttribute("d", l.d);
       path.dataset.link = l.id;
       path.setAttribute("class", "nv-link");
-      return path;
+      // A wide transparent twin takes the clicks: a 1-px line is too thin to hit.
+      const hit = document.createElementNS(SVG_NS, "path");
+      hit.setAttribute("d", l.d);
+      hit.dataset.hit = l.id;
+      hit.setAttribute("class", "nv-hit");
+      hit.addEventListener("click", () => {
+        const title = t("wc.link", { from: linkEnd(l.layer, l.i), to: linkEnd(l.layer + 1, l.j) });
+        on.edit?.({ kind: "link", layer: l.layer, i: l.i, j: l.j, title }, hit);
+      });
+      return [path, hit];
     }));
     if (weights) drawWeights(weights);
+  }
+
+  /** A link's end in words: a feature's name, a neuron (layer, n) or the output. */
+  function linkEnd(column, index) {
+    if (column === 0) {
+      const active = [...columns.querySelectorAll(".nv-feature[aria-pressed='true']")][index];
+      return active ? t(`feat.${active.dataset.feature}`) : "";
+    }
+    if (column > layerCount) return t("train.output");
+    return t("wc.neuronShort", { layer: column, n: index + 1 });
   }
 
   /** Style: weights[l][j][i] from input i to neuron j of layer l (row per neuron, as z = Wx + b). */
@@ -224,7 +258,7 @@ export function createNetworkView(host, { features, t, on }) {
     const pal = palette();
     let peak = 1e-9;
     for (const W of weights) for (const row of W) for (const w of row) peak = Math.max(peak, Math.abs(w));
-    for (const path of svg.querySelectorAll("path")) {
+    for (const path of svg.querySelectorAll("path.nv-link")) {
       const [layer, i, j] = path.dataset.link.split(":").map(Number);
       const w = weights[layer]?.[j]?.[i];
       if (typeof w !== "number") continue;

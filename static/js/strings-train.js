@@ -1,5 +1,6 @@
 // Every visible string of /train and /optimizers, in English and Português (Brasil).
 import { addStrings } from "./i18n.js";
+import "./strings-train-more.js";
 
 const en = {
   "train.title": "Train a network — chainrule",

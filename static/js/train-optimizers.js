@@ -1,6 +1,9 @@
-// The optimisers both pages offer, with PyTorch's hyper-parameter names and defaults, declared
-// once: the controls, the URL state and the request bodies are all read from this table.
-// kind: "number" (an <input type=number>) or "bool" (a checkbox); betas travel as a pair.
+// The optimisers both pages offer, with PyTorch's hyper-parameter names and defaults. The server
+// declares them (GET /api/v1/optimizers); loadOptimizers() reads that declaration into OPTIMIZERS
+// before a page builds its state. The table below is only what a server without that endpoint
+// gets (and where the inputs' min/step hints come from): the controls, the URL state and the
+// request bodies all read OPTIMIZERS. kind: "number" or "bool"; betas travel as a pair.
+import { request } from "./api.js";
 
 export const OPTIMIZERS = {
   sgd: [
@@ -42,6 +45,49 @@ export const OPTIMIZERS = {
 };
 
 export const OPTIMIZER_NAMES = Object.keys(OPTIMIZERS);
+const HINTS = JSON.parse(JSON.stringify(OPTIMIZERS));
+export const source = { from: "page" }; // "server" once the declaration has been read
+
+/** One declared hyper-parameter as this table's entries; betas becomes beta1 and beta2. */
+function entries(name, key, value) {
+  if (key === "betas" && Array.isArray(value)) {
+    return value.map((v, i) => entries(name, `beta${i + 1}`, v)[0]);
+  }
+  const hint = (HINTS[name] || []).find((p) => p.key === key)
+    || Object.values(HINTS).flat().find((p) => p.key === key) || {};
+  const kind = typeof value === "boolean" ? "bool" : "number";
+  return [{ ...hint, key, kind, default: kind === "bool" ? value : Number(value) }];
+}
+
+/**
+ * Read GET /api/v1/optimizers into OPTIMIZERS (in place, so every importer sees it). Accepts
+ * {optimizers: [...]} or a list, each {name, hyperparameters|defaults|params} where the
+ * parameters are {key: default} or [{name, default}]. A server without the endpoint leaves
+ * the table above in force.
+ */
+export async function loadOptimizers() {
+  let body;
+  try {
+    body = await request("optimizers");
+  } catch {
+    return source;
+  }
+  const list = Array.isArray(body) ? body : body?.optimizers;
+  if (!Array.isArray(list) || !list.length) return source;
+  const next = {};
+  for (const item of list) {
+    const raw = item.hyperparameters ?? item.defaults ?? item.params ?? item.parameters ?? {};
+    const pairs = Array.isArray(raw) ? raw.map((p) => [p.name ?? p.key, p.default]) : Object.entries(raw);
+    next[item.name] = pairs.filter(([, v]) => typeof v === "number" || typeof v === "boolean" || Array.isArray(v))
+      .flatMap(([key, value]) => entries(item.name, key, value));
+  }
+  if (!Object.values(next).every((params) => params.some((p) => p.key === "lr"))) return source;
+  for (const key of Object.keys(OPTIMIZERS)) delete OPTIMIZERS[key];
+  Object.assign(OPTIMIZERS, next);
+  OPTIMIZER_NAMES.splice(0, OPTIMIZER_NAMES.length, ...Object.keys(next));
+  source.from = "server";
+  return source;
+}
 
 /** The default hyper-parameters of an optimiser, as a flat object. */
 export function defaults(name) {

@@ -1,9 +1,9 @@
 // The output column of /train: the metrics, the decision-boundary heatmap with the data points,
 // the train/test loss curves and the per-layer gradient norms.
 import { formatNumber, t } from "./i18n.js";
-import { drawHeatmap, drawPoints, palette } from "./heatmap.js";
+import { drawClassMap, drawHeatmap, drawPoints, palette } from "./heatmap.js";
 import { createLineChart } from "./linechart.js";
-import { SQUARE } from "./train-state.js";
+import { classCount, isRegression, SQUARE } from "./train-state.js";
 
 const $ = (id) => document.getElementById(id);
 // Okabe–Ito colours with a dash pattern each, so no series is told by colour alone.
@@ -67,15 +67,32 @@ export function createOutputView({ state: s }) {
     setPercent("tr-test-acc", m.test_accuracy);
     setPercent("tr-train-acc", m.train_accuracy);
     for (const el of document.querySelectorAll(".tr-acc")) el.hidden = !view.classification;
-    for (const el of document.querySelectorAll(".tr-point-legend li")) {
-      el.hidden = el.classList.contains("tr-legend-target") === view.classification && !el.querySelector(".tr-dot-test");
-    }
+    legend(view.classification, view.classCount);
     drawMap(view);
     if (!lossChart) makeLossChart();
-    lossChart.update(view.history, { log: false });
-    const n = Object.keys(view.gradNorms || {}).length;
-    if (n && (!gradChart || gradLayers !== n)) makeGradChart(n);
-    if (gradChart) gradChart.update(view.gradNorms, { log: true });
+    const h = view.history;
+    // The x-axis is the step counter's own scale; marks show where a setting changed.
+    const marks = h.marks.map((m) => ({ x: m.step, label: markLabel(m.label) }));
+    const axis = { maxX: Math.max(1, view.step), xLabel: t("train.axis.step"), marks };
+    lossChart.update(h.loss, { log: false, ...axis });
+    const n = Object.keys(h.norms).length - 1;
+    if (n > 0 && (!gradChart || gradLayers !== n)) makeGradChart(n);
+    if (gradChart) gradChart.update(h.norms, { log: true, ...axis });
+    lossHost.dataset.marks = String(marks.length);
+  }
+
+  function markLabel(label) {
+    return t(`train.mark.${label}`) === `train.mark.${label}` ? label : t(`train.mark.${label}`);
+  }
+
+  /** Two classes: the theme's two colours; more: one swatch per class; regression: the ramp. */
+  function legend(classification, k) {
+    for (const el of document.querySelectorAll(".tr-point-legend li")) {
+      if (el.querySelector(".tr-dot-test")) continue;
+      if (el.classList.contains("tr-legend-target")) el.hidden = classification;
+      else if (el.classList.contains("tr-legend-class")) el.hidden = !classification || k <= 2 || Number(el.dataset.class) >= k;
+      else el.hidden = !classification || k > 2;
+    }
   }
 
   let previewing = null;
@@ -90,7 +107,9 @@ export function createOutputView({ state: s }) {
   function drawMap(view) {
     const domain = view.classification ? [0, 1] : [-1, 1];
     const pal = palette();
-    if (previewing && view.neuronGrids[previewing]) {
+    if (view.classes && !previewing) {
+      drawClassMap(canvas, view.classes, view.classCount, { pal, strength: s.discretize ? 0.8 : 0.75 });
+    } else if (previewing && view.neuronGrids[previewing]) {
       drawHeatmap(canvas, view.neuronGrids[previewing], { domain: view.neuronDomains[previewing], pal, strength: 0.72 });
     } else if (view.grid) {
       const cut = (domain[0] + domain[1]) / 2;
@@ -99,12 +118,33 @@ export function createOutputView({ state: s }) {
         : view.grid;
       drawHeatmap(canvas, values, { domain, pal, strength: 0.72 });
     }
-    const points = (view.points || []).filter((p) => s.showTest || !p.test);
-    drawPoints(canvas, points, { extent: SQUARE, domain, pal, continuous: !view.classification });
+    const points = (editing || view.points || []).filter((p) => s.showTest || !p.test);
+    drawPoints(canvas, points, { extent: SQUARE, domain, pal, continuous: !view.classification, classes: view.classCount });
+  }
+
+  let editing = null;
+
+  /** Draw points being edited (before the server has answered, or when it refused them). */
+  function drawEditing(points) {
+    editing = points ? points.map(([x, y, label]) => ({ x, y, label, test: false })) : null;
+    if (last && editing) {
+      drawMap(last);
+      return;
+    }
+    if (!editing) return;
+    const k = classCount(s);
+    const regression = isRegression(s);
+    legend(!regression, k);
+    const ctx = canvas.getContext("2d");
+    const pal = palette();
+    ctx.fillStyle = `rgb(${pal.mid.join(",")})`;
+    ctx.fillRect(0, 0, canvas.width, canvas.height);
+    drawPoints(canvas, editing, { extent: SQUARE, domain: regression ? [-1, 1] : [0, 1], pal, continuous: regression, classes: k });
   }
 
   function clear() {
     last = null;
+    editing = null;
     canvas.getContext("2d").clearRect(0, 0, canvas.width, canvas.height);
     makeLossChart();
     lossChart.update({ train: [], test: [] });
@@ -118,5 +158,5 @@ export function createOutputView({ state: s }) {
     if (last) draw(last);
   }
 
-  return { draw, clear, retranslate, preview, redraw: () => last && draw(last) };
+  return { draw, clear, retranslate, preview, drawEditing, redraw: () => last && draw(last), canvas };
 }

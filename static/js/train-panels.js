@@ -5,12 +5,13 @@ import { t } from "./i18n.js";
 import { checkField, numberField, rangeField, selectField } from "./train-controls.js";
 import { OPTIMIZER_NAMES, renderParams } from "./train-optimizers.js";
 import {
-  ACTIVATIONS, DATASETS, INITS, isRegression, lossesFor, optimizerParams, SCHEDULES,
+  ACTIVATIONS, DATASETS, INITS, isRegression, lossesFor, MAX_CLASSES, MULTICLASS, optimizerParams, SCHEDULES,
 } from "./train-state.js";
 import { drawThumb } from "./train-thumbs.js";
 
 const $ = (id) => document.getElementById(id);
 export const L2_VALUES = [0, 0.0001, 0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1];
+export const L1_VALUES = L2_VALUES;
 const percent = (v) => `${Math.round(v * 100)} %`;
 
 export function buildControls({ state: s, change, regenerate }) {
@@ -31,7 +32,8 @@ export function buildControls({ state: s, change, regenerate }) {
     b.append(c);
     b.addEventListener("click", () => {
       const patch = { dataset: name };
-      if (!lossesFor(name).includes(s.loss)) patch.loss = lossesFor(name)[0];
+      const losses = lossesFor({ ...s, dataset: name });
+      if (!losses.includes(s.loss)) patch.loss = losses[0];
       change(patch);
     });
     thumbs.append(b);
@@ -39,9 +41,11 @@ export function buildControls({ state: s, change, regenerate }) {
 
   function redrawThumbs() {
     for (const b of thumbs.querySelectorAll(".tr-thumb")) {
-      drawThumb(b.querySelector("canvas"), b.dataset.dataset);
-      b.setAttribute("aria-pressed", String(b.dataset.dataset === s.dataset));
-      b.classList.toggle("tr-thumb-regression", isRegression(b.dataset.dataset));
+      const name = b.dataset.dataset;
+      drawThumb(b.querySelector("canvas"), name, name === "custom" ? s.points : null);
+      b.setAttribute("aria-pressed", String(name === s.dataset));
+      b.classList.toggle("tr-thumb-regression", isRegression(name) || (name === "custom" && s.task === "regression"));
+      b.disabled = name === "custom" && !s.points.length && s.dataset !== "custom";
     }
   }
 
@@ -62,6 +66,23 @@ export function buildControls({ state: s, change, regenerate }) {
     id: "tr-samples", labelKey: "train.samples", min: 50, max: 500, step: 50, value: s.samples,
     onChange: (v) => change({ samples: v }),
   });
+  const classHost = document.createElement("div");
+  classHost.className = "tr-classes-host";
+  data.append(classHost);
+  function classesView() {
+    classHost.replaceChildren();
+    classHost.hidden = !MULTICLASS.includes(s.dataset);
+    selectField(classHost, {
+      id: "tr-classes", labelKey: "train.classes", value: String(s.classes),
+      options: Array.from({ length: MAX_CLASSES - 1 }, (_, i) => ({ value: String(i + 2), key: `train.classes.${i + 2}` })),
+      onChange: (v) => {
+        const patch = { classes: Number(v) };
+        const losses = lossesFor({ ...s, ...patch });
+        if (!losses.includes(s.loss)) patch.loss = losses[0];
+        change(patch);
+      },
+    });
+  }
   $("tr-regenerate").addEventListener("click", regenerate);
 
   const model = $("tr-model-fields");
@@ -80,7 +101,7 @@ export function buildControls({ state: s, change, regenerate }) {
     lossHost.replaceChildren();
     selectField(lossHost, {
       id: "tr-loss", labelKey: "train.loss", value: s.loss,
-      options: lossesFor(s.dataset).map((a) => ({ value: a, key: `loss.${a}` })), onChange: (v) => change({ loss: v }),
+      options: lossesFor(s).map((a) => ({ value: a, key: `loss.${a}` })), onChange: (v) => change({ loss: v }),
     });
   }
 
@@ -93,6 +114,11 @@ export function buildControls({ state: s, change, regenerate }) {
     id: "tr-l2", labelKey: "train.l2", value: String(s.l2),
     options: L2_VALUES.map((v) => ({ value: String(v), key: `l2.${v}` })),
     onChange: (v) => change({ l2: Number(v) }),
+  });
+  selectField(learn, {
+    id: "tr-l1", labelKey: "train.l1", value: String(s.l1),
+    options: L1_VALUES.map((v) => ({ value: String(v), key: `l2.${v}` })),
+    onChange: (v) => change({ l1: Number(v) }),
   });
   selectField(learn, {
     id: "tr-schedule", labelKey: "train.schedule", value: s.schedule,
@@ -114,6 +140,30 @@ export function buildControls({ state: s, change, regenerate }) {
         onChange: (v) => change({ stepSize: Math.max(1, Math.round(v)) }) });
       numberField(host, { id: "tr-gamma", labelKey: "train.gamma", min: 0, step: 0.05, value: s.gamma,
         onChange: (v) => change({ gamma: v }) });
+    } else if (s.schedule === "multistep") {
+      const input = document.createElement("input");
+      Object.assign(input, { type: "text", id: "tr-milestones", value: s.milestones.join(", "), inputMode: "numeric" });
+      input.addEventListener("change", () => {
+        const list = input.value.split(/[\s,;]+/).filter(Boolean).map(Number);
+        if (list.length && list.every((v) => Number.isInteger(v) && v > 0)) change({ milestones: [...new Set(list)].sort((a, b) => a - b) });
+        else input.value = s.milestones.join(", ");
+      });
+      const wrap = document.createElement("label");
+      wrap.className = "cr-field";
+      wrap.htmlFor = input.id;
+      const text = document.createElement("span");
+      text.className = "cr-field-label";
+      text.dataset.i18n = "train.milestones";
+      text.textContent = t("train.milestones");
+      wrap.append(text, input);
+      host.append(wrap);
+      numberField(host, { id: "tr-gamma", labelKey: "train.gamma", min: 0, step: 0.05, value: s.gamma,
+        onChange: (v) => change({ gamma: v }) });
+    } else if (s.schedule === "cosine") {
+      numberField(host, { id: "tr-tmax", labelKey: "train.tMax", min: 1, step: 1, value: s.tMax,
+        onChange: (v) => change({ tMax: Math.max(1, Math.round(v)) }) });
+      numberField(host, { id: "tr-eta-min", labelKey: "train.etaMin", min: 0, step: 0.001, value: s.etaMin,
+        onChange: (v) => change({ etaMin: Math.max(0, v) }) });
     } else if (s.schedule === "exponential") {
       numberField(host, { id: "tr-exp-gamma", labelKey: "train.gamma", min: 0, step: 0.01, value: s.expGamma,
         onChange: (v) => change({ expGamma: v }) });
@@ -131,16 +181,17 @@ export function buildControls({ state: s, change, regenerate }) {
 
   /** Bring the controls that depend on other fields up to date after a change. */
   function sync(changed) {
-    if (changed.includes("dataset")) {
+    if (changed.includes("dataset") || changed.includes("points") || changed.includes("task")) {
       redrawThumbs();
-      lossSelect();
+      classesView();
     }
-    if (changed.includes("loss")) lossSelect();
+    if (["dataset", "loss", "classes", "points", "task"].some((n) => changed.includes(n))) lossSelect();
     if (changed.includes("optimizer")) optimizerParamsView();
     if (changed.includes("schedule")) scheduleView();
   }
 
   redrawThumbs();
+  classesView();
   lossSelect();
   optimizerParamsView();
   scheduleView();

@@ -1,132 +1,66 @@
 // One training run in the browser: POST /api/v1/train with the configuration and the `state` the
 // previous response returned (the server keeps nothing), gather the curves, and turn each
-// response into the plain `view` the drawings read.
-import { toNumber, toNumbers, train } from "./api.js";
+// response into the plain `view` the drawings read (train-view.js). A change of a live setting
+// (rate, L1/L2, schedule, batch size, optimiser) keeps `state`, so the run goes on; a weight
+// typed by hand is written into `state` and the next step starts from it.
+import { ApiError, toNumbers, train } from "./api.js";
 import { pageLink } from "./urlstate.js";
 import { trainConfig } from "./train-state.js";
-
-const MAX_POINTS = 1500; // history kept per curve; older halves are thinned out
-
-function thin(values) {
-  return values.length > MAX_POINTS ? values.filter((_, i) => i % 2 === 0 || i === values.length - 1) : values;
-}
+import { createHistory, readView } from "./train-view.js";
+import { createPacer } from "./train-pace.js";
 
 function nextFrame() {
   return new Promise((resolve) => requestAnimationFrame(() => setTimeout(resolve, 0)));
 }
 
-/** The API's grid has row i at y = axis[i] (bottom first); pictures want the top row first. */
-function topFirst(grid) {
-  return grid ? toNumbers(grid).slice().reverse() : null;
-}
-
-function gridValues(raw) {
-  if (!raw) return null;
-  return Array.isArray(raw) ? raw : raw.values;
-}
-
-const BOUNDED = { tanh: [-1, 1], hardtanh: [-1, 1], sigmoid: [0, 1] };
-
-function peakDomain(grid) {
-  let m = 1e-9;
-  for (const row of grid) for (const v of row) if (Number.isFinite(v)) m = Math.max(m, Math.abs(v));
-  return [-m, m];
-}
-
 export function createRun({ state: s, onResult, onError, onBusy = () => {} }) {
-  let remote = null; // the server's `state`, handed back verbatim
+  let remote = null; // the server's `state`, handed back verbatim (or with a hand-edited weight)
   let generation = 0; // bumped by reset so late answers of an old run are dropped
-  let history = { train: [], test: [] };
-  let gradNorms = {};
+  let history = createHistory();
   let busy = null;
-  const run = { playing: false, last: null };
+  const pacer = createPacer();
+  const run = { playing: false, last: null, pacer };
 
-  function view(resp) {
-    const classification = resp.kind ? resp.kind === "classification" : !["plane", "multi_gauss"].includes(s.dataset);
-    const curve = resp.loss_curve || {};
-    history = {
-      train: thin(history.train.concat(toNumbers(curve.train || []))),
-      test: thin(history.test.concat(toNumbers(curve.test || []))),
-    };
-    for (const perLayer of toNumbers(resp.gradient_norms || [])) {
-      // An exponential moving average (0.9): a minibatch's norm is noisy, its trend is the story.
-      perLayer.forEach((v, i) => {
-        const key = `W${i + 1}`;
-        const series = gradNorms[key] || [];
-        const prev = series.length ? series[series.length - 1] : v;
-        gradNorms[key] = thin([...series, Number.isFinite(prev) ? 0.9 * prev + 0.1 * v : v]);
-      });
-    }
-    const neuronGrids = {};
-    const neuronDomains = {};
-    const layers = resp.grid?.neurons || [];
-    layers.forEach((layer, l) => {
-      if (l >= s.layers.length) return; // the last entry is the scores s: drawn as "out"
-      (Array.isArray(layer) ? layer : layer.values || []).forEach((grid, j) => {
-        const id = `h${l}:${j}`;
-        neuronGrids[id] = topFirst(grid);
-        neuronDomains[id] = BOUNDED[s.activation] || peakDomain(neuronGrids[id]);
-      });
-    });
-    const grid = topFirst(gridValues(resp.grid));
-    if (grid) {
-      neuronGrids.out = grid;
-      neuronDomains.out = classification ? [0, 1] : [-1, 1];
-    }
-    const params = resp.state?.params || {};
-    const weights = [];
-    for (let l = 1; params[`W${l}`]; l += 1) weights.push(toNumbers(params[`W${l}`]));
-    const top = weights[weights.length - 1];
-    if (top && top.length === 2) {
-      // Two scores (softmax cross-entropy): what moves the class-1 output is their difference.
-      weights[weights.length - 1] = [top[1].map((w, i) => w - top[0][i])];
-    }
-    return {
-      epoch: resp.epoch ?? resp.state?.epoch ?? 0,
-      step: resp.step ?? resp.state?.step ?? 0,
-      lr: resp.lr === undefined ? null : toNumber(resp.lr),
-      metrics: Object.fromEntries(Object.entries(resp.metrics || {}).map(([k, v]) => [k, v === null ? null : toNumber(v)])),
-      classification,
-      grid,
-      points: readPoints(resp.points),
-      history,
-      gradNorms,
-      neuronGrids,
-      neuronDomains,
-      weights: weights.length ? weights : null,
-    };
+  /** A fresh run's optimiser slots for the current optimiser (its state starts over, as a new torch optimiser's). */
+  async function freshSlots() {
+    const resp = await train({ ...trainConfig(s), steps: 0, grid: false, curve: false });
+    return resp.state.optimizer;
   }
 
-  /** Data points as [{x, y, label, test}] from {train: [[x1, x2, label], …], test: […]}. */
-  function readPoints(data) {
-    if (!data) return run.last?.points || [];
-    const out = [];
-    for (const split of ["train", "test"]) {
-      for (const [x, y, label] of toNumbers(data[split] || [])) out.push({ x, y, label, test: split === "test" });
+  async function send(steps) {
+    const body = {
+      ...trainConfig(s),
+      steps,
+      grid: true,
+      neurons: true,
+      points: !run.last?.points?.length,
+      ...(remote ? { state: remote } : {}),
+    };
+    try {
+      return await train(body);
+    } catch (error) {
+      // Another optimiser has other slots (Adam's moments are not SGD's momentum buffer): keep the
+      // weights and counters, start the optimiser's own state afresh, and try once more.
+      if (!(error instanceof ApiError) || error.code !== "invalid_state" || !remote) throw error;
+      remote = { ...remote, optimizer: await freshSlots() };
+      return train({ ...body, state: remote });
     }
-    return out;
   }
 
   /** `steps` more steps (0 just draws the fresh network); one request at a time. */
   async function advance(steps) {
     if (busy) await busy;
     const mine = generation;
-    const body = {
-      ...trainConfig(s),
-      steps,
-      grid: true,
-      neurons: true,
-      points: !run.last,
-      ...(remote ? { state: remote } : {}),
-    };
     let resolve;
     busy = new Promise((r) => { resolve = r; });
     onBusy(true);
+    const started = performance.now();
     try {
-      const resp = await train(body);
+      const resp = await send(steps);
       if (mine !== generation) return false;
+      if (steps) pacer.measured(performance.now() - started);
       remote = resp.state;
-      run.last = view(resp);
+      run.last = readView(resp, s, history, run.last);
       onResult(run.last);
       return true;
     } catch (error) {
@@ -144,19 +78,36 @@ export function createRun({ state: s, onResult, onError, onBusy = () => {} }) {
   run.reset = () => {
     generation += 1;
     remote = null;
-    history = { train: [], test: [] };
-    gradNorms = {};
+    history = createHistory();
     run.last = null;
+  };
+
+  /** A live setting changed: the loss chart marks the step; the run keeps its state. */
+  run.mark = (label) => history.mark(label);
+
+  /** The parameter `name` (W2, b1, …) as the server last returned it (null before the first answer). */
+  run.param = (name) => (remote?.params?.[name] === undefined ? null : toNumbers(remote.params[name]));
+
+  /** Write one weight (W[j][i]) or bias (b[j]) into the state the next step starts from. */
+  run.setParam = async (name, index, value) => {
+    if (busy) await busy;
+    if (!remote?.params?.[name]) return false;
+    const copy = JSON.parse(JSON.stringify(remote.params[name]));
+    if (index.length === 2) copy[index[0]][index[1]] = value;
+    else copy[index[0]] = value;
+    remote = { ...remote, params: { ...remote.params, [name]: copy } };
+    history.mark("edit");
+    return true;
   };
 
   // Each play loop has an id: pausing (or a new loop) retires the old one even mid-request.
   let loop = 0;
-  run.play = async (stepsPerCall) => {
+  run.play = async (stepsPerEpoch) => {
     if (run.playing) return;
     run.playing = true;
     const id = (loop += 1);
     while (run.playing && id === loop) {
-      const ok = await advance(stepsPerCall());
+      const ok = await advance(pacer.epochs() * stepsPerEpoch());
       if (id !== loop) return;
       if (!ok) {
         run.playing = false;
@@ -173,13 +124,19 @@ export function createRun({ state: s, onResult, onError, onBusy = () => {} }) {
 
   run.redraw = () => run.last && onResult(run.last);
 
-  /** The graph playground's link for the next minibatch of the current network (its weights now). */
-  run.graphLink = async (size) => {
+  /** The next minibatch's graph ({source, inputs}) with the network's weights as they are now. */
+  run.graph = async (size) => {
     if (busy) await busy;
     const body = { ...trainConfig(s), steps: 0, grid: false, curve: false, graph: true, graph_batch: size };
     if (remote) body.state = remote;
     const resp = await train(body);
-    return pageLink("/", { source: resp.graph.source, inputs: resp.graph.inputs });
+    return resp.graph;
+  };
+
+  /** The graph playground's link for the next minibatch of the current network. */
+  run.graphLink = async (size) => {
+    const graph = await run.graph(size);
+    return pageLink("/", { source: graph.source, inputs: graph.inputs });
   };
 
   return run;

@@ -1,6 +1,6 @@
 // Data-set thumbnails: small pictures of each data set's shape for the picker. They are icons,
 // drawn from a tiny seeded sketch of each generator (the real points come from the API).
-import { palette } from "./heatmap.js";
+import { CLASS_COLOURS, palette } from "./heatmap.js";
 
 function rng(seed) {
   let s = seed >>> 0;
@@ -50,14 +50,31 @@ const SKETCH = {
   },
 };
 
-/** Draw the thumbnail of data set `name` into a canvas. */
-export function drawThumb(canvas, name) {
+/** Draw the thumbnail of data set `name` into a canvas (custom: its own points, if any). */
+export function drawThumb(canvas, name, points = null) {
   const ctx = canvas.getContext("2d");
   const pal = palette();
   const w = canvas.width;
   const r = rng(7);
   ctx.fillStyle = `rgb(${pal.mid.join(",")})`;
   ctx.fillRect(0, 0, w, w);
+  if (name === "custom") {
+    const many = (points || []).some((p) => p[2] > 1);
+    for (const [x, y, label] of points || []) {
+      const col = many ? CLASS_COLOURS[label % 5] : label > 0.5 ? pal.pos : pal.neg;
+      ctx.fillStyle = `rgb(${col.join(",")})`;
+      ctx.beginPath();
+      ctx.arc(((x + 6) / 12) * w, (1 - (y + 6) / 12) * w, w / 26, 0, Math.PI * 2);
+      ctx.fill();
+    }
+    ctx.strokeStyle = `rgb(${pal.pos.join(",")})`;
+    ctx.fillStyle = ctx.strokeStyle;
+    ctx.font = `bold ${Math.round(w / 3)}px sans-serif`;
+    ctx.textAlign = "center";
+    ctx.textBaseline = "middle";
+    if (!(points || []).length) ctx.fillText("+", w / 2, w / 2);
+    return;
+  }
   const regression = name === "plane" || name === "multi_gauss";
   for (let k = 0; k < 130; k += 1) {
     const [x, y, label] = SKETCH[name](r);

@@ -5,12 +5,18 @@ import "./strings-train.js";
 import { formatNumber, getLanguage, onLanguageChange, t, translate } from "./i18n.js";
 import { ApiError } from "./api.js";
 import { isShortcut, THEME_EVENT } from "./theme.js";
-import { createTrainState, FEATURES, MAX_LAYERS, MAX_NEURONS, stepsPerEpoch } from "./train-state.js";
+import {
+  createTrainState, FEATURES, isLive, MAX_LAYERS, MAX_NEURONS, stepsPerEpoch, VIEW_ONLY,
+} from "./train-state.js";
+import { loadOptimizers } from "./train-optimizers.js";
 import { createNetworkView } from "./network-view.js";
 import { createRun } from "./train-run.js";
 import { buildControls } from "./train-panels.js";
 import { createOutputView } from "./train-output.js";
+import { createDataEditor } from "./data-editor.js";
+import { createWeightCard, GRAPH_LIMIT } from "./weight-card.js";
 
+await loadOptimizers(); // the server's declaration of every optimiser, before the state reads it
 const store = createTrainState();
 const s = store.state;
 const $ = (id) => document.getElementById(id);
@@ -41,6 +47,10 @@ const network = createNetworkView($("tr-network"), {
     preview(id) {
       output.preview(id);
     },
+    edit(target, element) {
+      const sources = target.layer === 0 ? s.features.length : s.layers[target.layer - 1];
+      card.open(target, element, sources);
+    },
   },
 });
 
@@ -51,6 +61,7 @@ const run = createRun({
     network.drawNeurons(view.neuronGrids, view.neuronDomains);
     network.drawWeights(view.weights);
     showCounters(view);
+    showPace();
     hideError();
   },
   onError(error) {
@@ -61,6 +72,34 @@ const run = createRun({
     $("train").dataset.busy = String(busy);
   },
 });
+
+const card = createWeightCard($("tr-network").closest("section"), {
+  run,
+  batchSize: () => s.batchSize,
+  // The output of softmax cross-entropy is drawn as one score's lead over the other: no single weight to type.
+  editable: (target) => (target.layer === s.layers.length && (run.last?.outputs ?? 1) > 1 ? "wc.noEdit" : null),
+  onEdited: () => {
+    const params = ["W", "b"].map((k) => Array.from({ length: s.layers.length + 1 }, (_, l) => run.param(`${k}${l + 1}`)));
+    if (!run.playing) network.drawWeights(params[0].map((W, l) => (l === s.layers.length && W?.length === 2 ? [W[1].map((w, i) => w - W[0][i])] : W)));
+    output.redraw();
+  },
+});
+
+const editor = createDataEditor({
+  state: s,
+  canvas: $("tr-heatmap"),
+  host: $("tr-data-editor"),
+  change,
+  generated: () => (run.last?.points || []),
+  onEditing: (points) => output.drawEditing(points),
+});
+
+function showPace() {
+  const { epochs, rtt } = run.pacer.info;
+  const el = $("tr-pace");
+  el.dataset.epochs = String(epochs);
+  el.textContent = rtt === null ? "" : t("train.pace", { n: epochs, ms: rtt });
+}
 
 function showCounters(view) {
   const epoch = String(view.epoch ?? 0).padStart(6, "0");
@@ -80,9 +119,11 @@ function hideError() {
   $("tr-error").hidden = true;
 }
 
-/** Change the configuration: mirror to the URL, rebuild what depends on it, restart the run. */
-const VIEW_ONLY = ["showTest", "discretize"]; // drawing options: the run goes on untouched
-
+/**
+ * Change the configuration and mirror it to the URL. Drawing options redraw; live settings
+ * (rate, L1/L2, schedule, batch size, optimiser) go on from the current step, marked on the
+ * loss chart; anything else (data, features, architecture) starts over and says why.
+ */
 function change(patch) {
   const changed = store.set(patch);
   if (!changed.length) return;
@@ -91,21 +132,50 @@ function change(patch) {
     return;
   }
   panels.sync(changed);
+  editor.sync();
+  if (changed.includes("batchSize")) graphHint();
+  if (run.last && changed.every(isLive)) {
+    card.close();
+    const hyper = changed.find((n) => n.includes("."));
+    const name = hyper ? (hyper.endsWith(".lr") ? "lr" : "hyper") : changed[0];
+    run.mark(name);
+    say("train.live", { what: t(`train.mark.${name}`) });
+    if (!run.playing) output.redraw();
+    return;
+  }
   network.render(s);
-  restart();
+  const why = changed.find((n) => !isLive(n) && !VIEW_ONLY.includes(n));
+  restart(why);
 }
 
-/** Back to step 0 with the current configuration; a run that was playing plays on. */
-function restart() {
+function say(key, params = {}) {
+  const el = $("tr-status");
+  el.dataset.key = key;
+  el.dataset.params = JSON.stringify(params);
+  el.textContent = t(key, params);
+}
+
+/** Back to step 0 with the current configuration (`why`: the field that forced it); play goes on. */
+function restart(why = null) {
   const wasPlaying = run.playing;
   pause();
+  card.close();
   run.reset();
   output.clear();
+  if (s.dataset === "custom") output.drawEditing(s.points);
   showCounters({ epoch: 0, step: 0, lr: null });
+  if (why) say("train.restarted", { what: t(`train.why.${why}`) });
+  if (s.dataset === "custom" && s.points.length < 2) {
+    say("data.needPoints");
+    return;
+  }
   run.advance(0).then((ok) => {
+    if (ok) output.drawEditing(null);
     if (ok && wasPlaying) play();
   });
 }
+
+const epochSteps = () => stepsPerEpoch(s, run.last?.trainCount ?? null);
 
 function setPlaying(playing) {
   const button = $("tr-play");
@@ -120,7 +190,7 @@ function setPlaying(playing) {
 
 function play() {
   setPlaying(true);
-  run.play(() => stepsPerEpoch(s)).finally(() => setPlaying(run.playing));
+  run.play(epochSteps).finally(() => setPlaying(run.playing));
 }
 
 function pause() {
@@ -133,7 +203,7 @@ const panels = buildControls({ state: s, change, regenerate: () => change({ seed
 $("tr-play").addEventListener("click", () => (run.playing ? pause() : play()));
 $("tr-step").addEventListener("click", () => {
   pause();
-  run.advance(stepsPerEpoch(s));
+  run.advance(epochSteps());
 });
 $("tr-reset").addEventListener("click", () => {
   pause();
@@ -146,7 +216,7 @@ document.addEventListener("keydown", (event) => {
     else play();
   } else if (event.key === "ArrowRight" && !(event.target instanceof HTMLInputElement)) {
     pause();
-    run.advance(stepsPerEpoch(s));
+    run.advance(epochSteps());
   } else if (event.key === "r") {
     pause();
     restart();
@@ -154,13 +224,19 @@ document.addEventListener("keydown", (event) => {
   event.preventDefault();
 });
 
-const GRAPH_BATCH = 4;
-$("tr-graph-hint").textContent = t("train.openGraph.hint", { n: GRAPH_BATCH });
+// The graph playground opens the next minibatch as the run will use it: the real batch size
+// (the server draws at most GRAPH_LIMIT points in one graph, and the hint says so).
+const graphBatch = () => Math.min(s.batchSize, GRAPH_LIMIT);
+function graphHint() {
+  const key = s.batchSize > GRAPH_LIMIT ? "train.openGraph.hintPart" : "train.openGraph.hint";
+  $("tr-graph-hint").textContent = t(key, { n: graphBatch(), batch: s.batchSize });
+}
+graphHint();
 $("tr-graph-link").addEventListener("click", async (event) => {
   event.preventDefault();
   pause();
   try {
-    location.assign(await run.graphLink(GRAPH_BATCH));
+    location.assign(await run.graphLink(graphBatch()));
   } catch (error) {
     showError(error);
   }
@@ -170,7 +246,11 @@ onLanguageChange(() => {
   translate(document);
   network.retranslate();
   output.retranslate();
-  $("tr-graph-hint").textContent = t("train.openGraph.hint", { n: GRAPH_BATCH });
+  editor.retranslate();
+  graphHint();
+  showPace();
+  const status = $("tr-status");
+  if (status.dataset.key) say(status.dataset.key, JSON.parse(status.dataset.params || "{}"));
   setPlaying(run.playing);
   if (run.last) showCounters(run.last);
 });

@@ -4,11 +4,23 @@ from __future__ import annotations
 
 import json
 import re
+import time
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
 from tests.browser.conftest import screenshot
+
+
+def until(page, expression: str, timeout: int = 15_000) -> None:
+    """Wait until the JS expression is truthy, polled from Python: the pages' CSP (script-src
+    'self') forbids the eval that Playwright's wait_for_function uses for a string predicate."""
+    deadline = time.monotonic() + timeout / 1000
+    while not page.evaluate(f"() => Boolean({expression})"):
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting for {expression}")
+        page.wait_for_timeout(50)
+
 
 pytestmark = pytest.mark.browser
 
@@ -18,7 +30,7 @@ FINISHED = "document.querySelector('#race-step').textContent === '60 / 60'"
 
 def _open(page) -> None:
     page.goto(URL)
-    page.wait_for_function(FINISHED, timeout=20_000)
+    until(page, FINISHED, timeout=20_000)
 
 
 def test_race_paths_draw_over_the_contours_and_the_loss_chart(page) -> None:
@@ -63,8 +75,8 @@ def test_clicking_the_plot_moves_the_start_and_reruns(page) -> None:
     _open(page)
     box = page.locator(".rc-svg").bounding_box()
     page.mouse.click(box["x"] + box["width"] * 0.75, box["y"] + box["height"] * 0.25)  # (1, 1) on [-2, 2]²
-    page.wait_for_function("!document.querySelector('.rc-path').getAttribute('d').startsWith('M75.0,')")
-    page.wait_for_function(FINISHED)
+    until(page, "!document.querySelector('.rc-path').getAttribute('d').startsWith('M75.0,')")
+    until(page, FINISHED)
     x, y = json.loads(parse_qs(urlsplit(page.url).fragment)["start"][0])
     assert x == pytest.approx(1.0, abs=0.02) and y == pytest.approx(1.0, abs=0.02)
     first = page.get_attribute(".rc-path >> nth=0", "d")
@@ -78,7 +90,7 @@ def test_surface_change_and_language(page) -> None:
     assert page.inner_text("#race-racers-title").strip().lower() == "competidores"
     assert page.inner_text("#race-surface option[value='saddle']") == "Sela x² − y²"
     page.select_option("#race-surface", "beale")
-    page.wait_for_function("document.querySelector('#race-step').textContent.endsWith('/ 300')")
+    until(page, "document.querySelector('#race-step').textContent.endsWith('/ 300')")
     params = parse_qs(urlsplit(page.url).fragment)
     assert params["surface"] == ["beale"] and params["steps"] == ["300"]  # the surface's preset came along
     page.keyboard.press("End")  # the finish line at once

@@ -1,0 +1,131 @@
+// The /train strings for your own data, many classes, live changes and weight editing, in
+// English and Português (Brasil) (strings-train.js has the rest).
+import { addStrings } from "./i18n.js";
+
+const MARKS = {
+  en: {
+    lr: "learning rate", hyper: "optimiser setting", batchSize: "batch size", optimizer: "optimiser",
+    schedule: "rate schedule", stepSize: "schedule step", gamma: "schedule γ", milestones: "milestones",
+    expGamma: "schedule γ", decayRate: "decay rate", tMax: "T_max", etaMin: "η_min", l2: "L2", l1: "L1",
+    edit: "a weight typed by hand",
+  },
+  "pt-BR": {
+    lr: "taxa de aprendizado", hyper: "ajuste do otimizador", batchSize: "tamanho do lote", optimizer: "otimizador",
+    schedule: "agenda da taxa", stepSize: "passo da agenda", gamma: "γ da agenda", milestones: "marcos",
+    expGamma: "γ da agenda", decayRate: "taxa de decaimento", tMax: "T_max", etaMin: "η_min", l2: "L2", l1: "L1",
+    edit: "um peso digitado à mão",
+  },
+};
+const WHY = {
+  en: {
+    dataset: "the data set", samples: "the number of points", noise: "the noise", testFraction: "the test split",
+    seed: "the seed", features: "the features", layers: "the architecture", activation: "the activation",
+    init: "the initialisation", loss: "the loss", classes: "the number of classes", points: "your data",
+    task: "your data",
+  },
+  "pt-BR": {
+    dataset: "o conjunto de dados", samples: "o número de pontos", noise: "o ruído", testFraction: "a divisão de teste",
+    seed: "a semente", features: "os atributos", layers: "a arquitetura", activation: "a ativação",
+    init: "a inicialização", loss: "a perda", classes: "o número de classes", points: "os seus dados",
+    task: "os seus dados",
+  },
+};
+
+const en = {
+  "train.axis.step": "step",
+  "train.live": "Changed {what}: training goes on from this step (a dashed rule on the loss chart).",
+  "train.restarted": "Started over: {what} changed, so the network needs new weights.",
+  "train.pace": "{n} epoch(s) per request: the server answers in {ms} ms.",
+  "train.openGraph.hintPart": "The network's computational graph for the first {n} of the {batch} points of the next minibatch (a graph holds at most {n}), with the current weights.",
+  "train.classes": "Classes",
+  "train.l1": "L1 regularisation λ",
+  "sched.multistep": "Milestones (multi-step)",
+  "sched.cosine": "Cosine annealing",
+  "train.milestones": "Milestones (epochs)",
+  "train.tMax": "T_max (epochs)",
+  "train.etaMin": "η_min",
+  "train.dataset.custom": "Your data",
+  "optname.adamw": "AdamW",
+  "data.yours": "Your data",
+  "data.classPicker": "Class of a new point",
+  "data.class": "class {n}",
+  "data.value": "Value of a new point",
+  "data.clear": "Clear",
+  "data.download": "Download CSV",
+  "data.upload": "Upload CSV",
+  "data.hint": "Click the data plot to add a point (shift-click: the other class), drag to move one, alt-click to remove it. CSV: x1,x2,label or x1,x2,y.",
+  "data.loaded": "Read {n} points.",
+  "data.full": "At most {limit} points.",
+  "data.needPoints": "Add at least two points (of two classes) to train.",
+  "csv.not_a_number": "CSV line {line}, column {column}: “{text}” is not a number.",
+  "csv.bad_header": "CSV line {line}: the header must be x1,x2,label (classes) or x1,x2,y (regression).",
+  "csv.quoted": "CSV line {line}: quoted fields are not supported — three plain numbers, please.",
+  "csv.columns": "CSV line {line}: {n} columns; expected 3 (x1, x2, label).",
+  "csv.outside": "CSV line {line}, column {column}: {value} is outside the data square −6 … 6.",
+  "csv.bad_class": "CSV line {line}: the class {value} is not one of 0, 1, 2, 3, 4.",
+  "csv.too_many": "CSV line {line}: more than {limit} points.",
+  "csv.empty": "The CSV file has no points.",
+  "csv.one_class": "The CSV file has points of one class only; a classifier needs two.",
+  "wc.link": "Weight from {from} to {to}",
+  "wc.neuron": "Neuron {n} of hidden layer {layer}: its bias and incoming weights",
+  "wc.neuronShort": "neuron {n} of layer {layer}",
+  "wc.output": "The output: its bias and incoming weights",
+  "wc.columns": "value · ∂loss/∂w on the next minibatch ({n} points)",
+  "wc.set": "{name} = {value}: the next step starts from it.",
+  "wc.hint": "Type a value and press Enter; Escape closes.",
+  "wc.noEdit": "Softmax cross-entropy's output is drawn as one score's lead over the other: open the graph playground to see each weight.",
+  "wc.close": "Close",
+};
+const pt = {
+  "train.axis.step": "passo",
+  "train.live": "Mudou {what}: o treino continua deste passo (uma linha tracejada no gráfico da perda).",
+  "train.restarted": "Recomeçou: {what} mudou, então a rede precisa de pesos novos.",
+  "train.pace": "{n} época(s) por requisição: o servidor responde em {ms} ms.",
+  "train.openGraph.hintPart": "O grafo computacional da rede para os primeiros {n} dos {batch} pontos do próximo minilote (um grafo tem no máximo {n}), com os pesos atuais.",
+  "train.classes": "Classes",
+  "train.l1": "Regularização L1 λ",
+  "sched.multistep": "Marcos (vários degraus)",
+  "sched.cosine": "Recozimento cosseno",
+  "train.milestones": "Marcos (épocas)",
+  "train.tMax": "T_max (épocas)",
+  "train.etaMin": "η_min",
+  "train.dataset.custom": "Seus dados",
+  "optname.adamw": "AdamW",
+  "data.yours": "Seus dados",
+  "data.classPicker": "Classe de um ponto novo",
+  "data.class": "classe {n}",
+  "data.value": "Valor de um ponto novo",
+  "data.clear": "Limpar",
+  "data.download": "Baixar CSV",
+  "data.upload": "Enviar CSV",
+  "data.hint": "Clique no gráfico dos dados para adicionar um ponto (shift-clique: a outra classe), arraste para mover, alt-clique para remover. CSV: x1,x2,label ou x1,x2,y.",
+  "data.loaded": "{n} pontos lidos.",
+  "data.full": "No máximo {limit} pontos.",
+  "data.needPoints": "Adicione pelo menos dois pontos (de duas classes) para treinar.",
+  "csv.not_a_number": "CSV linha {line}, coluna {column}: “{text}” não é um número.",
+  "csv.bad_header": "CSV linha {line}: o cabeçalho deve ser x1,x2,label (classes) ou x1,x2,y (regressão).",
+  "csv.quoted": "CSV linha {line}: campos entre aspas não são aceitos — três números simples, por favor.",
+  "csv.columns": "CSV linha {line}: {n} colunas; esperadas 3 (x1, x2, label).",
+  "csv.outside": "CSV linha {line}, coluna {column}: {value} está fora do quadrado dos dados −6 … 6.",
+  "csv.bad_class": "CSV linha {line}: a classe {value} não é 0, 1, 2, 3 nem 4.",
+  "csv.too_many": "CSV linha {line}: mais de {limit} pontos.",
+  "csv.empty": "O arquivo CSV não tem pontos.",
+  "csv.one_class": "O arquivo CSV tem pontos de uma classe só; um classificador precisa de duas.",
+  "wc.link": "Peso de {from} para {to}",
+  "wc.neuron": "Neurônio {n} da camada oculta {layer}: seu viés e pesos de entrada",
+  "wc.neuronShort": "neurônio {n} da camada {layer}",
+  "wc.output": "A saída: seu viés e pesos de entrada",
+  "wc.columns": "valor · ∂perda/∂w no próximo minilote ({n} pontos)",
+  "wc.set": "{name} = {value}: o próximo passo parte daí.",
+  "wc.hint": "Digite um valor e aperte Enter; Esc fecha.",
+  "wc.noEdit": "A saída da entropia cruzada softmax é desenhada como a vantagem de um escore sobre o outro: abra o laboratório de grafos para ver cada peso.",
+  "wc.close": "Fechar",
+};
+for (const [lang, table] of [["en", en], ["pt-BR", pt]]) {
+  for (const [k, v] of Object.entries(MARKS[lang])) table[`train.mark.${k}`] = v;
+  for (const [k, v] of Object.entries(WHY[lang])) table[`train.why.${k}`] = v;
+  for (let n = 2; n <= 5; n += 1) table[`train.classes.${n}`] = String(n);
+  for (let c = 0; c < 5; c += 1) table[`train.legend.c${c}`] = lang === "en" ? `class ${c}` : `classe ${c}`;
+}
+
+addStrings({ en, "pt-BR": pt });
