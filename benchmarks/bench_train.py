@@ -69,8 +69,9 @@ def interleaved_medians(
 def engine_step(
     model: MLP, loss: str, params: dict, X: np.ndarray, y: np.ndarray
 ) -> Callable[[], None] | None:
-    """The step as engine/fast/training.py takes it: the cached graph on views of θ, the
-    gradients gathered into θ, one optimiser update of θ. None when engine/fast/ is absent."""
+    """The step as engine/fast/training.py takes it: the cached graph, then for a small network
+    the gradients gathered into θ and one optimiser update of θ, for a large one an update per
+    parameter. None when engine/fast/ is absent."""
     fast = seam.fast("training")
     if fast is None:
         return None
@@ -79,16 +80,20 @@ def engine_step(
     graph = fast._graph(model.sizes, model.activation, loss, 0.0, 0.0, False)
     layout, wrt = FlatLayout.of(model), model.parameter_names
     hyper, rule = optim.hyperparameters("sgd", {"lr": LR}), optim.OPTIMIZERS["sgd"].rule
-    state = {"θ": layout.flatten(params), "slots": {"momentum_buffer": None}}
+    state = {"θ": layout.flatten(params), "params": params, "opt": optim.init_state("sgd", params)}
 
-    def step() -> None:
+    def flat_step() -> None:
         inputs = layout.split(state["θ"])
         inputs["X"], inputs["y"] = X, y
         _, grads = graph.value_and_gradients(inputs, wrt=wrt)
         with np.errstate(all="ignore"):
-            state["θ"] = rule(state["θ"], layout.flatten(grads), dict(state["slots"]), hyper, LR)
+            state["θ"] = rule(state["θ"], layout.flatten(grads), {"momentum_buffer": None}, hyper, LR)
 
-    return step
+    def step() -> None:
+        _, grads = graph.value_and_gradients({**state["params"], "X": X, "y": y}, wrt=wrt)
+        state["params"], state["opt"] = optim.step("sgd", state["params"], grads, state["opt"], hyper)
+
+    return flat_step if layout.size <= fast.FLAT_MAX else step
 
 
 def engine_step_per_parameter(

@@ -2,8 +2,8 @@
 
 Speed only; `engine.seam.fast("training")` hands this module to `engine.training.train`. Three
 tricks, each exact:
-- every parameter is a slice of one vector θ, and the optimiser's (elementwise) rule updates θ
-  in one call per step instead of one per array (`engine.fast.flat`);
+- every parameter of a small network is a slice of one vector θ, and the optimiser's
+  (elementwise) rule updates θ in one call per step instead of one per array (`engine.fast.flat`);
 - the minibatch graph of a configuration is built once per process, not once per call;
 - the loss curve is worked out a chunk of steps at a time: the network runs once over a stack
   of θs (X @ Wᵀ over the stack is numpy's matmul slice by slice, the very products of one pass).
@@ -23,6 +23,7 @@ from engine.graph import Graph
 from engine.training import Job, Steps, TrainState, layer_norms, next_batch
 
 Array = np.ndarray
+FLAT_MAX = 1 << 14  # parameters up to which θ is flat (every /train network within the default limits)
 
 
 @lru_cache(maxsize=64)
@@ -96,14 +97,16 @@ class _Curve:
 def run_steps(
     job: Job, state: TrainState, steps: int, curve: bool, on_step: Callable[[int], None] | None
 ) -> Steps:
-    """`engine.training.run_steps`, with θ flat, the graph cached and the curve stacked."""
+    """`engine.training.run_steps` with the graph cached, the curve stacked and, for a small
+    network, θ flat (a large one gains nothing from it: gathering a big ∂L/∂W into θ is one
+    more pass over it than updating W where it lies)."""
     c, model = job.config, job.model
     graph = _graph(model.sizes, model.activation, c.loss, float(c.l2), float(c.l1), bool(c.l2_biases))
     wrt = model.parameter_names
     layout = FlatLayout.of(model)
-    theta = layout.flatten(state.params)
-    flat = flat_slots(c.optimizer, state.optimizer, layout)
-    slots = state.optimizer
+    flat = flat_slots(c.optimizer, state.optimizer, layout) if layout.size <= FLAT_MAX else None
+    theta = layout.flatten(state.params) if flat is not None else None
+    params, slots = state.params, state.optimizer
     rule = optim.optimizer(c.optimizer).rule
     curves = _Curve(job, layout) if curve else None
     n = len(job.Y_train)
@@ -113,7 +116,7 @@ def run_steps(
         batch, state = next_batch(c, state, n)
         if state.epoch != epoch:  # the schedule moves once per epoch
             epoch, lr = state.epoch, job.lr(state.epoch)
-        inputs = layout.split(theta)
+        inputs = layout.split(theta) if flat is not None else dict(params)
         inputs["X"], inputs["y"] = job.X_train[batch], job.Y_train[batch]
         _, grads = graph.value_and_gradients(inputs, wrt=wrt)
         if flat is not None:  # one update of θ
@@ -121,22 +124,21 @@ def run_steps(
             with np.errstate(all="ignore"):
                 theta = rule(theta, layout.flatten(grads), flat, job.hyper, lr)
         else:
-            params, slots = optim.step(c.optimizer, layout.split(theta), grads, slots, job.hyper, lr)
-            theta = layout.flatten(params)
+            params, slots = optim.step(c.optimizer, params, grads, slots, job.hyper, lr)
         state = TrainState(
             state.params, state.optimizer, state.order, state.position, state.epoch, state.step + 1
         )
         norms.append(layer_norms(model, grads))
         if curves is not None:
-            curves.add(theta)
+            curves.add(theta if flat is not None else layout.flatten(params))
         if on_step is not None:
             on_step(state.step)
     loss_curve: dict[str, list[float | None]] = {"train": [], "test": []}
     if curves is not None:
         curves.flush()
         loss_curve = {"train": curves.values[0], "test": curves.values[1]}
-    slots = split_slots(flat, layout) if flat is not None else slots
-    params = layout.split(theta)
+    if flat is not None:
+        params, slots = layout.split(theta), split_slots(flat, layout)
     return Steps(
         TrainState(params, slots, state.order, state.position, state.epoch, state.step), loss_curve, norms
     )

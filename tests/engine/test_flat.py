@@ -63,3 +63,27 @@ def test_stacked_losses_are_the_bits_of_one_forward_per_parameter_set(loss):
     stacked = fast_training.stacked_losses(job, layout, thetas, job.X_test, job.Y_test)
     one_by_one = [nn.evaluate_loss(job.model, layout.split(t), job.X_test, job.Y_test, loss) for t in thetas]
     assert stacked == one_by_one
+
+
+@pytest.mark.parametrize("optimizer", ["adam", "sgd", "rmsprop"])
+def test_a_large_network_updates_each_parameter_where_it_lies_with_the_same_bits(monkeypatch, optimizer):
+    """Past FLAT_MAX the fast path keeps the parameters apart (no θ): still the reference's bits."""
+    from engine import seam
+    from engine.training import train
+
+    config = TrainConfig(optimizer=optimizer, hyper={"lr": 0.05, "weight_decay": 0.01}, batch_size=7, l2=0.01)
+    previous = seam.use_fast(False)
+    try:
+        reference = train(config, steps=12, grid_size=3)
+        seam.use_fast(True)
+        monkeypatch.setattr(fast_training, "FLAT_MAX", 0)
+        first = train(config, steps=5, grid_size=3)
+        fast = train(config, first.state, steps=7, grid_size=3)
+    finally:
+        seam.use_fast(previous)
+    for name, value in reference.state.params.items():
+        assert value.tobytes() == fast.state.params[name].tobytes()
+        for key, slot in reference.state.optimizer[name].items():
+            assert np.asarray(slot).tobytes() == np.asarray(fast.state.optimizer[name][key]).tobytes()
+    curve = first.loss_curve["test"] + fast.loss_curve["test"]
+    assert repr(curve) == repr(reference.loss_curve["test"])
