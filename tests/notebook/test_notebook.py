@@ -165,7 +165,8 @@ class Offline:
 @pytest.fixture()
 def exported_page(chromium, exported):
     """The exported HTML opened from disk, offline; fails its test if anything left the page."""
-    context = chromium.new_context(viewport={"width": 1100, "height": 900})
+    # As wide as a notebook column in a laptop's JupyterLab: each frame is under 900 px.
+    context = chromium.new_context(viewport={"width": 960, "height": 900})
     offline = Offline(exported["html"])
     context.route("**/*", offline.route)
     page = context.new_page()
@@ -199,6 +200,13 @@ def test_exported_notebook_draws_the_lecture_and_steps_offline(exported_page) ->
         for node, grad in {"x": "2", "y": "5", "z": "0", "a": "2", "b": "3", "f": "1"}.items():
             expect(frame.locator(f'text.grad[data-node="{node}"]')).to_have_text(f"∇ {grad}")
     shot(page.locator("iframe").nth(0), "notebook-lecture")
+    # The stage fills its frame: toolbar, drawing, panel, with no gap nor overflow between them.
+    toolbar, canvas, panel, height = page.frames[1].evaluate(
+        """() => [".toolbar", ".canvas", ".step-panel", "body"].map((s) => document.querySelector(s)
+             .getBoundingClientRect()).map((r, i, all) => (i < 3 ? [r.top, r.bottom] : innerHeight))"""
+    )
+    assert toolbar[0] == 0 and canvas[0] == toolbar[1] and 0 <= panel[0] - canvas[1] <= 12
+    assert height - 16 <= panel[1] <= height
 
     frame = page.frame_locator("iframe").nth(0)
     frame.locator("svg.graph").click()  # keys act on the output that has focus
