@@ -174,6 +174,24 @@ def test_a_server_that_never_answers_times_out():
     assert 0.4 < elapsed < 3  # one read timeout: a request that reached a server is not retried
 
 
+def test_async_client_times_out_and_reports_a_refused_connection():
+    async def attempt(url: str, timeout: float) -> ChainruleError:
+        async with AsyncClient(url, timeout=timeout, retries=0) as api:
+            try:
+                await api.healthz()
+            except ChainruleError as error:
+                return error
+        raise AssertionError("no error raised")
+
+    with socket.socket() as silent:
+        silent.bind(("127.0.0.1", 0))
+        silent.listen(8)
+        started = time.monotonic()
+        error = asyncio.run(attempt(f"http://127.0.0.1:{silent.getsockname()[1]}", 0.5))
+        assert error.code == "timeout" and 0.4 < time.monotonic() - started < 3
+    assert asyncio.run(attempt(f"http://127.0.0.1:{_free_port()}", 5)).code == "connection_error"
+
+
 def test_a_refused_connection_is_retried_until_the_server_is_up():
     port = _free_port()
     url = f"http://127.0.0.1:{port}"
