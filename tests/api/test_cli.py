@@ -151,6 +151,13 @@ def test_precision_and_full(capsys, monkeypatch):
         np.testing.assert_allclose(np.ravel(by_id[name]["grad"]), grads[name].ravel(), rtol=1e-15)
 
 
+@pytest.mark.parametrize("digits", ["0", "18", "x"])
+def test_precision_is_1_to_17(capsys, digits):
+    with pytest.raises(SystemExit) as exited:
+        main([*SCORE_ARGS, "--precision", digits])
+    assert exited.value.code == 2 and "--precision" in capsys.readouterr().err
+
+
 def test_full_and_precision_are_exclusive(capsys):
     with pytest.raises(SystemExit) as exited:
         main([*SCORE_ARGS, "--full", "--precision", "3"])
