@@ -126,9 +126,9 @@ class MLP:
         total = data = data_loss(loss, self(Var("X")), Var("y")).named("data_loss")
         penalised = self.parameters() if biases else [layer.W for layer in self.layers]
         if l2 > 0:
-            total = total + float(l2) / 2 * _sum(fn.sum(w * w) for w in penalised).named("l2_penalty")
+            total = total + float(l2) / 2 * add_all(fn.sum(w * w) for w in penalised).named("l2_penalty")
         if l1 > 0:
-            total = total + float(l1) * _sum(fn.sum(fn.abs(w)) for w in penalised).named("l1_penalty")
+            total = total + float(l1) * add_all(fn.sum(fn.abs(w)) for w in penalised).named("l1_penalty")
         if total is data:
             return data.named("loss")
         return total.named("loss")
@@ -154,7 +154,8 @@ class MLP:
         return build_graph(self.output(loss))
 
 
-def _sum(terms) -> Expr:
+def add_all(terms) -> Expr:
+    """t₁ + t₂ + … as one chain of + nodes, left to right."""
     terms = list(terms)
     total = terms[0]
     for term in terms[1:]:

@@ -17,7 +17,7 @@ from functools import lru_cache
 import numpy as np
 
 from engine import nn, optim
-from engine.builder import Var, build_graph, fn
+from engine.builder import Expr, Var, build_graph, fn
 from engine.fast.flat import FlatLayout, flat_slots, split_slots
 from engine.graph import Graph
 from engine.training import Job, Steps, TrainState, layer_norms, next_batch
@@ -31,20 +31,46 @@ def _model(sizes: tuple[int, ...], activation: str) -> nn.MLP:
     return nn.MLP(sizes, activation)
 
 
+def _scores(sizes: tuple[int, ...], activation: str) -> tuple[Expr, list[Expr]]:
+    """MLP(sizes)(X) with each Wᵀ handed in as the input `W1_T` (the view W.T, or a stack of them
+    (S, in, out)): X @ W.T is the very product X @ transpose(W) computes, without the transpose
+    node's forward and backward. Returns the scores and the parameters W1_T, b1, …"""
+    h, parameters = Var("X"), []
+    layers = len(sizes) - 1
+    for k in range(1, layers + 1):
+        weight, bias = Var(f"W{k}_T"), Var(f"b{k}")
+        parameters += [weight, bias]
+        z = h @ weight + bias
+        h = z if k == layers or activation == "linear" else getattr(fn, activation)(z)
+    return h.named("s"), parameters
+
+
 @lru_cache(maxsize=64)
 def _graph(sizes: tuple[int, ...], activation: str, loss: str, l2: float, l1: float, biases: bool) -> Graph:
-    return _model(sizes, activation).graph(loss, l2, l1, biases)
+    """nn.MLP.loss with Wᵀ handed in: the same terms in the same order (so fan-outs sum alike)."""
+    s, parameters = _scores(sizes, activation)
+    total = nn.data_loss(loss, s, Var("y"))
+    penalised = parameters if biases else parameters[::2]
+    if l2 > 0:
+        total = total + l2 / 2 * nn.add_all(fn.sum(w * w) for w in penalised)
+    if l1 > 0:
+        total = total + l1 * nn.add_all(fn.sum(fn.abs(w)) for w in penalised)
+    return build_graph(total.named("loss"))
 
 
 @lru_cache(maxsize=64)
 def _scores_graph(sizes: tuple[int, ...], activation: str) -> Graph:
-    """The scores with each Wᵀ handed in as the input `W1_T` (a stack of them: (S, in, out))."""
-    h = Var("X")
-    layers = len(sizes) - 1
-    for k in range(1, layers + 1):
-        z = h @ Var(f"W{k}_T") + Var(f"b{k}")
-        h = z if k == layers or activation == "linear" else getattr(fn, activation)(z)
-    return build_graph(h.named("s"))
+    return build_graph(_scores(sizes, activation)[0])
+
+
+@lru_cache(maxsize=64)
+def _given(sizes: tuple[int, ...]) -> tuple[tuple[str, str], ...]:
+    """(parameter, the graph's input): W1 travels as W1_T, b1 as itself."""
+    return tuple(
+        (name, f"{name}_T" if name[0] == "W" else name)
+        for k in range(1, len(sizes))
+        for name in (f"W{k}", f"b{k}")
+    )
 
 
 @lru_cache(maxsize=8)
@@ -102,7 +128,8 @@ def run_steps(
     more pass over it than updating W where it lies)."""
     c, model = job.config, job.model
     graph = _graph(model.sizes, model.activation, c.loss, float(c.l2), float(c.l1), bool(c.l2_biases))
-    wrt = model.parameter_names
+    given = _given(model.sizes)
+    wrt = tuple(name for _, name in given)
     layout = FlatLayout.of(model)
     flat = flat_slots(c.optimizer, state.optimizer, layout) if layout.size <= FLAT_MAX else None
     theta = layout.flatten(state.params) if flat is not None else None
@@ -116,9 +143,11 @@ def run_steps(
         batch, state = next_batch(c, state, n)
         if state.epoch != epoch:  # the schedule moves once per epoch
             epoch, lr = state.epoch, job.lr(state.epoch)
-        inputs = layout.split(theta) if flat is not None else dict(params)
+        current = layout.split(theta) if flat is not None else params
+        inputs = {name: current[key].T if name != key else current[key] for key, name in given}
         inputs["X"], inputs["y"] = job.X_train[batch], job.Y_train[batch]
-        _, grads = graph.value_and_gradients(inputs, wrt=wrt)
+        _, by_input = graph.value_and_gradients(inputs, wrt=wrt)
+        grads = {key: by_input[name].T if name != key else by_input[name] for key, name in given}
         if flat is not None:  # one update of θ
             flat = dict(flat)
             with np.errstate(all="ignore"):
