@@ -1,27 +1,29 @@
 """Requests to engine calls and back, shared by the HTTP routes and the CLI.
 
 Everything the user sends is checked here before the engine sees it: input arrays (numbers
-only, rectangular, finite, bounded), and — in a guarded forward pass that runs before the
-recorded one — the size of every value the graph would compute and the wall time it takes.
+only, rectangular, finite, bounded); then, as the engine goes (its `check` hook, `Budget`),
+the size of every value, of the document it will produce, the wall time and the client's
+presence. The caches here are bounded in bytes.
 """
 
 from __future__ import annotations
 
 import math
+import threading
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Hashable, Mapping
 from dataclasses import dataclass
-from functools import lru_cache
-from itertools import repeat
 from typing import Any
 
 import numpy as np
+from cachetools import LRUCache
 
 from app.errors import ApiError
 from app.layout import LayoutNode, layout
-from app.serialize import apply_snapshot, array, document, document_text, dumps, number, utf8
+from app.serialize import apply_snapshot, array, document, dumps, number, utf8
 from app.settings import Settings
-from engine import EngineError, Evaluation, Graph, Limits, evaluate, gradcheck, parse
+from engine import EngineError, Graph, Node, Trace, evaluate, gradcheck, parse
+from engine.autograd import forward
 
 MAX_NESTING = 32  # list nesting of one input value
 
@@ -86,14 +88,49 @@ def check_inputs(inputs: Mapping[str, object], settings: Settings) -> dict[str, 
     return checked
 
 
-@lru_cache(maxsize=512)
-def _parse(source: str, output: str | None, limits: Limits) -> Graph:
-    return parse(source, output, limits)
+class ByteBudgetCache:
+    """A least-recently-used cache bounded in bytes (cachetools' LRUCache, sized per entry),
+    shared by the request threads of one worker behind a lock."""
+
+    def __init__(self, budget: int) -> None:
+        self.budget = budget
+        self._cache: LRUCache = LRUCache(maxsize=max(budget, 1), getsizeof=lambda entry: entry[1])
+        self._lock = threading.Lock()
+
+    def get(self, key: Hashable) -> Any:
+        with self._lock:
+            entry = self._cache.get(key)
+        return None if entry is None else entry[0]
+
+    def put(self, key: Hashable, value: Any, size: int) -> None:
+        if size > self.budget // 8:  # a big entry would push out many small ones: never kept
+            return
+        with self._lock:
+            self._cache[key] = (value, size)
+
+    @property
+    def size(self) -> int:
+        return int(self._cache.currsize)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._cache.clear()
 
 
-@lru_cache(maxsize=64)
-def _parser_limits(settings: Settings) -> Limits:
-    return settings.parser_limits()  # settings are frozen: derive the engine's limits once
+_caches: dict[int, tuple[ByteBudgetCache, ByteBudgetCache]] = {}
+
+
+def caches(settings: Settings) -> tuple[ByteBudgetCache, ByteBudgetCache]:
+    """This worker's parse and layout caches, each with 3/8 of CHAINRULE_CACHE_BYTES (the route's
+    document cache has the last quarter)."""
+    budget = settings.cache_bytes * 3 // 8
+    found = _caches.get(budget)
+    if found is None:
+        found = _caches.setdefault(budget, (ByteBudgetCache(budget), ByteBudgetCache(budget)))
+    return found
+
+
+GRAPH_BYTES_PER_NODE = 1_500  # a parsed node with its label, text and derived tables, roughly
 
 
 def build(source: str, output: str | None, settings: Settings) -> Graph:
@@ -105,7 +142,14 @@ def build(source: str, output: str | None, settings: Settings) -> Graph:
             "source_too_long",
             f"source has {len(source)} characters; the limit is {settings.max_source_chars} (CHAINRULE_MAX_SOURCE_CHARS)",
         )
-    return _parse(source, output, _parser_limits(settings))
+    limits = settings.parser_limits()
+    graphs, _ = caches(settings)
+    key = (source, output, limits)
+    graph = graphs.get(key)
+    if graph is None:
+        graph = parse(source, output, limits)
+        graphs.put(key, graph, 2 * len(source) + GRAPH_BYTES_PER_NODE * len(graph))
+    return graph
 
 
 def _predicted_size(elementwise: bool, matmul: bool, shapes: list[tuple[int, ...]]) -> int:
@@ -124,74 +168,93 @@ def _predicted_size(elementwise: bool, matmul: bool, shapes: list[tuple[int, ...
     return broadcast if elementwise else max([broadcast] + [math.prod(s) for s in shapes])
 
 
-def guarded_forward(graph: Graph, inputs: Mapping[str, object], settings: Settings) -> int:
-    """Run the forward pass once, refusing before any op whose result would be too large and
-    stopping at the wall-time limit. Returns the elements computed (the cost of one forward)."""
-    given = graph.input_values(inputs)
-    deadline = time.monotonic() + settings.request_timeout_seconds
-    values: list[np.ndarray] = []
-    total = 0
-    with np.errstate(all="ignore"):
-        for i, node in enumerate(graph.nodes):
-            if node.op is None:
-                value = given[node.id] if node.id in given else np.asarray(node.value, dtype=np.float64)
-            else:
-                args = [values[s] for s in graph.sources[i]]
-                size = _predicted_size(node.op.elementwise, node.op.operator == "@", [a.shape for a in args])
-                if size > settings.max_elements_per_value or total + size > settings.max_total_elements:
-                    limit = (
-                        "CHAINRULE_MAX_ELEMENTS_PER_VALUE"
-                        if size > settings.max_elements_per_value
-                        else ("CHAINRULE_MAX_TOTAL_ELEMENTS")
-                    )
-                    raise EngineError(
-                        "too_many_elements",
-                        f"'{node.text or node.label}' would compute {size} elements, over the limit ({limit})",
-                        node.line,
-                        node.column,
-                    )
-                try:
-                    value = np.asarray(node.op.forward(*args, **dict(node.attrs)), dtype=np.float64)
-                except (EngineError, ValueError, IndexError, TypeError):
-                    graph.forward(inputs)  # the engine's own forward names the problem precisely
-                    raise
-            total += value.size
-            values.append(value)
-            if time.monotonic() > deadline:
-                raise ApiError(
-                    422,
-                    "timeout",
-                    f"evaluation took longer than {settings.request_timeout_seconds:g} s (CHAINRULE_REQUEST_TIMEOUT_SECONDS)",
+NUMBER_BYTES = 24  # a float64 as JSON text, with its separator
+RECORD_BYTES = 400  # a node, edge or step's ids, names and formula
+
+
+class Budget:
+    """One request's bounds, checked as the engine goes (engine.autograd's `check` hook): the size
+    of every value and of all of them, the size of the document the evaluation will produce —
+    counted from each value's size during the forward pass, before the backward pass and the
+    serialisation are paid — one deadline over evaluation and serialisation, and the client's
+    disconnection (`cancelled`)."""
+
+    def __init__(self, graph: Graph, settings: Settings, cancelled: Callable[[], bool] | None = None) -> None:
+        self.settings, self.cancelled = settings, cancelled
+        self.deadline = time.monotonic() + settings.request_timeout_seconds
+        self.elements = 0
+        edges = sum(len(sources) for sources in graph.sources)
+        self.document = 0
+        self.add_numbers(0, RECORD_BYTES * (3 * len(graph) + 2 * edges))
+        # the inputs' and constants' own numbers (value, grad, two steps, per edge out two more)
+        self.add_numbers(sum(4 * np.size(n.value) for n in graph.nodes if n.value is not None))
+
+    def __call__(self, node: Node, inputs: list[np.ndarray] | None) -> None:
+        if inputs is not None:  # before an op's forward: refuse what would be too large
+            settings = self.settings
+            size = _predicted_size(node.op.elementwise, node.op.name == "matmul", [a.shape for a in inputs])
+            if size > settings.max_elements_per_value or self.elements + size > settings.max_total_elements:
+                per_value = size > settings.max_elements_per_value
+                limit = "CHAINRULE_MAX_ELEMENTS_PER_VALUE" if per_value else "CHAINRULE_MAX_TOTAL_ELEMENTS"
+                raise EngineError(
+                    "too_many_elements",
+                    f"'{node.text or node.label}' would compute {size} elements, over the limit ({limit})",
+                    node.line,
+                    node.column,
                 )
-    return total
+            self.elements += size
+            # in the document: this value and its gradient, its forward and backward steps; per
+            # edge into it the input's value, the upstream, the local gradient and the downstream
+            # (and the accumulate step's copy of it)
+            self.add_numbers(4 * size + sum(2 * size + 3 * a.size for a in inputs))
+        self.check_time()
+
+    def add_numbers(self, count: int, text: int = 0) -> None:
+        self.document += NUMBER_BYTES * count + text
+        if self.document > self.settings.max_document_bytes:
+            raise ApiError(
+                413,
+                "document_too_large",
+                f"the evaluation document would exceed {self.settings.max_document_bytes} bytes "
+                "(CHAINRULE_MAX_DOCUMENT_BYTES): use fewer or smaller values",
+            )
+
+    def check_time(self) -> None:
+        if time.monotonic() > self.deadline:
+            raise ApiError(
+                422,
+                "timeout",
+                f"evaluation took longer than {self.settings.request_timeout_seconds:g} s (CHAINRULE_REQUEST_TIMEOUT_SECONDS)",
+            )
+        if self.cancelled is not None and self.cancelled():
+            raise ApiError(499, "client_disconnected", "the client went away; the work was stopped")
 
 
-@lru_cache(maxsize=256)
-def _layout(key: tuple, output: str) -> tuple[dict[str, Any], str]:
-    placed = layout([LayoutNode(*item) for item in key], output)
-    return placed, dumps(placed)
+def _layout_key(trace: Trace) -> tuple:
+    """(id, inputs, shape, kind) per node: what the layout depends on."""
+    return tuple((node.id, node.inputs, node.value.shape, node.kind) for node in trace.nodes)
 
 
-def _layout_key(evaluation: Evaluation) -> tuple:
-    """(id, inputs, shape, kind) per node, from the graph's names and the values (no records)."""
-    names, columns = evaluation.names, evaluation.columns
-    shapes = repeat(()) if columns.floats else (value.shape for value in columns.values)
-    return tuple(zip(names.node_ids, names.node_inputs, shapes, names.node_kind, strict=False))
-
-
-def graph_layout(evaluation: Evaluation) -> dict[str, Any]:
-    """The layout of the evaluated graph (cached: it depends on the ids, wires and shapes only)."""
-    return _layout(_layout_key(evaluation), evaluation.output)[0]
+def graph_layout(trace: Trace, settings: Settings | None = None) -> dict[str, Any]:
+    """The layout of the evaluated graph (cached by the ids, wires and shapes, bounded in bytes)."""
+    _, layouts = caches(settings or Settings())
+    key = (_layout_key(trace), trace.output)
+    placed = layouts.get(key)
+    if placed is None:
+        placed = layout([LayoutNode(*item) for item in key[0]], trace.output)
+        layouts.put(key, placed, 400 * len(trace.nodes))
+    return placed
 
 
 @dataclass(frozen=True)
 class Prepared:
-    """A request checked and its forward pass dry-run: `cost` is the elements it computes."""
+    """A request checked: its graph, inputs and seed; `cost`: the elements it brings, and nodes."""
 
     graph: Graph
     inputs: dict[str, np.ndarray]
     seed: np.ndarray | None
     cost: int
+    settings: Settings
 
 
 def _checked(
@@ -212,33 +275,35 @@ def prepare(
     seed_gradient: object = None,
 ) -> Prepared:
     graph, checked, seed = _checked(source, inputs, settings, output, seed_gradient)
-    scalars = all(v.ndim == 0 for v in checked.values()) and all(
-        node.value is None or np.ndim(node.value) == 0 for node in graph.nodes
-    )
-    # Ops on scalars give scalars: such a graph cannot grow, so its dry run can be skipped.
-    cost = len(graph) if scalars else guarded_forward(graph, checked, settings)
-    return Prepared(graph, checked, seed, cost)
+    given = graph.input_values(checked)  # names a missing or unknown input now
+    constants = sum(np.size(node.value) for node in graph.nodes if node.value is not None)
+    cost = sum(value.size for value in given.values()) + constants + len(graph)
+    return Prepared(graph, given, seed, cost, settings)
 
 
-def document_for(prepared: Prepared, step: int | None = None) -> dict[str, Any]:
+def evaluate_bounded(prepared: Prepared, cancelled: Callable[[], bool] | None = None) -> tuple[Trace, Budget]:
+    """The trace, computed within the request's budget."""
+    budget = Budget(prepared.graph, prepared.settings, cancelled)
+    return evaluate(prepared.graph, prepared.inputs, prepared.seed, check=budget), budget
+
+
+def document_for(
+    prepared: Prepared, step: int | None = None, cancelled: Callable[[], bool] | None = None
+) -> dict[str, Any]:
     """The evaluation document; with `step`, the snapshot after that step."""
-    with np.errstate(all="ignore"):
-        evaluation = evaluate(prepared.graph, prepared.inputs, prepared.seed)
-    doc = document(evaluation, graph_layout(evaluation))
-    if step is not None:
-        if not 0 <= step < len(evaluation.steps):
-            raise ApiError(400, "step_out_of_range", f"step {step} is outside 0…{len(evaluation.steps) - 1}")
-        doc = apply_snapshot(doc, evaluation.snapshot(step))
-    return doc
+    trace, budget = evaluate_bounded(prepared, cancelled)
+    if step is not None and not 0 <= step < len(trace.steps):
+        raise ApiError(400, "step_out_of_range", f"step {step} is outside 0…{len(trace.steps) - 1}")
+    doc = document(trace, graph_layout(trace, prepared.settings))
+    budget.check_time()
+    return doc if step is None else apply_snapshot(doc, trace.snapshot(step))
 
 
-def document_bytes(prepared: Prepared, step: int | None = None) -> bytes:
-    """The document's JSON bytes; the full document (no step) skips building the dict."""
-    if step is not None:
-        return utf8(dumps(document_for(prepared, step)))
-    evaluation = evaluate(prepared.graph, prepared.inputs, prepared.seed)  # its arithmetic is guarded
-    layout_text = _layout(_layout_key(evaluation), evaluation.output)[1]
-    return utf8(document_text(evaluation, layout_text, prepared.graph.memo))
+def document_bytes(
+    prepared: Prepared, step: int | None = None, cancelled: Callable[[], bool] | None = None
+) -> bytes:
+    """The document's strict JSON as UTF-8 bytes, within the request's budget."""
+    return utf8(dumps(document_for(prepared, step, cancelled)))
 
 
 def evaluation_document(
@@ -261,8 +326,11 @@ def gradcheck_document(
     seed_gradient: object = None,
 ) -> dict[str, Any]:
     graph, checked, seed = _checked(source, inputs, settings, output, seed_gradient)
-    forward_cost = guarded_forward(graph, checked, settings)
     given = graph.input_values(checked)
+    budget = Budget(graph, settings)
+    with np.errstate(all="ignore"):
+        forward(graph, given, check=budget)  # bounded like an evaluation; its cost sizes the check
+    forward_cost = budget.elements + len(graph)
     perturbed = sum(v.size for v in given.values())
     if perturbed > settings.max_gradcheck_elements:
         raise ApiError(

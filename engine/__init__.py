@@ -3,14 +3,15 @@
 numpy and the standard library only; nothing here knows about HTTP, JSON or drawing.
 """
 
+from engine.autograd import LOCAL_JACOBIAN_MAX, evaluate, unbroadcast
 from engine.builder import Const, Expr, Gate, Var, apply, build_graph, fn, gate_op, maximum, minimum
 from engine.errors import EngineError
 from engine.gradcheck import GradcheckResult, InputCheck, gradcheck
-from engine.graph import Graph, unbroadcast
+from engine.graph import Graph
 from engine.nodes import Node
 from engine.ops import OPS, OPS_BY_FUNCTION, OPS_BY_NAME, Op
 from engine.parser import Limits, parse
-from engine.trace import LOCAL_JACOBIAN_MAX, EdgeRecord, Evaluation, NodeRecord, Snapshot, Step, evaluate
+from engine.trace import EdgeRecord, Evaluation, NodeRecord, Snapshot, Step, Trace
 
 __all__ = [
     "OPS",
@@ -28,6 +29,7 @@ __all__ = [
     "Op",
     "Snapshot",
     "Step",
+    "Trace",
     "Var",
     "apply",
     "build_graph",

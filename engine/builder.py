@@ -88,7 +88,7 @@ class Expr:
         return build_graph(self)
 
     def evaluate(self, inputs: Mapping[str, object] | None = None, seed: object = None):
-        from engine.trace import evaluate
+        from engine.autograd import evaluate
 
         return evaluate(self.graph(), inputs, seed)
 

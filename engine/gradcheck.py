@@ -76,7 +76,7 @@ def _gradcheck(
         scale[0] = max(scale[0], float(np.sum(np.abs(weighted))))
         return float(np.sum(weighted))
 
-    reached = _differentiably_reached(graph)
+    reached = graph.reaches_output
     checks: dict[str, InputCheck] = {}
     for name in names:
         base = values[name]
@@ -99,15 +99,3 @@ def _gradcheck(
         checks[name] = InputCheck(analytic[name], numeric, worst_error, tuple(int(i) for i in worst))
     max_error = max((c.relative_error for c in checks.values()), default=0.0)
     return GradcheckResult(max_error, bool(max_error <= tolerance), checks)
-
-
-def _differentiably_reached(graph: Graph) -> list[bool]:
-    """Which nodes the output depends on through differentiable slots only."""
-    reached = [False] * len(graph.nodes)
-    reached[graph.index[graph.output]] = True
-    for i in range(len(graph.nodes) - 1, -1, -1):
-        if reached[i]:
-            for slot, source in enumerate(graph.sources[i]):
-                if graph.vjps[i][slot] is not None:
-                    reached[source] = True
-    return reached

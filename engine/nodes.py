@@ -27,6 +27,7 @@ class Node(NamedTuple):
     text: str = ""  # the forward expression as written, e.g. "x + y"
     line: int | None = None
     column: int | None = None
+    aliases: tuple[str, ...] = ()  # other names the source gives this node (`t = x`)
 
 
 def as_value(raw: object, name: str) -> Array:

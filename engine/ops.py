@@ -1,27 +1,36 @@
 """Every op, declared once: its name, drawn symbol, forward, local gradient and the formula text.
 
 An op gives only its *local* derivative. The chain rule — upstream × local = downstream,
-summing at fan-out, un-broadcasting — is applied by the graph (engine.graph), never here.
+summing at fan-out, un-broadcasting — is applied by engine.autograd, never here.
 
-Elementwise ops declare `local`: one function per input returning ∂out/∂input elementwise
-(the diagonal of diag(f′(z))). Other ops declare `vjp`: one function per input mapping the
-upstream gradient to the downstream one. Either may be given with the other as a shortcut
-(add's vjp just passes the upstream on). Per-input functions let the graph skip inputs that
-need no gradient, such as a batch of data.
+Two kinds of op, as in the notes:
+
+- **Elementwise** ops declare `local`: one function per input giving ∂out/∂input element by
+  element — the diagonal of the Jacobian diag(f′(z)). The downstream gradient is then
+  upstream ⊙ local.
+- The others declare `vjp`: one function per input mapping the upstream gradient to the
+  downstream one (a vector-Jacobian product, e.g. ∂s/∂W = δ xᵀ for z = W x), because their
+  Jacobian is not diagonal and is usually too large to build.
+
+An op states its derivative once: `local` or `vjp`, never both. The functions use only Python's
+operators and numpy's ufuncs, so they work on arrays and on plain floats alike (engine.fast runs
+all-scalar graphs on floats with these very functions). Conventions at kinks are PyTorch's,
+stated in each formula: relu′(0) = 0, abs′(0) = 0, hardtanh′(±1) = 0, leaky_relu′(0) = slope,
+max/min split a tie ½ each, ∂(a^b)/∂a = 0 where b = 0, ∂(a^b)/∂b = 0 where a = 0 ≤ b.
 """
 
 from __future__ import annotations
 
+import operator
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from functools import partial
 
 import numpy as np
 
 from engine.errors import EngineError
 
 Array = np.ndarray
-LocalFn = Callable[..., Array]  # (*inputs, out, **attrs) -> ∂out/∂input, elementwise
+LocalFn = Callable[..., object]  # (*inputs, out, **attrs) -> ∂out/∂input, elementwise
 VjpFn = Callable[..., Array]  # (upstream, *inputs, out, **attrs) -> downstream
 
 
@@ -32,42 +41,42 @@ class Op:
     name: str
     symbol: str
     arity: int
-    forward: Callable[..., Array]
-    formulas: tuple[str, ...]  # local gradient per input; {a}, {b} name the inputs, {out} the output
+    forward: Callable[..., object]
+    formulas: tuple[str, ...]  # local gradient per input; {a}, {b} name the inputs, {slope} an attr
     description: str
-    local: tuple[LocalFn, ...] | None = None
-    vjp: tuple[VjpFn, ...] | None = None
+    local: tuple[LocalFn, ...] | None = None  # elementwise ops
+    vjp: tuple[VjpFn, ...] | None = None  # the others
     operator: str | None = None  # how the source writes it as an operator: "+", "@", "neg"
     function: str | None = None  # how the source writes it as a call: "max", "sigmoid"
     attrs: tuple[tuple[str, float], ...] = ()  # literal-only extra arguments, with defaults
     differentiable: tuple[bool, ...] = field(default=())  # empty: every input is
-    # The same forward and local gradients on plain Python floats, for the trace of an all-scalar
-    # graph (a numpy call on a 0-d array costs ~20 float operations). Each gives the array
-    # functions' result bit for bit, or raises ArithmeticError (x / 0), and the trace then
-    # takes the array path. None: the op has no float kernels (its graphs take the array path).
-    floats: tuple[Callable[..., float], ...] | None = None
+
+    def __post_init__(self) -> None:
+        if (self.local is None) == (self.vjp is None):
+            raise ValueError(f"op {self.name}: declare either `local` or `vjp`, once")
 
     @property
     def elementwise(self) -> bool:
+        """downstream = upstream ⊙ local, and the output has the broadcast shape of the inputs."""
         return self.local is not None
+
+    @property
+    def keeps_shape(self) -> bool:
+        """The output has the input's shape (one-input elementwise ops): no un-broadcasting."""
+        return self.elementwise and self.arity == 1
+
+    def passes_upstream(self, slot: int) -> bool:
+        """The local gradient is 1: the downstream gradient is the upstream (add's inputs)."""
+        return self.local is not None and self.local[slot] is one
 
     def is_differentiable(self, slot: int) -> bool:
         return not self.differentiable or self.differentiable[slot]
 
-    def downstream(
-        self, slot: int, upstream: Array, inputs: tuple[Array, ...], out: Array, attrs: dict
-    ) -> Array:
-        """upstream × local for one input, before un-broadcasting to the input's shape."""
+    def downstream(self, slot: int, upstream: Array, inputs: tuple, out: Array, attrs: dict) -> Array:
+        """upstream × local through one input, before un-broadcasting to the input's shape."""
         if self.vjp is not None:
             return self.vjp[slot](upstream, *inputs, out, **attrs)
         return upstream * self.local[slot](*inputs, out, **attrs)
-
-    def vjp_with(self, slot: int, attrs: dict) -> Callable[..., Array]:
-        """downstream(upstream, *inputs, out) for one input, attrs bound once per graph node."""
-        if self.vjp is not None:
-            return partial(self.vjp[slot], **attrs) if attrs else self.vjp[slot]
-        local = partial(self.local[slot], **attrs) if attrs else self.local[slot]
-        return lambda g, *inputs_and_out: g * local(*inputs_and_out)
 
     def formula(self, slot: int, names: dict[str, str]) -> str:
         template = self.formulas[slot]
@@ -87,92 +96,72 @@ class _KeepUnknown(dict):
         return "{" + key + "}"
 
 
-def _read_only(value: float) -> Array:
-    array = np.array(value)
-    array.flags.writeable = False
-    return array
-
-
-_ONE, _MINUS_ONE = _read_only(1.0), _read_only(-1.0)
-_FLOAT64 = np.dtype(np.float64)
-
-
-def _ones(*_: Array, **__: float) -> Array:
-    """The local gradient 1 (a shared 0-d array; the trace spreads it over the output's shape)."""
-    return _ONE
-
-
-def _minus_ones(*_: Array, **__: float) -> Array:
-    return _MINUS_ONE
-
-
-def _step(x: Array, at_zero: float) -> Array:
-    """1 where x > 0, 0 where x < 0 (and where x is NaN, as PyTorch's masks), `at_zero` at 0:
-    the kink conventions in one place."""
-    return np.asarray(x >= 0 if at_zero else x > 0, dtype=np.float64)  # 0-d stays a 0-d array
-
-
-def _passthrough(g: Array, *_: object, **__: float) -> Array:
-    return g
-
-
-def _masked_log_base(a: Array, b: Array, out: Array) -> Array:
-    # ∂(a^b)/∂b = a^b · ln a; PyTorch's convention sets it to 0 where a = 0 and b ≥ 0.
-    with np.errstate(all="ignore"):
-        result = out * np.log(a)
-    return np.where((a == 0) & (b >= 0), 0.0, result)
-
-
-# Float kernels (see Op.floats). Transcendental functions call numpy's own ufunc on the float,
-# which runs the loop the 0-d array would: the same bits on every platform. Ties of max/min
-# (±0 against ∓0) go to numpy too, whose choice between signed zeros is its own.
-def _float_one(*_: float, **__: float) -> float:
+# Local gradients shared by several ops. Comparisons give booleans (or boolean arrays), and
+# 1.0 * (a > 0) is "1 where a > 0, else 0" on floats and arrays alike.
+def one(*_: object, **__: float) -> float:
+    """The local gradient 1: the upstream passes on unchanged ("add distributes")."""
     return 1.0
 
 
-def _float_minus_one(*_: float, **__: float) -> float:
+def minus_one(*_: object, **__: float) -> float:
     return -1.0
 
 
-def _float_max(a: float, b: float) -> float:
-    if a > b or a != a:  # NaN propagates, as np.maximum's
-        return a
-    return b if a < b or b != b else float(np.maximum(a, b))
+def _max_local_a(a: Array, b: Array, out: Array) -> Array:
+    # 1 where a wins, 0 where it loses, ½ on a tie (torch.maximum); a NaN routes to both, as torch.
+    return 1.0 - 1.0 * (a < b) - 0.5 * (a == b)
 
 
-def _float_min(a: float, b: float) -> float:
-    if a < b or a != a:
-        return a
-    return b if a > b or b != b else float(np.minimum(a, b))
+def _max_local_b(a: Array, b: Array, out: Array) -> Array:
+    return 1.0 - 1.0 * (b < a) - 0.5 * (a == b)
 
 
-def _float_step(x: float, at_zero: float) -> float:
-    """_step on a float: 1 where x > 0, 0 where x < 0 or NaN, `at_zero` at 0."""
-    return 1.0 if x > 0 else at_zero if x == 0 else 0.0
+def _pow_local_base(a: Array, b: Array, out: Array) -> Array:
+    # b·a^(b−1), but 0 where b = 0 (a⁰ = 1 is constant): at a = 0 the product would be 0·∞.
+    return np.where(b == 0, 0.0, b * np.power(a, b - 1.0))
 
 
-def _float_masked_log_base(a: float, b: float, out: float) -> float:
-    return 0.0 if a == 0 and b >= 0 else out * float(np.log(a))
+def _pow_local_exponent(a: Array, b: Array, out: Array) -> Array:
+    # a^b · ln a, but 0 where a = 0 and b ≥ 0 (PyTorch's convention): 0 · (−∞) otherwise.
+    return np.where((a == 0) & (b >= 0), 0.0, out * np.log(a))
+
+
+def _sigmoid(a: Array) -> Array:
+    # 1/(1 + e⁻ᵃ) for a ≥ 0, eᵃ/(1 + eᵃ) for a < 0: neither exponential overflows where it is used.
+    e = np.exp(-np.abs(a))
+    return np.where(a >= 0, 1.0 / (1.0 + e), e / (1.0 + e))
+
+
+def _sigmoid_local(a: Array, out: Array) -> Array:
+    # σ′ = σ(a)·(1 − σ(a)) = σ(a)·σ(−a): the same number without 1 − σ(a) cancelling to 0 at large a.
+    return out * _sigmoid(-a)
+
+
+def _tanh_local(a: Array, out: Array) -> Array:
+    # 1 − tanh²(a) = sech²(a) = (1/cosh a)²: no cancellation to 0 where tanh(a) rounds to ±1.
+    return (1.0 / np.cosh(a)) ** 2
 
 
 def _matmul_vjp_a(g: Array, a: Array, b: Array, out: Array) -> Array:
-    if a.ndim > 1 and b.ndim > 1:  # the usual case first: a layer's batch times its weights
-        return np.matmul(g, b.mT)  # upstream · bᵀ (mT: the transpose of the last two axes)
-    if a.ndim == 1 and b.ndim == 1:
+    """∂s/∂a = upstream · bᵀ (for z = W x: ∂s/∂W = δ xᵀ, the outer product)."""
+    if a.ndim == 1 and b.ndim == 1:  # a dot product: the upstream is a number
         return g * b
-    if a.ndim == 1:  # (n,) @ (..., n, k): a broadcasts as a row
-        return np.sum(np.matmul(b, g[..., :, None])[..., 0], axis=tuple(range(b.ndim - 2)))
-    return g[..., :, None] * b  # (..., m, n) @ (n,)
+    if b.ndim == 1:  # (…, m, n) @ (n,): each row of a met b once
+        return g[..., :, None] * b
+    if a.ndim == 1:  # (n,) @ (…, n, k): a acts as a row, summed over b's leading axes below
+        return np.matmul(b, g[..., :, None])[..., 0]
+    return np.matmul(g, np.swapaxes(b, -1, -2))
 
 
 def _matmul_vjp_b(g: Array, a: Array, b: Array, out: Array) -> Array:
-    if a.ndim > 1 and b.ndim > 1:
-        return np.matmul(a.mT, g)  # aᵀ · upstream
+    """∂s/∂b = aᵀ · upstream (for z = W x: ∂s/∂x = Wᵀ δ)."""
     if a.ndim == 1 and b.ndim == 1:
         return g * a
-    if b.ndim == 1:  # (..., m, n) @ (n,): sum over every leading axis
+    if b.ndim == 1:  # (…, m, n) @ (n,): sum over every leading axis
         return np.tensordot(g, a, axes=(tuple(range(g.ndim)), tuple(range(a.ndim - 1))))
-    return a[:, None] * g[..., None, :]  # (n,) @ (..., n, k)
+    if a.ndim == 1:
+        return a[:, None] * g[..., None, :]
+    return np.matmul(np.swapaxes(a, -1, -2), g)
 
 
 def _softmax(v: Array) -> Array:
@@ -180,279 +169,140 @@ def _softmax(v: Array) -> Array:
         e = np.exp(v - v)  # 1, or NaN for a non-finite v
         return e / e
     e = np.exp(v - v.max(axis=-1, keepdims=True))  # shifted: no overflow
-    e /= e.sum(axis=-1, keepdims=True)
-    return e
+    return e / e.sum(axis=-1, keepdims=True)
 
 
 def _softmax_vjp(g: Array, v: Array, out: Array) -> Array:
+    # (diag(p) − p pᵀ) g, without building the Jacobian: p ⊙ (g − ⟨g, p⟩)
     if out.ndim == 0:
         return np.zeros_like(g)
     return out * (g - np.sum(g * out, axis=-1, keepdims=True))
 
 
 def _dot(a: Array, b: Array) -> Array:
-    if a.shape != b.shape:
-        raise ValueError(f"dot needs two arrays of one shape, got {a.shape} and {b.shape}")
-    return np.asarray(np.sum(a * b))
+    if np.shape(a) != np.shape(b):
+        raise EngineError(
+            "shape_mismatch", f"dot needs two arrays of one shape, got {_shape(a)} and {_shape(b)}"
+        )
+    return np.sum(a * b)
 
 
 def _mse(pred: Array, target: Array) -> Array:
     diff = pred - target
-    return np.asarray(np.vdot(diff, diff) / diff.size)  # vdot: Σ diff², flattened
+    return np.mean(diff * diff)
 
 
 def _mse_vjp(sign: float) -> VjpFn:
     def vjp(g: Array, pred: Array, target: Array, out: Array) -> Array:
         diff = pred - target  # already of the broadcast shape
-        scale = sign * 2.0 / max(diff.size, 1)
-        if type(g) is np.ndarray and g.ndim == 0 and g.dtype is _FLOAT64:  # a loss's upstream:
-            return (scale * float(g)) * diff  # the same product as a float, one numpy call less
-        return scale * g * diff
+        return sign * 2.0 / max(np.size(diff), 1) * g * diff
 
     return vjp
 
 
-def _rows(logits: Array, index: Array) -> tuple[Array, Array]:
-    """Logits as (batch, classes), class indices as integers (batch,)."""
-    batch = logits.reshape(1, -1) if logits.ndim == 1 else logits
-    return batch, index.reshape(-1).astype(np.intp)  # NaN, ±inf: some integer (the graph mutes the warning)
+def _shape(value: object) -> str:
+    shape = np.shape(value)
+    return "×".join(map(str, shape)) if shape else "a scalar"
 
 
-def _class_indices(logits: Array, index: Array) -> tuple[Array, Array]:
-    """_rows, checked (by the forward pass, so that the backward pass need not check again)."""
-    if logits.ndim not in (1, 2):
-        raise ValueError(f"cross_entropy takes logits of shape (C,) or (N, C), got {logits.shape}")
-    batch, whole = _rows(logits, index)
-    if whole.size != batch.shape[0]:
-        raise ValueError(f"cross_entropy: {batch.shape[0]} rows of logits but {whole.size} indices")
-    classes = batch.shape[1]
-    # The usual case in two reductions: as unsigned integers, negative indices are huge, so one
-    # max bounds 0 ≤ k < C; and the integers equal the given numbers. Anything else is diagnosed below.
-    if whole.size and _MAX(whole.view(np.uintp)) < classes and _ALL(whole == index.reshape(-1)):
-        return batch, whole
-    if (whole != index.reshape(-1)).any():
+def _class_rows(logits: Array, index: Array) -> tuple[Array, Array]:
+    """Logits as (batch, classes) and class indices as integers (batch,), checked."""
+    if np.ndim(logits) not in (1, 2):
+        raise EngineError(
+            "shape_mismatch", f"cross_entropy takes logits of shape C or N×C, got {_shape(logits)}"
+        )
+    batch = np.reshape(logits, (1, -1)) if np.ndim(logits) == 1 else logits
+    given = np.reshape(index, -1)
+    if given.size != batch.shape[0]:
+        raise EngineError(
+            "shape_mismatch", f"cross_entropy: {batch.shape[0]} rows of logits but {given.size} class indices"
+        )
+    whole = np.nan_to_num(given).astype(np.intp)
+    if not np.array_equal(whole, given):
         raise EngineError("invalid_value", "class indices must be whole numbers")
-    if whole.min() < 0 or whole.max() >= classes:
-        raise EngineError("invalid_value", f"class index out of range 0…{classes - 1}")
+    if whole.size and (whole.min() < 0 or whole.max() >= batch.shape[1]):
+        raise EngineError("invalid_value", f"class index out of range 0…{batch.shape[1] - 1}")
     return batch, whole
 
 
-# ufunc reductions called directly: the same results as .max()/.all()/.sum(), without the
-# method wrappers' per-call cost (which dominates on a batch of ten).
-_MAX, _ALL, _SUM = np.maximum.reduce, np.logical_and.reduce, np.add.reduce
-
-
 def _cross_entropy(logits: Array, index: Array) -> Array:
-    batch, idx = _class_indices(logits, index)
-    shifted = batch - _MAX(batch, axis=1, keepdims=True)  # log-sum-exp without overflow
-    log_normaliser = np.log(_SUM(np.exp(shifted), axis=1))
-    picked = shifted[np.arange(len(idx)), idx] - log_normaliser  # log p(true class) per row
-    return np.asarray(-_SUM(picked) / len(idx))
+    batch, k = _class_rows(logits, index)
+    shifted = batch - batch.max(axis=1, keepdims=True)  # log-sum-exp without overflow
+    log_p = shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
+    return -np.mean(log_p[np.arange(len(k)), k])
 
 
 def _cross_entropy_vjp(g: Array, logits: Array, index: Array, out: Array) -> Array:
-    batch, idx = _rows(logits, index)
-    probs = np.exp(batch - _MAX(batch, axis=1, keepdims=True))  # softmax, as _softmax computes it
-    probs /= _SUM(probs, axis=1, keepdims=True)
-    probs[np.arange(len(idx)), idx] -= 1.0  # softmax − onehot
-    probs *= g / len(idx)
-    return probs.reshape(logits.shape)
+    # (softmax(logits) − onehot(k)) / N, times the upstream
+    batch, k = _class_rows(logits, index)
+    probs = _softmax(batch)
+    probs[np.arange(len(k)), k] -= 1.0
+    return (g / len(k) * probs).reshape(np.shape(logits))
 
 
-def _zero_vjp(g: Array, *inputs: Array) -> Array:
+def _no_gradient(g: Array, *inputs: Array) -> Array:
     return np.zeros_like(inputs[1])
-
-
-def _sigmoid(a: Array) -> Array:
-    # For a < −709, e⁻ᵃ overflows to inf and 1/(1 + inf) = 0, the right limit (the graph
-    # silences the overflow warning); elsewhere the quotient is accurate to the last bits.
-    return 1.0 / (1.0 + np.exp(-a))
-
-
-def _elementwise(
-    name: str,
-    symbol: str,
-    forward: Callable[..., Array],
-    local: tuple[LocalFn, ...],
-    formulas: tuple[str, ...],
-    description: str,
-    **extra: object,
-) -> Op:
-    return Op(
-        name=name,
-        symbol=symbol,
-        arity=len(local),
-        forward=forward,
-        local=local,
-        formulas=formulas,
-        description=description,
-        **extra,
-    )
 
 
 # The ops read as a table, one declaration per op, a few lines each: ruff leaves it as written.
 # fmt: off
 OPS: tuple[Op, ...] = (
-    _elementwise(
-        "add", "+", np.add, (_ones, _ones), ("1", "1"), "Sum a + b; passes the gradient on.",
-        operator="+", vjp=(_passthrough, _passthrough),
-        floats=(lambda a, b: a + b, _float_one, _float_one),
-    ),
-    _elementwise(
-        "sub", "−", np.subtract, (_ones, _minus_ones), ("1", "−1"),
-        "Difference a − b.", operator="-",
-        vjp=(_passthrough, lambda g, a, b, out: -g),
-        floats=(lambda a, b: a - b, _float_one, _float_minus_one),
-    ),
-    _elementwise(
-        "mul", "×", np.multiply, (lambda a, b, out: b, lambda a, b, out: a), ("{b}", "{a}"),
-        "Product a · b; swaps the inputs as local gradients.", operator="*",
-        floats=(lambda a, b: a * b, lambda a, b, out: b, lambda a, b, out: a),
-    ),
-    _elementwise(
-        "div", "÷", np.divide,
-        (lambda a, b, out: 1.0 / b, lambda a, b, out: -a / (b * b)),
-        ("1/{b}", "−{a}/{b}²"), "Quotient a / b.", operator="/",
-        floats=(lambda a, b: a / b, lambda a, b, out: 1.0 / b, lambda a, b, out: -a / (b * b)),
-    ),
-    _elementwise(
-        "pow", "^", np.power,
-        (lambda a, b, out: b * np.power(a, b - 1.0), _masked_log_base),
-        ("{b}·{a}^({b}−1)", "{a}^{b}·ln {a}"), "Power a ** b.", operator="**",
-        floats=(
-            lambda a, b: float(np.power(a, b)),
-            lambda a, b, out: b * float(np.power(a, b - 1.0)), _float_masked_log_base,
-        ),
-    ),
-    Op(
-        name="matmul", symbol="@", arity=2, forward=np.matmul,
-        vjp=(_matmul_vjp_a, _matmul_vjp_b), formulas=("upstream · {b}ᵀ", "{a}ᵀ · upstream"),
-        description="Matrix product; W @ x with a vector x gives a vector.", operator="@",
-    ),
-    _elementwise(
-        "neg", "−", np.negative, (_minus_ones,), ("−1",),
-        "Negation −a.", operator="neg", vjp=(lambda g, a, out: -g,),
-        floats=(lambda a: -a, _float_minus_one),
-    ),
-    _elementwise(
-        "max", "max", np.maximum,
-        (lambda a, b, out: _step(a - b, 1.0), lambda a, b, out: _step(b - a, 0.0)),
-        ("1 if {a} ≥ {b} else 0", "1 if {b} > {a} else 0"),
-        "Larger of a and b; the gradient goes to the larger one, to a on a tie.", function="max",
-        floats=(
-            _float_max, lambda a, b, out: _float_step(a - b, 1.0), lambda a, b, out: _float_step(b - a, 0.0)
-        ),
-    ),
-    _elementwise(
-        "min", "min", np.minimum,
-        (lambda a, b, out: _step(b - a, 1.0), lambda a, b, out: _step(a - b, 0.0)),
-        ("1 if {a} ≤ {b} else 0", "1 if {b} < {a} else 0"),
-        "Smaller of a and b; the gradient goes to the smaller one, to a on a tie.", function="min",
-        floats=(
-            _float_min, lambda a, b, out: _float_step(b - a, 1.0), lambda a, b, out: _float_step(a - b, 0.0)
-        ),
-    ),
-    _elementwise(
-        "exp", "exp", np.exp, (lambda a, out: out,), ("exp({a})",), "Exponential eᵃ.",
-        function="exp", floats=(lambda a: float(np.exp(a)), lambda a, out: out),
-    ),
-    _elementwise(
-        "log", "log", np.log, (lambda a, out: 1.0 / a,), ("1/{a}",), "Natural logarithm.",
-        function="log", floats=(lambda a: float(np.log(a)), lambda a, out: 1.0 / a),
-    ),
-    _elementwise(
-        "sqrt", "√", np.sqrt, (lambda a, out: 0.5 / out,), ("1/(2√{a})",), "Square root.",
-        function="sqrt", floats=(lambda a: float(np.sqrt(a)), lambda a, out: 0.5 / out),
-    ),
-    _elementwise(
-        "abs", "|·|", np.abs, (lambda a, out: np.sign(a),), ("sign({a}) (0 at 0)",),
-        "Absolute value; derivative 0 at 0.", function="abs",
-        floats=(lambda a: float(np.abs(a)), lambda a, out: float(np.sign(a))),
-    ),
-    _elementwise(
-        "sigmoid", "σ", _sigmoid, (lambda a, out: out * (1.0 - out),), ("σ({a})·(1 − σ({a}))",),
-        "Logistic sigmoid 1/(1 + e⁻ᵃ).", function="sigmoid",
-        vjp=(lambda g, a, out: g * (out * (1.0 - out)),),  # upstream × local, one call fewer
-        floats=(lambda a: 1.0 / (1.0 + float(np.exp(-a))), lambda a, out: out * (1.0 - out)),
-    ),
-    _elementwise(
-        "tanh", "tanh", np.tanh, (lambda a, out: 1.0 - out * out,), ("1 − tanh²({a})",),
-        "Hyperbolic tangent.", function="tanh",
-        vjp=(lambda g, a, out: g * (1.0 - out * out),),  # upstream × local, one call fewer
-        floats=(lambda a: float(np.tanh(a)), lambda a, out: 1.0 - out * out),
-    ),
-    _elementwise(
-        "hardtanh", "hardtanh", lambda a: np.minimum(np.maximum(a, -1.0), 1.0),
-        (lambda a, out: _step(1.0 - np.abs(a), 0.0),),
-        ("1 if −1 < {a} < 1 else 0",), "Clip to [−1, 1]; derivative 0 at ±1.",
-        function="hardtanh",
-        floats=(lambda a: _float_min(_float_max(a, -1.0), 1.0), lambda a, out: _float_step(1.0 - abs(a), 0.0)),
-    ),
-    _elementwise(
-        "relu", "relu", lambda a: np.maximum(a, 0.0), (lambda a, out: _step(a, 0.0),),
-        ("1 if {a} > 0 else 0",), "Rectifier max(0, a); derivative 0 at 0.", function="relu",
-        vjp=(lambda g, a, out: g * (a > 0),),  # the same mask, without making it float first
-        floats=(lambda a: _float_max(a, 0.0), lambda a, out: _float_step(a, 0.0)),
-    ),
-    _elementwise(
-        "leaky_relu", "lrelu", lambda a, slope: np.maximum(a, 0.0) + slope * np.minimum(a, 0.0),
-        (lambda a, out, slope: np.where(a > 0, 1.0, slope),),
-        ("1 if {a} > 0 else {slope}",),
-        "Leaky rectifier: a if a > 0 else slope·a (slope 0.01 unless given).",
-        function="leaky_relu", attrs=(("slope", 0.01),),
-        floats=(
-            lambda a, slope: _float_max(a, 0.0) + slope * _float_min(a, 0.0),
-            lambda a, out, slope: 1.0 if a > 0 else float(slope),
-        ),
-    ),
-    Op(
-        name="softmax", symbol="softmax", arity=1, forward=_softmax, vjp=(_softmax_vjp,),
-        formulas=("diag(p) − p pᵀ, p = softmax({a})",),
-        description="Softmax over the last axis.", function="softmax",
-    ),
-    Op(
-        name="sum", symbol="Σ", arity=1, forward=lambda a: np.asarray(np.sum(a)),
-        vjp=(lambda g, a, out: np.broadcast_to(g, a.shape),), formulas=("1 for every element",),
-        description="Sum of every element.", function="sum",
-    ),
-    Op(
-        name="mean", symbol="mean", arity=1, forward=lambda a: np.asarray(np.mean(a)),
-        vjp=(lambda g, a, out: np.broadcast_to(g / max(a.size, 1), a.shape),),
-        formulas=("1/n for every element",), description="Mean of every element.",
-        function="mean",
-    ),
-    Op(
-        name="dot", symbol="·", arity=2, forward=_dot,
-        vjp=(lambda g, a, b, out: g * b, lambda g, a, b, out: g * a), formulas=("{b}", "{a}"),
-        description="Dot product Σᵢ aᵢbᵢ of two arrays of one shape.", function="dot",
-    ),
-    Op(
-        name="transpose", symbol="ᵀ", arity=1, forward=np.transpose,
-        vjp=(lambda g, a, out: np.transpose(g),), formulas=("transpose of the upstream",),
-        description="Transpose (reverses the axes).", function="transpose",
-    ),
-    Op(
-        name="mse", symbol="MSE", arity=2, forward=_mse, vjp=(_mse_vjp(1.0), _mse_vjp(-1.0)),
-        formulas=("2({a} − {b})/n", "−2({a} − {b})/n"),
-        description="Mean squared error mean((pred − target)²).", function="mse",
-    ),
-    Op(
-        name="cross_entropy", symbol="CE", arity=2, forward=_cross_entropy,
-        vjp=(_cross_entropy_vjp, _zero_vjp),
-        formulas=("(softmax({a}) − onehot({b}))/N", "none: a class index is not differentiable"),
-        description="Softmax cross-entropy of logits against a class index (mean over rows).",
-        function="cross_entropy", differentiable=(True, False),
-    ),
-    _elementwise(
-        "hinge", "hinge", lambda t, c: np.maximum(0.0, 1.0 - t + c),
-        (lambda t, c, out: -_step(out, 0.0), lambda t, c, out: _step(out, 0.0)),  # out > 0: margin violated
-        ("−1 if 1 − {a} + {b} > 0 else 0", "1 if 1 − {a} + {b} > 0 else 0"),
-        "Max-margin loss max(0, 1 − s_true + s_corrupt).", function="hinge",
-        floats=(
-            lambda t, c: _float_max(0.0, 1.0 - t + c),
-            lambda t, c, out: -_float_step(out, 0.0), lambda t, c, out: _float_step(out, 0.0),
-        ),
-    ),
+    Op("add", "+", 2, operator.add, ("1", "1"), "Sum a + b; passes the gradient on to both.",
+       local=(one, one), operator="+"),
+    Op("sub", "−", 2, operator.sub, ("1", "−1"), "Difference a − b.",
+       local=(one, minus_one), operator="-"),
+    Op("mul", "×", 2, operator.mul, ("{b}", "{a}"), "Product a · b; swaps the inputs as local gradients.",
+       local=(lambda a, b, out: b, lambda a, b, out: a), operator="*"),
+    Op("div", "÷", 2, operator.truediv, ("1/{b}", "−({a}/{b})/{b}"), "Quotient a / b.",
+       local=(lambda a, b, out: 1.0 / b, lambda a, b, out: -out / b), operator="/"),
+    Op("pow", "^", 2, np.power, ("{b}·{a}^({b}−1) (0 where {b} = 0)", "{a}^{b}·ln {a} (0 where {a} = 0 ≤ {b})"),
+       "Power a ** b.", local=(_pow_local_base, _pow_local_exponent), operator="**"),
+    Op("matmul", "@", 2, np.matmul, ("upstream · {b}ᵀ", "{a}ᵀ · upstream"),
+       "Matrix product; W @ x with a vector x gives a vector.", vjp=(_matmul_vjp_a, _matmul_vjp_b),
+       operator="@"),
+    Op("neg", "−", 1, operator.neg, ("−1",), "Negation −a.", local=(minus_one,), operator="neg"),
+    Op("max", "max", 2, np.maximum, ("1 if {a} > {b}, ½ if equal, else 0", "1 if {b} > {a}, ½ if equal, else 0"),
+       "Larger of a and b; the gradient goes to the larger one (split evenly on a tie).",
+       local=(_max_local_a, _max_local_b), function="max"),
+    Op("min", "min", 2, np.minimum, ("1 if {a} < {b}, ½ if equal, else 0", "1 if {b} < {a}, ½ if equal, else 0"),
+       "Smaller of a and b; the gradient goes to the smaller one (split evenly on a tie).",
+       local=(_max_local_b, _max_local_a), function="min"),
+    Op("exp", "exp", 1, np.exp, ("exp({a})",), "Exponential eᵃ.", local=(lambda a, out: out,), function="exp"),
+    Op("log", "log", 1, np.log, ("1/{a}",), "Natural logarithm.", local=(lambda a, out: 1.0 / a,), function="log"),
+    Op("sqrt", "√", 1, np.sqrt, ("1/(2√{a})",), "Square root.", local=(lambda a, out: 0.5 / out,), function="sqrt"),
+    Op("abs", "|·|", 1, np.abs, ("sign({a}) (0 at 0)",), "Absolute value; derivative 0 at 0.",
+       local=(lambda a, out: np.sign(a),), function="abs"),
+    Op("sigmoid", "σ", 1, _sigmoid, ("σ({a})·(1 − σ({a}))",), "Logistic sigmoid 1/(1 + e⁻ᵃ).",
+       local=(_sigmoid_local,), function="sigmoid"),
+    Op("tanh", "tanh", 1, np.tanh, ("1 − tanh²({a})",), "Hyperbolic tangent.", local=(_tanh_local,), function="tanh"),
+    Op("hardtanh", "hardtanh", 1, lambda a: np.clip(a, -1.0, 1.0), ("1 if −1 < {a} < 1 else 0",),
+       "Clip to [−1, 1]; derivative 0 at ±1.", local=(lambda a, out: 1.0 * ((a > -1.0) & (a < 1.0)),),
+       function="hardtanh"),
+    Op("relu", "relu", 1, lambda a: np.maximum(a, 0.0), ("1 if {a} > 0 else 0",),
+       "Rectifier max(0, a); derivative 0 at 0.", local=(lambda a, out: 1.0 * (a > 0),), function="relu"),
+    Op("leaky_relu", "lrelu", 1, lambda a, slope: np.where(a > 0, a, slope * a), ("1 if {a} > 0 else {slope}",),
+       "Leaky rectifier: a if a > 0 else slope·a (slope 0.01 unless given).",
+       local=(lambda a, out, slope: np.where(a > 0, 1.0, slope),), function="leaky_relu", attrs=(("slope", 0.01),)),
+    Op("softmax", "softmax", 1, _softmax, ("diag(p) − p pᵀ, p = softmax({a})",), "Softmax over the last axis.",
+       vjp=(_softmax_vjp,), function="softmax"),
+    Op("sum", "Σ", 1, np.sum, ("1 for every element",), "Sum of every element.",
+       vjp=(lambda g, a, out: np.broadcast_to(g, np.shape(a)),), function="sum"),
+    Op("mean", "mean", 1, lambda a: np.sum(a) / np.size(a), ("1/n for every element",), "Mean of every element.",
+       vjp=(lambda g, a, out: np.broadcast_to(g / max(np.size(a), 1), np.shape(a)),), function="mean"),
+    Op("dot", "·", 2, _dot, ("{b}", "{a}"), "Dot product Σᵢ aᵢbᵢ of two arrays of one shape.",
+       vjp=(lambda g, a, b, out: g * b, lambda g, a, b, out: g * a), function="dot"),
+    Op("transpose", "ᵀ", 1, np.transpose, ("transpose of the upstream",), "Transpose (reverses the axes).",
+       vjp=(lambda g, a, out: np.transpose(g),), function="transpose"),
+    Op("mse", "MSE", 2, _mse, ("2({a} − {b})/n", "−2({a} − {b})/n"), "Mean squared error mean((pred − target)²).",
+       vjp=(_mse_vjp(1.0), _mse_vjp(-1.0)), function="mse"),
+    Op("cross_entropy", "CE", 2, _cross_entropy,
+       ("(softmax({a}) − onehot({b}))/N", "none: a class index is not differentiable"),
+       "Softmax cross-entropy of logits against a class index (mean over rows).",
+       vjp=(_cross_entropy_vjp, _no_gradient), function="cross_entropy", differentiable=(True, False)),
+    Op("hinge", "hinge", 2, lambda t, c: np.maximum(0.0, 1.0 - t + c),
+       ("−1 if 1 − {a} + {b} > 0 else 0", "1 if 1 − {a} + {b} > 0 else 0"),
+       "Max-margin loss max(0, 1 − s_true + s_corrupt); derivative 0 where the margin is exactly met.",
+       local=(lambda t, c, out: -1.0 * (out > 0), lambda t, c, out: 1.0 * (out > 0)), function="hinge"),
 )
 # fmt: on
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import ast
 import io
+import threading
 from collections.abc import Mapping
 from dataclasses import dataclass
 
@@ -25,6 +26,7 @@ from engine.nodes import CONSTANT, INPUT, OP, Node
 from engine.ops import OPS_BY_FUNCTION, OPS_BY_OPERATOR, Op
 
 LABEL_MAX = 32
+_AST_LOCK = threading.Lock()
 
 
 @dataclass(frozen=True)
@@ -127,6 +129,7 @@ class _Builder:
         self.inputs: list[Node] = []
         self.defined: dict[str, str] = {}  # name -> node id
         self.used_as_input: set[str] = set()
+        self.aliases: dict[str, list[str]] = {}  # node id -> the other names given to it
 
     def error(self, code: str, message: str, where: ast.AST) -> EngineError:
         line = getattr(where, "lineno", None)
@@ -209,8 +212,13 @@ class _Builder:
             raise self.error(
                 "too_deep", f"expression nested deeper than {self.limits.max_depth} levels", value
             )
-        if isinstance(value, ast.Name):
-            raise self.error("alias", f"'{name} = {value.id}' only renames; use '{value.id}' directly", value)
+        if isinstance(value, ast.Name):  # `t = x`: an alias, another name for the same value
+            if value.id == name:
+                raise self.error("alias", f"'{name} = {name}' names a value by itself", value)
+            node_id = self.reference(value)
+            self.aliases.setdefault(node_id, []).append(name)
+            self.defined[name] = node_id
+            return node_id
         node_id = self.expression(value, name)
         self.defined[name] = node_id
         return node_id
@@ -406,7 +414,8 @@ def parse(
         raise EngineError("empty_source", "source is empty: write e.g. 'f = (x + y) * max(y, z)'", 1, 1)
     _check_brackets(source, limits.max_depth)
     try:
-        module = ast.parse(source, mode="exec")
+        with _AST_LOCK:  # CPython's AST recursion guard is not thread-safe: one parse at a time
+            module = ast.parse(source, mode="exec")
     except SyntaxError as error:
         text = (error.text or "").strip()
         line = error.lineno or 1
@@ -429,5 +438,8 @@ def parse(
         if output not in builder.defined and output not in builder.used_as_input:
             raise EngineError("unknown_output", f"output '{output}' is not defined in the source")
         output_id = builder.defined.get(output, output)
-    nodes = builder.inputs + builder.nodes
+    nodes = [
+        node._replace(aliases=tuple(builder.aliases[node.id])) if node.id in builder.aliases else node
+        for node in builder.inputs + builder.nodes
+    ]
     return Graph(nodes, output_id)

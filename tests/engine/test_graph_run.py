@@ -1,4 +1,4 @@
-"""Graph.run's fast path: gradients of their inputs' shapes, arrays of their own, inf/NaN as values."""
+"""Graph.run (fast or reference path): gradients of their inputs' shapes, arrays of their own, inf/NaN as values."""
 
 from __future__ import annotations
 
@@ -8,7 +8,6 @@ import numpy as np
 import pytest
 
 from engine import EngineError, parse
-from engine.fpstate import IGNORE, _Errstate, _works, ignore_all
 
 
 def test_each_gradient_is_an_array_of_its_own_never_the_callers_seed() -> None:
@@ -36,9 +35,9 @@ def test_a_bias_row_and_a_column_are_summed_back_to_their_shapes() -> None:
     b, c = np.array([0.1, -0.2, 0.3]), np.array([[1.0], [2.0], [-1.0]])
     _, grads = graph.run({"X": X, "W": W, "b": b, "c": c})
     h = np.tanh(X @ W + b)
-    upstream = c * (1.0 - h * h)  # ∂out/∂z, (3, 3)
-    np.testing.assert_allclose(grads["b"], upstream.sum(axis=0), rtol=1e-15)
-    np.testing.assert_allclose(grads["W"], X.T @ upstream, rtol=1e-15)
+    upstream = c * (1.0 - h * h)  # ∂out/∂z, (3, 3); 1 − h² cancels a few bits the engine's sech² keeps
+    np.testing.assert_allclose(grads["b"], upstream.sum(axis=0), rtol=1e-13)
+    np.testing.assert_allclose(grads["W"], X.T @ upstream, rtol=1e-13)
     np.testing.assert_allclose(grads["c"], h.sum(axis=1, keepdims=True), rtol=1e-15)
     assert grads["X"].shape == (3, 2) and grads["W"].shape == (2, 3)
 
@@ -63,29 +62,6 @@ def test_overflow_is_a_value_and_the_callers_error_state_is_restored() -> None:
             parse("out = a @ b").run({"a": np.ones((2, 3)), "b": np.ones((2, 3))})
         assert np.geterr() == {"divide": "raise", "over": "raise", "under": "raise", "invalid": "raise"}
     assert np.geterr()["over"] != "raise"
-
-
-def test_the_fallback_error_state_enters_and_leaves_an_errstate() -> None:
-    before = np.geterr()
-    for state in (IGNORE, _Errstate()):
-        token = state.set(ignore_all())
-        try:
-            assert set(np.geterr().values()) == {"ignore"}
-        finally:
-            state.reset(token)
-        assert np.geterr() == before
-
-
-def test_the_fast_error_state_is_used_only_where_it_does_what_errstate_does() -> None:
-    class DoesNothing:
-        def set(self, _: object) -> None:
-            return None
-
-        def reset(self, _: object) -> None:
-            return None
-
-    assert _works(IGNORE, ignore_all) and _works(_Errstate(), ignore_all)
-    assert not _works(DoesNothing(), ignore_all)
 
 
 def test_lists_numbers_and_other_dtypes_are_taken_as_float64_inputs() -> None:

@@ -102,9 +102,13 @@ def test_scalar_edges_are_scalar_kind():
         ("f = leaky_relu(a)", {"a": 0.0}, {"a": 0.01}),
         ("f = leaky_relu(a, 0.2)", {"a": 0.0}, {"a": 0.2}),
         ("f = leaky_relu(a, 0.2)", {"a": -3.0}, {"a": 0.2}),
-        ("f = max(a, b)", {"a": 2.0, "b": 2.0}, {"a": 1.0, "b": 0.0}),
-        ("f = min(a, b)", {"a": 2.0, "b": 2.0}, {"a": 1.0, "b": 0.0}),
-        ("f = max(b, a)", {"a": 2.0, "b": 2.0}, {"a": 0.0, "b": 1.0}),
+        ("f = max(a, b)", {"a": 2.0, "b": 2.0}, {"a": 0.5, "b": 0.5}),
+        ("f = min(a, b)", {"a": 2.0, "b": 2.0}, {"a": 0.5, "b": 0.5}),
+        ("f = max(b, a)", {"a": 2.0, "b": 2.0}, {"a": 0.5, "b": 0.5}),
+        ("f = max(a, b)", {"a": 3.0, "b": 2.0}, {"a": 1.0, "b": 0.0}),
+        ("f = x ** 0", {"x": 0.0}, {"x": 0.0}),
+        ("f = x ** y", {"x": 0.0, "y": 2.0}, {"x": 0.0, "y": 0.0}),
+        ("f = a / b", {"a": 1e-200, "b": 1e-200}, {"a": 1e200, "b": -1e200}),
         ("f = min(a, b)", {"a": 1.0, "b": 2.0}, {"a": 1.0, "b": 0.0}),
         ("f = min(a, b)", {"a": 3.0, "b": 2.0}, {"a": 0.0, "b": 1.0}),
         ("f = hinge(t, c)", {"t": 1.0, "c": 0.0}, {"t": 0.0, "c": 0.0}),
@@ -120,17 +124,17 @@ def test_kink_conventions(source: str, inputs: dict, expected: dict):
 
 def test_kinks_elementwise_on_tensors():
     _, grads = parse("f = sum(max(a, b))").run({"a": [1.0, 2.0, 3.0], "b": [1.0, 5.0, 0.0]})
-    np.testing.assert_array_equal(grads["a"], [1.0, 0.0, 1.0])
-    np.testing.assert_array_equal(grads["b"], [0.0, 1.0, 0.0])
+    np.testing.assert_array_equal(grads["a"], [0.5, 0.0, 1.0])  # a tie splits ½ each (torch.maximum)
+    np.testing.assert_array_equal(grads["b"], [0.5, 1.0, 0.0])
     _, grads = parse("f = sum(relu(a))").run({"a": [-1.0, 0.0, 2.0]})
     np.testing.assert_array_equal(grads["a"], [0.0, 0.0, 1.0])
     result = evaluate(parse("f = max(a, b)"), {"a": [1.0, 2.0, 3.0], "b": 2.0})
-    np.testing.assert_array_equal(result.edge("a", "f").local, [0.0, 1.0, 1.0])
-    np.testing.assert_array_equal(result.edge("b", "f").local, [1.0, 0.0, 0.0])
-    assert float(result.node("b").grad) == 1.0  # un-broadcast: summed over the three elements
+    np.testing.assert_array_equal(result.edge("a", "f").local, [0.0, 0.5, 1.0])
+    np.testing.assert_array_equal(result.edge("b", "f").local, [1.0, 0.5, 0.0])
+    assert float(result.node("b").grad) == 1.5  # un-broadcast: summed over the three elements
 
 
 def test_op_formulas_show_the_tie_rule():
     result = evaluate(parse("f = max(y, z)"), {"y": 2, "z": 0})
-    assert result.edge("y", "f").formula == "∂f/∂y = 1 if y ≥ z else 0"
-    assert result.edge("z", "f").formula == "∂f/∂z = 1 if z > y else 0"
+    assert result.edge("y", "f").formula == "∂f/∂y = 1 if y > z, ½ if equal, else 0"
+    assert result.edge("z", "f").formula == "∂f/∂z = 1 if z > y, ½ if equal, else 0"

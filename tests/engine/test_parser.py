@@ -41,7 +41,7 @@ DEEP = "f = " + "(" * 5000 + "x" + ")" * 5000
         ("f = max(x)", "wrong_arity", "max", 1, 5),
         ("f = leaky_relu(x, slope=y)", "not_a_number", "'y'", 1, 25),
         ("f = x +", "syntax_error", "f = x +", 1, 8),
-        ("f = x\ng = 1", "alias", "f = x", 1, 5),
+        ("t = t", "alias", "t = t", 1, 5),
         ("f = x * 2\nf + 1\ng = 3 * x", "bare_expression", "f + 1", 2, 1),
         ("out = x * 2\nout + 1", "duplicate_name", "out + 1", 2, 1),
         ("f = é * 2\ng = é.real", "forbidden", "é.real", 2, 5),
@@ -112,7 +112,7 @@ def test_shape_mismatch_names_the_expression(source: str, inputs: dict, text: st
         parse(source).run(inputs)
     error = caught.value
     assert error.code == "shape_mismatch"
-    assert text in error.message and "(" in error.message  # the shapes are named
+    assert text in error.message and ("shape" in error.message or "rows" in error.message)  # the shapes are named
     assert (error.line, error.column) == (line, column)
 
 
