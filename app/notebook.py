@@ -42,8 +42,8 @@ MARK = "@chainrule-module/"  # what a specifier becomes; the loader swaps in the
 
 # Shown where the frame cannot be (an untrusted notebook drops it, a static viewer drops scripts).
 UNTRUSTED = {
-    "en": "chainrule: trust this notebook (File → Trust Notebook) and run the cell to see the graph.",
-    "pt-BR": "chainrule: confie neste notebook (File → Trust Notebook) e execute a célula para ver o grafo.",
+    "en": "chainrule: run this cell again, or trust the notebook (“Trust Notebook”), to see the graph.",
+    "pt-BR": "chainrule: execute esta célula de novo, ou confie no notebook (“Trust Notebook”), para ver o grafo.",
 }
 FAILED = {
     "en": "chainrule: the drawing could not start",
