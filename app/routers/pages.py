@@ -47,6 +47,12 @@ def optimizers(request: Request) -> Response:
     return _page(request, "optimizers.html")
 
 
+@router.get("/handout", response_class=HTMLResponse)
+def handout(request: Request) -> Response:
+    """One figure per step of the graph page's state (its #source=…&inputs=… or #lesson=ID), for print."""
+    return _page(request, "handout.html")
+
+
 @router.get("/docs", response_class=HTMLResponse)
 def api_docs() -> Response:
     """The API reference, drawn in the browser from /openapi.json: offline, unlike Swagger UI's CDN."""

@@ -6,7 +6,7 @@ const VARS = ["--fg", "--muted", "--bg", "--surface", "--surface-2", "--border",
   "--wire", "--gate-fill", "--gate-stroke", "--bad", "--stroke", "--graph-text"];
 
 /** A self-contained SVG string of the whole graph (not just the zoomed view), theme colours baked in. */
-export function svgString(svg) {
+export function svgString(svg, { embedStyle = true } = {}) {
   const root = svg.querySelector(".viewport");
   const far = svg.classList.contains("far"); // the export always carries every label
   svg.classList.remove("far");
@@ -27,9 +27,11 @@ export function svgString(svg) {
   const computed = getComputedStyle(svg);
   const vars = VARS.map((name) => `${name}: ${computed.getPropertyValue(name).trim() || "initial"};`).join(" ");
   // A detached clone: its <style> is never applied to this page, so the CSP has nothing to block.
-  const style = document.createElementNS("http://www.w3.org/2000/svg", "style");
-  style.textContent = `.graph { ${vars} }\n${svgStyle()}`;
-  clone.insertBefore(style, clone.querySelector(".viewport"));
+  if (embedStyle) { // a page showing the markup inline styles it with graph.css instead
+    const style = document.createElementNS("http://www.w3.org/2000/svg", "style");
+    style.textContent = `.graph { ${vars} }\n${svgStyle()}`;
+    clone.insertBefore(style, clone.querySelector(".viewport"));
+  }
   const background = document.createElementNS("http://www.w3.org/2000/svg", "rect");
   for (const [k, v] of Object.entries({ x: box.x - pad, y: box.y - pad, width, height, fill: computed.getPropertyValue("--bg").trim() || "#ffffff" })) {
     background.setAttribute(k, String(v));

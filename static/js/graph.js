@@ -253,7 +253,9 @@ export function createGraphView(svg, { onActivate = () => {}, onView = () => {} 
   }
 
   let press = null;
-  svg.addEventListener("pointerdown", (event) => { press = { x: event.clientX, y: event.clientY }; });
+  // The viewport captures the pointer (for dragging), which retargets the click to the <svg>:
+  // the element pressed is remembered here.
+  svg.addEventListener("pointerdown", (event) => { press = { x: event.clientX, y: event.clientY, el: event.target }; }, true);
   const target = (el) => el?.closest?.("[data-node], [data-edge]");
   function activate(el) {
     if (!el) return false;
@@ -263,7 +265,7 @@ export function createGraphView(svg, { onActivate = () => {}, onView = () => {} 
   }
   svg.addEventListener("click", (event) => {
     if (press && Math.hypot(event.clientX - press.x, event.clientY - press.y) > 4) return; // a drag, not a click
-    activate(target(event.target));
+    activate(target(press?.el ?? event.target));
   });
   svg.addEventListener("keydown", (event) => {
     if (event.key === "Enter" && event.target !== svg && activate(target(event.target))) event.preventDefault();

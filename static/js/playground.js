@@ -19,7 +19,7 @@ import { createPresets } from "./presets.js";
 import { createQuiz } from "./quiz.js";
 import { createReveal, segmentText } from "./reveal.js";
 import { createStepper } from "./stepper.js";
-import { createState } from "./urlstate.js";
+import { createState, pageLink } from "./urlstate.js";
 
 const LECTURE = { source: "a = x + y\nb = max(y, z)\nf = a * b", inputs: { x: 1, y: 2, z: 0 } };
 const LAST = -1; // step -1 in the state means "the last step" (everything computed)
@@ -260,6 +260,16 @@ const presets = createPresets(page);
 createLessons(page);
 createQuiz(page);
 createPresenter(page);
+
+/** The handout of what is on screen: the lesson, or this graph (a worksheet while numbers are hidden). */
+function handoutLink() {
+  const hidden = (shown) => (shown ? undefined : "0");
+  $("handout-link").href = state.lesson
+    ? pageLink("/handout", { lesson: state.lesson })
+    : pageLink("/handout", { source: state.source, inputs: state.inputs, grads: hidden(state.grads), values: hidden(state.values) });
+}
+page.on("document", handoutLink);
+page.on("draw", handoutLink);
 
 // ---- view controls, export -----------------------------------------------------------------------
 $("toggle-grads").addEventListener("click", () => reveal.setGrads(!state.grads));

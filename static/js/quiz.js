@@ -63,9 +63,12 @@ export function createQuiz(page) {
     if (kind === "locked" || kind === "any") return true;
     if (kind === "grad") return true; // until answered (answered refs are in reveal.keys)
     if (kind === "val") return state.quiz > 1;
-    if (kind === "local") return open.some((q) => q.kind === "grad") && stepLocal(ref);
+    if (kind === "local") return openAt(stepper.step).some((q) => q.kind === "grad") && stepLocal(ref);
     return false;
   });
+
+  /** Step k's questions not answered yet (computed afresh: the panel may render before ask()). */
+  const openAt = (k) => (page.doc ? questionsAt(page.doc, k, state.quiz > 1).filter((q, i) => !results.has(`${k}:${i}`)) : []);
 
   // The local gradients of the wires this step works on stay hidden until it is answered.
   const stepLocal = (ref) => (page.doc?.steps[stepper.step]?.edges || []).some((id) => `e:${id}` === ref);
@@ -78,7 +81,7 @@ export function createQuiz(page) {
     if (!active() || !page.doc) return;
     const k = stepper.step;
     const all = questionsAt(page.doc, k, state.quiz > 1);
-    open = all.filter((q, i) => !results.has(`${k}:${i}`));
+    open = openAt(k);
     $("quiz-score").textContent = score();
     const field = $("quiz-answer");
     const question = open[0];
@@ -116,8 +119,10 @@ export function createQuiz(page) {
     last = { k };
     page.refresh();
     ask();
-    if (!open.length) $("quiz-answer").focus({ preventScroll: true }); // Enter again moves on
-    $("quiz-answer").disabled = false;
+    if (!open.length) { // Enter again moves on
+      $("quiz-answer").disabled = false;
+      $("quiz-answer").focus({ preventScroll: true });
+    }
   }
 
   function next() {

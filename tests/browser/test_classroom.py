@@ -1,0 +1,284 @@
+"""The classroom on the graph page (issue 11), in Chromium: lessons walked with →, the quiz scored by
+keyboard, `g` leaving no gradient number on the page, the presenter view's labels, a drawing that
+never moves between steps, handouts that print, every step as SVG in one ZIP."""
+
+from __future__ import annotations
+
+import io
+import json
+import re
+import xml.etree.ElementTree as ET
+import zipfile
+from urllib.parse import quote
+
+import pytest
+
+import engine
+from app.examples import example_for
+from tests.browser.conftest import screenshot
+from tests.browser.test_playground import LECTURE_STEPS, open_playground, until
+
+pytestmark = pytest.mark.browser
+
+GRAD_NUMBER = re.compile(r"∇\s*[−-]?\d")
+
+
+def caption(page) -> str:
+    return page.locator("#lesson-caption").inner_text()
+
+
+def visible_texts(page, selector: str) -> list[str]:
+    return page.evaluate(
+        """(selector) => [...document.querySelectorAll(selector)]
+             .filter((el) => el.getBoundingClientRect().width > 0 && getComputedStyle(el).display !== 'none'
+                 && getComputedStyle(el).visibility !== 'hidden')
+             .map((el) => el.textContent)""",
+        selector,
+    )
+
+
+def test_a_lesson_is_walked_with_the_arrow_keys_and_its_numbers_are_live(page, live_server):
+    page.goto(f"{live_server}/#lesson=backward&lesson_step=0&lang=en")
+    until(page, "document.querySelector('#lesson-caption').textContent.includes('seed')")
+    assert page.locator("#lesson-progress").inner_text() == "Lesson step 1 of 5"
+    assert page.locator("#step-counter").inner_text() == f"Step 7 of {LECTURE_STEPS}"  # the seed step
+    seen = [caption(page)]
+    for _ in range(4):
+        page.keyboard.press("ArrowRight")
+        until(page, f"document.querySelector('#lesson-caption').textContent !== {json.dumps(seen[-1])}")
+        seen.append(caption(page))
+    assert len(set(seen)) == 5
+    assert page.locator("#lesson-progress").inner_text() == "Lesson step 5 of 5"
+    page.wait_for_url("**lesson_step=4**")
+    assert page.locator("#step-counter").inner_text() == f"Step {LECTURE_STEPS} of {LECTURE_STEPS}"
+    # The caption's numbers come from the live document: ∂f/∂x = ∂f/∂a · 1 = 2.
+    assert "∂f/∂x = 2 · 1 = 2" in seen[-1]
+    assert page.locator("#n-x.pointed").count() == 1
+    font = page.evaluate("parseFloat(getComputedStyle(document.querySelector('#lesson-caption')).fontSize)")
+    assert font >= 24  # readable at the back of a room
+    screenshot(page, "classroom-lesson-en")
+    page.keyboard.press("ArrowLeft")
+    until(page, "document.querySelector('#lesson-progress').textContent === 'Lesson step 4 of 5'")
+    assert caption(page) == seen[3]
+
+    page.click("[data-lang='pt-BR']")
+    until(page, "document.querySelector('#lesson-progress').textContent.startsWith('Passo 4 de 5')")
+    assert "z perdeu" in caption(page)
+    screenshot(page, "classroom-lesson-pt")
+
+
+def test_a_lesson_file_picked_on_the_page_opens(page, live_server, tmp_path):
+    lesson = {
+        "id": "mine",
+        "title": {"en": "Squares", "pt-BR": "Quadrados"},
+        "steps": [
+            {"source": "f = x * x", "inputs": {"x": 3}, "caption": {"en": "f = {f}", "pt-BR": "f vale {f}"}},
+            {
+                "source": "f = x * x",
+                "inputs": {"x": 4},
+                "caption": {"en": "now f = {f}", "pt-BR": "agora f vale {f}"},
+            },
+        ],
+    }
+    path = tmp_path / "mine.json"
+    path.write_text(json.dumps(lesson), encoding="utf-8")
+    open_playground(page, live_server, "#lang=en")
+    page.set_input_files("#lesson-file", str(path))
+    until(page, "document.querySelector('#lesson-caption').textContent === 'f = 9'")
+    page.keyboard.press("ArrowRight")
+    until(page, "document.querySelector('#lesson-caption').textContent === 'now f = 16'")
+    assert "Squares" in page.locator("#lesson-status").inner_text()
+
+
+def test_the_quiz_scores_a_right_and_a_wrong_answer_by_keyboard(page, live_server):
+    seeded = example_for("lecture", 7)  # the numbers GET /api/v1/examples/lecture?seed=7 serves
+    graph = engine.evaluate(engine.parse(seeded["source"]), seeded["inputs"], None)
+    grads = {node.id: float(node.grad) for node in graph.nodes}
+    page.goto(f"{live_server}/#quiz=1&example=lecture&seed=7&lang=en")
+    until(page, "document.querySelector('#quiz-bar') && !document.querySelector('#quiz-bar').hidden")
+    until(page, f"document.querySelector('#input-x')?.value === '{seeded['inputs']['x']}'")
+    assert page.locator("#step-counter").inner_text() == f"Step 1 of {LECTURE_STEPS}"
+    for _ in range(7):  # six forward steps (no questions at quiz=1) and the seed
+        page.keyboard.press("ArrowRight")
+    until(page, "document.activeElement?.id === 'quiz-answer'")
+    assert page.locator("#quiz-question").inner_text() == "∂f/∂b = ?"
+    # The answer is hidden everywhere: the drawing, the panel (downstream and local), the text.
+    assert visible_texts(page, "#graph [data-node='b'].grad") == []
+    assert all(text == "?" for text in page.locator("#step-lines .grad-text").all_inner_texts()[1:])
+    assert "?" in page.locator("#step-lines .sym").all_inner_texts()
+    assert page.locator("#preset-explanation").inner_text() == ""
+
+    page.keyboard.type(str(grads["b"]).replace(".0", ""))
+    page.keyboard.press("Enter")
+    until(page, "document.querySelector('#quiz-feedback').textContent.startsWith('✓')")
+    assert page.locator("#quiz-score").inner_text() == "Score 1 / 1"
+    page.keyboard.press("Enter")  # on to the next step, the field keeps the focus
+    until(page, "document.querySelector('#quiz-question').textContent === '∂f/∂a = ?'")
+    wrong = grads["a"] + 5
+    page.keyboard.type(str(wrong))
+    page.keyboard.press("Enter")
+    until(page, "document.querySelector('#quiz-feedback').textContent.startsWith('✗')")
+    feedback = page.locator("#quiz-feedback").inner_text()
+    answer = f"{grads['a']:g}".replace("-", "−")
+    assert f"the answer is {answer}" in feedback
+    assert (
+        "upstream ∂f/∂f = 1" in feedback and f"downstream {answer}" in feedback
+    )  # upstream × local, in numbers
+    assert page.locator("#quiz-score").inner_text() == "Score 1 / 2"
+    assert visible_texts(page, "#graph [data-node='a'].grad") == [f"∇ {answer}"]  # revealed once answered
+    assert "seed=7" in page.url
+    screenshot(page, "classroom-quiz-en")
+
+
+def test_g_leaves_no_gradient_number_on_the_page_and_a_click_reveals_one(page, live_server):
+    open_playground(page, live_server, "#lang=en")
+    page.keyboard.press("End")
+    page.keyboard.press("g")
+    until(page, "document.querySelector('#graph').classList.contains('hide-grads')")
+    assert visible_texts(page, "#graph .grad") == []
+    assert set(visible_texts(page, "#graph .grad-mask")) == {"∇ ?"}
+    assert not GRAD_NUMBER.search(page.locator("body").inner_text())
+    assert all(text == "?" for text in page.locator("#step-lines .grad-text").all_inner_texts())
+    assert page.locator("#preset-explanation").inner_text() == ""  # its numbers would give them away
+    assert "hidden" in page.locator("#preset-note").inner_text()
+    assert page.locator("#legend").inner_text() and not GRAD_NUMBER.search(
+        page.locator("#legend").inner_text()
+    )
+    screenshot(page, "classroom-hidden-gradients")
+
+    page.click("#n-y")  # reveal just y
+    assert visible_texts(page, "#graph text.grad[data-node='y']") == ["∇ 5"]
+    assert visible_texts(page, "#graph text.grad[data-node='x']") == []
+    page.focus("#n-z")
+    page.keyboard.press("Enter")
+    assert visible_texts(page, "#graph text.grad[data-node='z']") == ["∇ 0"]
+    page.keyboard.press("r")  # reveal all
+    assert len(visible_texts(page, "#graph text.grad[data-node]")) == 6
+
+    page.keyboard.press("v")  # computed values hidden, inputs (the givens) still shown
+    assert visible_texts(page, "#graph text.val[data-node='f']") == []
+    assert visible_texts(page, "#graph text.val[data-node='x']") == ["1"]
+    page.keyboard.press("Home")
+    for _ in range(5):
+        page.keyboard.press("ArrowRight")
+    assert page.locator("#step-lines").inner_text() == "f = a * b = ? × ? = ?"
+
+
+def label_boxes(page) -> list[dict]:
+    return page.evaluate(
+        """() => [...document.querySelectorAll('#graph .labels text, #graph .gates text')]
+             .filter((el) => getComputedStyle(el).display !== 'none' && getComputedStyle(el).visibility !== 'hidden'
+                 && el.getBoundingClientRect().width > 0)
+             .map((el) => { const r = el.getBoundingClientRect();
+                            return {text: el.textContent, x0: r.left, y0: r.top, x1: r.right, y1: r.bottom}; })"""
+    )
+
+
+def overlaps(boxes: list[dict], slack: float = 1.0) -> list[tuple[str, str]]:
+    found = []
+    for i, a in enumerate(boxes):
+        for b in boxes[i + 1 :]:
+            if (
+                min(a["x1"], b["x1"]) - max(a["x0"], b["x0"]) > slack
+                and min(a["y1"], b["y1"]) - max(a["y0"], b["y0"]) > slack
+            ):
+                found.append((a["text"], b["text"]))
+    return found
+
+
+@pytest.mark.parametrize("example", ["lecture", "sigmoid_neuron"])
+def test_presenter_view_at_1920_with_larger_type_has_no_overlapping_labels(browser, live_server, example):
+    context = browser.new_context(viewport={"width": 1920, "height": 1080}, base_url=live_server)
+    page = context.new_page()
+    try:
+        ex = example_for(example, None)
+        fragment = f"#source={quote(ex['source'])}&inputs={quote(json.dumps(ex['inputs']))}&lang=en"
+        page.goto(f"/{fragment}")
+        page.wait_for_selector("#editor-status.ok", state="attached")
+        page.keyboard.press("p")
+        until(page, "document.body.classList.contains('presenting')")
+        before = page.evaluate(
+            "document.querySelector('#n-' + window.chainrule.document.output).getBoundingClientRect().width"
+        )
+        for _ in range(3):
+            page.keyboard.press("+")
+        page.wait_for_url("**scale=1.3**")
+        assert not page.locator(".sidebar").is_visible() and not page.locator(".app-header").is_visible()
+        after = page.evaluate(
+            "document.querySelector('#n-' + window.chainrule.document.output).getBoundingClientRect().width"
+        )
+        assert after > before * 1.2  # the drawing grew with the type, labels and all
+        boxes = label_boxes(page)
+        assert len(boxes) >= 8
+        assert overlaps(boxes) == []
+        assert "present=1" in page.url
+        screenshot(page, f"classroom-presenter-{example}")
+    finally:
+        context.close()
+
+
+def test_the_drawing_does_not_move_across_ten_steps(page, live_server):
+    ex = example_for("window_score", None)  # tensors: the panel's text changes length a lot
+    page.goto(
+        f"{live_server}/#source={quote(ex['source'])}&inputs={quote(json.dumps(ex['inputs']))}&step=0&lang=en"
+    )
+    page.wait_for_selector("#editor-status.ok", state="attached")
+    page.focus("#graph")
+    where = "JSON.stringify([document.querySelector('#graph .viewport').getAttribute('transform'), document.querySelector('#canvas').getBoundingClientRect().height])"
+    start = page.evaluate(where)
+    for _ in range(10):
+        page.keyboard.press("ArrowRight")
+        page.wait_for_timeout(60)
+        assert page.evaluate(where) == start
+    assert page.locator("#step-counter").inner_text().startswith("Step 11 ")
+
+
+def test_hide_and_embed_drop_the_named_controls(page, live_server):
+    page.goto(f"{live_server}/#hide=editor,inputs,export&lang=en")
+    page.wait_for_selector("#graph text.val", state="attached")
+    assert not page.locator("#source").is_visible() and not page.locator("#export-svg").is_visible()
+    assert page.locator("#preset").is_visible() and page.locator("#step-next").is_visible()
+    page.goto(f"{live_server}/#embed=1&lang=en")
+    page.reload()
+    page.wait_for_selector("#graph text.val", state="attached")
+    assert not page.locator(".app-header").is_visible() and not page.locator(".sidebar").is_visible()
+    assert page.locator("#graph").is_visible() and page.locator("#step-lines").is_visible()
+
+
+def test_a_handout_has_one_figure_per_step_and_prints_to_pdf(page, live_server):
+    ex = example_for("lecture", None)
+    page.goto(
+        f"{live_server}/handout#source={quote(ex['source'])}&inputs={quote(json.dumps(ex['inputs']))}&lang=en"
+    )
+    until(page, "document.body.dataset.ready !== undefined")
+    assert page.locator(".handout-step").count() == LECTURE_STEPS
+    assert page.locator(".handout-step svg.graph").count() == LECTURE_STEPS
+    assert page.locator(".handout-step").nth(3).locator(".lines").inner_text() == "a = x + y = 1 + 2 = 3"
+    screenshot(page, "classroom-handout")
+    pdf = page.pdf(format="A4")
+    assert pdf[:5] == b"%PDF-"
+    pages = len(re.findall(rb"/Type\s*/Page[^s]", pdf))
+    assert pages >= LECTURE_STEPS // 2
+
+    page.goto(f"{live_server}/handout#lesson=gates&lang=pt-BR")
+    until(page, "document.body.dataset.ready === '3'")
+    lesson = json.loads(page.evaluate("fetch('/api/v1/lessons/gates').then((r) => r.text())"))
+    assert page.locator(".handout-step").count() == len(lesson["steps"])
+    assert "a soma distribui" in page.locator(".handout-step .caption").first.inner_text()
+    assert page.pdf(format="A4")[:5] == b"%PDF-"
+    screenshot(page, "classroom-handout-lesson-pt")
+
+
+def test_every_step_downloads_as_svg_in_one_zip(page, live_server):
+    open_playground(page, live_server, "#lang=en")
+    with page.expect_download() as download:
+        page.click("#export-steps")
+    archive = zipfile.ZipFile(io.BytesIO(open(download.value.path(), "rb").read()))
+    assert archive.testzip() is None  # every CRC right
+    names = archive.namelist()
+    assert len(names) == LECTURE_STEPS + 1 and names[-1] == "steps.txt"
+    first = ET.fromstring(archive.read(names[0]))
+    last = ET.fromstring(archive.read(names[LECTURE_STEPS - 1]))
+    texts = lambda svg: [t.text for t in svg.iter("{http://www.w3.org/2000/svg}text")]  # noqa: E731
+    assert "∇ 5" in texts(last) and first.find("{http://www.w3.org/2000/svg}style") is not None
+    assert "a = x + y = 1 + 2 = 3" in archive.read("steps.txt").decode()
