@@ -11,11 +11,15 @@
    Adam, batch 10) through TestClient, with and without the per-step loss curve; and the call
    the training page makes while playing (one epoch, grid + neurons, state passed back); each
    with the fast path on and off, beside /healthz.
-Medians of repeated runs; ratios against the baseline measured in the same process.
+Medians of repeated runs; ratios against the baseline measured in the same process. On a busy
+machine set CHAINRULE_BENCH_CLOCK=cpu: each block is timed by the process's CPU time (what it
+computed, not how long it waited for a core); run with OPENBLAS_NUM_THREADS=1 so that the two
+agree on an idle machine.
 """
 
 from __future__ import annotations
 
+import os
 import statistics
 import time
 import warnings
@@ -27,6 +31,7 @@ from engine import optim, seam
 from engine.nn import MLP, loss_and_gradients, targets
 
 LR = 0.05
+CLOCK = time.process_time if os.environ.get("CHAINRULE_BENCH_CLOCK") == "cpu" else time.perf_counter
 NETS = [
     ("2-8-8-1 tanh+MSE", (2, 8, 8, 1), "tanh", "mse", 10, 2.0),
     ("784-128-10 relu+CE", (784, 128, 10), "relu", "cross_entropy", 64, 1.15),
@@ -37,10 +42,10 @@ def median_seconds(step: Callable[[], object], repeats: int, inner: int) -> floa
     step()  # warm-up: caches, first allocations
     samples = []
     for _ in range(repeats):
-        start = time.perf_counter()
+        start = CLOCK()
         for _ in range(inner):
             step()
-        samples.append((time.perf_counter() - start) / inner)
+        samples.append((CLOCK() - start) / inner)
     return statistics.median(samples)
 
 
@@ -59,10 +64,10 @@ def interleaved_medians(
         for name, step in steps.items():
             if warm:
                 step()
-            start = time.perf_counter()
+            start = CLOCK()
             for _ in range(inner):
                 step()
-            samples[name].append((time.perf_counter() - start) / inner)
+            samples[name].append((CLOCK() - start) / inner)
     return {name: statistics.median(times) for name, times in samples.items()}
 
 
@@ -77,20 +82,18 @@ def engine_step(
         return None
     from engine.fast.flat import FlatLayout  # the benchmark measures the fast path itself
 
-    graph = fast._graph(model.sizes, model.activation, loss, 0.0, 0.0, False)
-    layout, wrt = FlatLayout.of(model), model.parameter_names
+    step_gradients = fast.gradients(model, loss)
+    layout = FlatLayout.of(model)
     hyper, rule = optim.hyperparameters("sgd", {"lr": LR}), optim.OPTIMIZERS["sgd"].rule
     state = {"θ": layout.flatten(params), "params": params, "opt": optim.init_state("sgd", params)}
 
     def flat_step() -> None:
-        inputs = layout.split(state["θ"])
-        inputs["X"], inputs["y"] = X, y
-        _, grads = graph.value_and_gradients(inputs, wrt=wrt)
+        grads = step_gradients(layout.split(state["θ"]), X, y)
         with np.errstate(all="ignore"):
             state["θ"] = rule(state["θ"], layout.flatten(grads), {"momentum_buffer": None}, hyper, LR)
 
     def step() -> None:
-        _, grads = graph.value_and_gradients({**state["params"], "X": X, "y": y}, wrt=wrt)
+        grads = step_gradients(state["params"], X, y)
         state["params"], state["opt"] = optim.step("sgd", state["params"], grads, state["opt"], hyper)
 
     return flat_step if layout.size <= fast.FLAT_MAX else step

@@ -11,7 +11,7 @@ tricks, each exact:
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from functools import lru_cache
 
 import numpy as np
@@ -78,6 +78,24 @@ def _loss_graph(loss: str) -> Graph:
     return build_graph(nn.data_loss(loss, Var("s"), Var("y")).named("loss"))
 
 
+def gradients(
+    model: nn.MLP, loss: str, l2: float = 0.0, l1: float = 0.0, biases: bool = False
+) -> Callable[[Mapping[str, Array], Array, Array], dict[str, Array]]:
+    """`(params, X, y) -> ∂loss/∂parameter` through the cached Wᵀ graph: nn.loss_and_gradients'
+    gradients, bit for bit."""
+    graph = _graph(model.sizes, model.activation, loss, float(l2), float(l1), bool(biases))
+    given = _given(model.sizes)
+    wrt = tuple(name for _, name in given)
+
+    def run(params: Mapping[str, Array], X: Array, y: Array) -> dict[str, Array]:
+        inputs = {name: params[key].T if name != key else params[key] for key, name in given}
+        inputs["X"], inputs["y"] = X, y
+        _, by_input = graph.value_and_gradients(inputs, wrt=wrt)
+        return {key: by_input[name].T if name != key else by_input[name] for key, name in given}
+
+    return run
+
+
 def stacked_losses(job: Job, layout: FlatLayout, thetas: list[Array], X: Array, Y: Array) -> list[float]:
     """The data loss over (X, Y) for each θ, the network run once over their stack."""
     model = job.model
@@ -127,9 +145,7 @@ def run_steps(
     network, θ flat (a large one gains nothing from it: gathering a big ∂L/∂W into θ is one
     more pass over it than updating W where it lies)."""
     c, model = job.config, job.model
-    graph = _graph(model.sizes, model.activation, c.loss, float(c.l2), float(c.l1), bool(c.l2_biases))
-    given = _given(model.sizes)
-    wrt = tuple(name for _, name in given)
+    step_gradients = gradients(model, c.loss, c.l2, c.l1, c.l2_biases)
     layout = FlatLayout.of(model)
     flat = flat_slots(c.optimizer, state.optimizer, layout) if layout.size <= FLAT_MAX else None
     theta = layout.flatten(state.params) if flat is not None else None
@@ -144,10 +160,7 @@ def run_steps(
         if state.epoch != epoch:  # the schedule moves once per epoch
             epoch, lr = state.epoch, job.lr(state.epoch)
         current = layout.split(theta) if flat is not None else params
-        inputs = {name: current[key].T if name != key else current[key] for key, name in given}
-        inputs["X"], inputs["y"] = job.X_train[batch], job.Y_train[batch]
-        _, by_input = graph.value_and_gradients(inputs, wrt=wrt)
-        grads = {key: by_input[name].T if name != key else by_input[name] for key, name in given}
+        grads = step_gradients(current, job.X_train[batch], job.Y_train[batch])
         if flat is not None:  # one update of θ
             flat = dict(flat)
             with np.errstate(all="ignore"):
