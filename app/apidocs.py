@@ -2,7 +2,8 @@
 
 FastAPI's Swagger UI loads its scripts from a CDN; chainrule works offline, so /docs is a small
 page that static/js/apidocs.js draws from /openapi.json. Both pages load only this origin's
-script and stylesheet (the CSP allows nothing inline).
+script and stylesheet (the CSP allows nothing inline); the pages' own words are in English and
+Português (Brasil) (the i18n table in apidocs.js), the API's descriptions and the guide in English.
 
 The guide is Markdown rendered here by a small renderer of the subset docs/ uses — headings,
 fenced code, paragraphs, "- " lists, pipe tables, code spans, links, **bold** — rather than a
@@ -25,21 +26,32 @@ DOCS_DIR = ROOT / "docs"
 GUIDE = "/docs/guide"
 ICON = "/static/icons/favicon.svg"
 
-NAV = f"""<nav class="top"><a class="home" href="/">← chainrule</a><a href="/docs">API reference</a>
-<a href="{GUIDE}">API guide</a><a href="{GUIDE}/deploy">Deployment</a><a href="/openapi.json">openapi.json</a></nav>"""
+NAV = f"""<nav class="top">
+<a class="home" href="/">← chainrule</a>
+<a href="/docs" data-i18n="docs.nav.reference">API reference</a>
+<a href="{GUIDE}" data-i18n="docs.nav.guide">API guide</a>
+<a href="{GUIDE}/deploy" data-i18n="docs.nav.deploy">Deployment</a>
+<a href="/openapi.json">openapi.json</a>
+<span class="lang-switch" role="group" aria-label="Language">
+<button type="button" data-lang="en" lang="en" aria-pressed="true">English</button>
+<button type="button" data-lang="pt-BR" lang="pt-BR" aria-pressed="false">Português (Brasil)</button>
+</span>
+</nav>"""
 
 
-def _page(title: str, body: str, script: str | None = None) -> str:
-    tag = f'<script type="module" src="{script}"></script>\n' if script else ""
+def _page(title: str, body: str, title_key: str = "") -> str:
+    """A page of these docs: this origin's stylesheet and script only (the nav's language switch)."""
+    key = f' data-i18n="{title_key}"' if title_key else ""
     return f"""<!doctype html>
 <html lang="en">
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
-<title>{html.escape(title)}</title>
+<title{key}>{html.escape(title)}</title>
 <link rel="icon" href="{ICON}" type="image/svg+xml">
 <link rel="stylesheet" href="/static/css/apidocs.css">
-{tag}</head>
+<script type="module" src="/static/js/apidocs.js"></script>
+</head>
 <body>
 {NAV}
 {body}
@@ -50,16 +62,16 @@ def _page(title: str, body: str, script: str | None = None) -> str:
 
 HTML = _page(
     "chainrule API reference",
-    f"""<h1>chainrule API</h1>
-<p class="muted">Every operation of the REST API, drawn from <a href="/openapi.json">/openapi.json</a>
-with nothing loaded from elsewhere. The <a href="{GUIDE}">API guide</a> explains the evaluation
-document, errors and limits, with curl and Python examples.</p>
+    """<h1 data-i18n="docs.title">chainrule API</h1>
+<p class="muted" data-i18n="docs.lede">Every operation of the REST API, drawn from /openapi.json with
+nothing loaded from elsewhere; the API guide explains the evaluation document, errors and limits,
+with curl and Python examples.</p>
 <div id="intro"></div>
-<h2>Operations</h2>
-<div id="operations">Loading…</div>
-<h2>Schemas</h2>
+<h2 data-i18n="docs.operations">Operations</h2>
+<div id="operations" data-i18n="docs.loading">Loading…</div>
+<h2 data-i18n="docs.schemas">Schemas</h2>
 <div id="schemas"></div>""",
-    script="/static/js/apidocs.js",
+    title_key="docs.page",
 )
 
 # ---------------------------------------------------------------------------------------------
@@ -179,7 +191,8 @@ def _guide_page(path: Path) -> HTMLResponse:
         return HTMLResponse(_page("chainrule: not found", body), status_code=404)
     text = path.read_text(encoding="utf-8")
     title = next((line[2:].strip() for line in text.splitlines() if line.startswith("# ")), path.stem)
-    return HTMLResponse(_page(title, f'<main class="guide">{markdown_html(text)}</main>'))
+    note = '<p class="muted" data-i18n="docs.guide.english"></p>'  # filled in Portuguese only
+    return HTMLResponse(_page(title, f'{note}<main class="guide">{markdown_html(text)}</main>'))
 
 
 @router.get(GUIDE, response_class=HTMLResponse)

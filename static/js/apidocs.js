@@ -1,8 +1,52 @@
-// The offline API reference at /docs, drawn from /openapi.json (Swagger UI would need a CDN).
+// The offline API reference at /docs, drawn from /openapi.json (Swagger UI would need a CDN),
+// and the language switch of the guide pages (/docs/guide…), which are rendered by the server.
 // Descriptions are Markdown: code spans, links, **bold**, paragraphs and "- " lists are
 // rendered as DOM nodes (never innerHTML), so the page runs under `script-src 'self'`.
+// The page's own words are in the table below; the API's descriptions are English.
+import { addStrings, getLanguage, onLanguageChange, setLanguage, t, translate } from "./i18n.js";
 
 const GUIDE = "/docs/guide";
+
+addStrings({
+  en: {
+    "docs.page": "chainrule API reference", "docs.title": "chainrule API",
+    "docs.lede": "Every operation of the REST API, drawn from /openapi.json with nothing loaded from "
+      + "elsewhere; the API guide explains the evaluation document, errors and limits, with curl and Python examples.",
+    "docs.nav.reference": "API reference", "docs.nav.guide": "API guide", "docs.nav.deploy": "Deployment",
+    "docs.operations": "Operations", "docs.schemas": "Schemas", "docs.loading": "Loading…",
+    "docs.parameters": "Parameters", "docs.body": "Request body", "docs.try": "Try it", "docs.example": "Example: ",
+    "docs.send": "Send {method}", "docs.responses": "Responses", "docs.field": "field", "docs.type": "type",
+    "docs.default": "default", "docs.meaning": "meaning", "docs.required": "required",
+    "docs.array": "array of ", "docs.object": "object of ", "docs.defaults": "the defaults",
+    "docs.response": "{code} response: {label}", "docs.path": "path", "docs.guide.english": "",
+    "docs.sample": "example", "docs.in.query": "query", "docs.in.path": "path", "docs.in.header": "header",
+  },
+  "pt-BR": {
+    "docs.page": "Referência da API do chainrule", "docs.title": "API do chainrule",
+    "docs.lede": "Todas as operações da API REST, geradas a partir de /openapi.json sem nada carregado de "
+      + "fora; o guia da API explica o documento de avaliação, os erros e os limites, com exemplos em curl e Python. "
+      + "As descrições da API estão em inglês.",
+    "docs.nav.reference": "Referência da API", "docs.nav.guide": "Guia da API", "docs.nav.deploy": "Implantação",
+    "docs.operations": "Operações", "docs.schemas": "Esquemas", "docs.loading": "Carregando…",
+    "docs.parameters": "Parâmetros", "docs.body": "Corpo da requisição", "docs.try": "Experimente",
+    "docs.example": "Exemplo: ", "docs.send": "Enviar {method}", "docs.responses": "Respostas",
+    "docs.field": "campo", "docs.type": "tipo", "docs.default": "padrão", "docs.meaning": "significado",
+    "docs.required": "obrigatório", "docs.array": "lista de ", "docs.object": "objeto de ",
+    "docs.defaults": "os valores padrão", "docs.response": "resposta {code}: {label}", "docs.path": "caminho", "docs.sample": "exemplo",
+    "docs.in.query": "consulta", "docs.in.path": "caminho", "docs.in.header": "cabeçalho",
+    "docs.guide.english": "Este guia está em inglês; os exemplos funcionam como estão.",
+  },
+});
+
+// The language switch: translate the page's words in place (the hash keeps an anchor until a click).
+const switches = [...document.querySelectorAll(".lang-switch button")];
+function pressed() {
+  for (const button of switches) button.setAttribute("aria-pressed", String(button.dataset.lang === getLanguage()));
+}
+for (const button of switches) button.addEventListener("click", () => setLanguage(button.dataset.lang));
+translate(document);
+pressed();
+onLanguageChange(pressed);
 
 function element(tag, attributes = {}, ...children) {
   const node = document.createElement(tag);
@@ -59,7 +103,8 @@ export function markdown(text) {
   return blocks;
 }
 
-const spec = await (await fetch("/openapi.json")).json();
+const list = document.getElementById("operations");
+const spec = list ? await (await fetch("/openapi.json")).json() : { paths: {} };
 const schemas = spec.components?.schemas ?? {};
 const refName = (ref) => ref.split("/").pop();
 
@@ -82,10 +127,10 @@ function typeOf(schema) {
   if (schema.const !== undefined) return [JSON.stringify(schema.const)];
   if (schema.type === "array") {
     if (schema.prefixItems) return [`[${schema.prefixItems.map((p) => p.type ?? "any").join(", ")}]`];
-    return ["array of ", ...typeOf(schema.items)];
+    return [t("docs.array"), ...typeOf(schema.items)];
   }
   if (schema.type === "object" && schema.additionalProperties) {
-    return ["object of ", ...typeOf(schema.additionalProperties)];
+    return [t("docs.object"), ...typeOf(schema.additionalProperties)];
   }
   return [schema.type ?? "any"];
 }
@@ -95,10 +140,11 @@ function fields(schema) {
   const properties = Object.entries(resolved?.properties ?? {});
   if (!properties.length) return element("p", {}, ...typeOf(schema));
   const required = new Set(resolved.required ?? []);
-  const head = element("tr", {}, ...["field", "type", "default", "meaning"].map((t) => element("th", { textContent: t })));
+  const head = element("tr", {}, ...["field", "type", "default", "meaning"].map((key) =>
+    element("th", { textContent: t(`docs.${key}`) })));
   const rows = properties.map(([name, property]) =>
     element("tr", {},
-      element("td", {}, element("code", { textContent: name }), required.has(name) ? " (required)" : ""),
+      element("td", {}, element("code", { textContent: name }), required.has(name) ? ` (${t("docs.required")})` : ""),
       element("td", {}, ...typeOf(property)),
       element("td", {}, "default" in property ? element("code", { textContent: JSON.stringify(property.default) }) : ""),
       element("td", {}, ...inline(property.description ?? property.title ?? ""))));
@@ -114,7 +160,7 @@ function bodyExample(content) {
   for (const [name, property] of Object.entries(resolved?.properties ?? {})) {
     if ("default" in property) sample[name] = property.default;
   }
-  return [["defaults", { summary: "the defaults", value: sample }]];
+  return [["defaults", { summary: t("docs.defaults"), value: sample }]];
 }
 
 async function send(method, path, textarea, output) {
@@ -132,7 +178,7 @@ async function send(method, path, textarea, output) {
 }
 
 function tryIt(method, path, operation) {
-  const parts = [element("h4", { textContent: "Try it" })];
+  const parts = [element("h4", { textContent: t("docs.try") })];
   const target = path.replace(/\{(\w+)\}/g, (_, name) => (name === "example_id" ? "lecture" : name));
   let textarea = null;
   const content = operation.requestBody?.content?.["application/json"];
@@ -145,13 +191,13 @@ function tryIt(method, path, operation) {
       choose.addEventListener("change", () => {
         textarea.value = JSON.stringify(Object.fromEntries(examples)[choose.value].value, null, 2);
       });
-      parts.push(element("label", {}, "Example: ", choose));
+      parts.push(element("label", {}, t("docs.example"), choose));
     }
     parts.push(textarea);
   }
-  const url = element("input", { value: target, size: 50, ariaLabel: "path" });
+  const url = element("input", { value: target, size: 50, ariaLabel: t("docs.path") });
   const output = element("pre", { className: "output" });
-  const button = element("button", { textContent: `Send ${method.toUpperCase()}` });
+  const button = element("button", { textContent: t("docs.send", { method: method.toUpperCase() }) });
   button.addEventListener("click", () => send(method.toUpperCase(), url.value, textarea, output));
   parts.push(element("div", { className: "send" }, url, button), output);
   return parts;
@@ -167,12 +213,13 @@ function responses(operation) {
   const examples = Object.entries(operation.responses ?? {}).flatMap(([code, response]) => {
     const content = response.content?.["application/json"] ?? {};
     const named = Object.entries(content.examples ?? {}).map(([key, item]) => [item.summary ?? key, item.value]);
-    if ("example" in content) named.unshift(["example", content.example]);
+    if ("example" in content) named.unshift([t("docs.sample"), content.example]);
     return named.map(([label, value]) => element("details", { className: "example" },
-      element("summary", { textContent: `${code} response: ${label}` }),
+      element("summary", { textContent: t("docs.response", { code, label }) }),
       element("pre", { textContent: JSON.stringify(value, null, 2) })));
   });
-  return [element("h4", { textContent: "Responses" }), element("table", { className: "fields" }, ...rows), ...examples];
+  return [element("h4", { textContent: t("docs.responses") }), element("table", { className: "fields" }, ...rows),
+    ...examples];
 }
 
 function renderOperation(path, method, operation) {
@@ -181,13 +228,13 @@ function renderOperation(path, method, operation) {
   if (parameters.length) {
     const rows = parameters.map((p) => element("tr", {},
       element("td", {}, element("code", { textContent: p.name })),
-      element("td", { textContent: `${p.in}${p.required ? ", required" : ""}` }),
+      element("td", { textContent: `${t(`docs.in.${p.in}`)}${p.required ? `, ${t("docs.required")}` : ""}` }),
       element("td", {}, ...typeOf(p.schema)),
       element("td", {}, ...inline(p.description ?? ""))));
-    body.append(element("h4", { textContent: "Parameters" }), element("table", { className: "fields" }, ...rows));
+    body.append(element("h4", { textContent: t("docs.parameters") }), element("table", { className: "fields" }, ...rows));
   }
   const content = operation.requestBody?.content?.["application/json"];
-  if (content) body.append(element("h4", { textContent: "Request body" }), fields(content.schema));
+  if (content) body.append(element("h4", { textContent: t("docs.body") }), fields(content.schema));
   body.append(...tryIt(method, path, operation), ...responses(operation));
   const summary = element("summary", {},
     element("span", { className: `method ${method}`, textContent: method.toUpperCase() }),
@@ -196,22 +243,31 @@ function renderOperation(path, method, operation) {
   return element("details", { id: operation.operationId ?? `${method}-${path}` }, summary, body);
 }
 
-document.getElementById("intro").append(...markdown(spec.info?.description));
-const list = document.getElementById("operations");
-list.textContent = "";
-for (const [path, methods] of Object.entries(spec.paths)) {
-  for (const [method, operation] of Object.entries(methods)) list.append(renderOperation(path, method, operation));
+// The reference: drawn once, and again in the other language (open entries stay open).
+function render() {
+  const open = new Set([...document.querySelectorAll("details[open]")].map((d) => d.id));
+  document.getElementById("intro").replaceChildren(...markdown(spec.info?.description));
+  list.removeAttribute("data-i18n");  // no longer "Loading…": translate() must leave it alone
+  list.replaceChildren();
+  for (const [path, methods] of Object.entries(spec.paths)) {
+    for (const [method, operation] of Object.entries(methods)) list.append(renderOperation(path, method, operation));
+  }
+  document.getElementById("schemas").replaceChildren(...Object.entries(schemas).map(([name, schema]) =>
+    element("details", { id: `schema-${name}` },
+      element("summary", {}, element("code", { textContent: name })),
+      element("div", { className: "body" }, ...markdown(schema.description), fields(schema)))));
+  for (const id of open) document.getElementById(id)?.setAttribute("open", "");
 }
-const named = document.getElementById("schemas");
-for (const [name, schema] of Object.entries(schemas)) {
-  named.append(element("details", { id: `schema-${name}` },
-    element("summary", {}, element("code", { textContent: name })),
-    element("div", { className: "body" }, ...markdown(schema.description), fields(schema))));
-}
+
 // An anchor to an operation or a schema opens its entry.
 function openTarget() {
   if (location.hash.length > 1) document.getElementById(decodeURIComponent(location.hash.slice(1)))?.setAttribute("open", "");
 }
-window.addEventListener("hashchange", openTarget);
-openTarget();
+
+if (list) {
+  render();
+  onLanguageChange(render);
+  window.addEventListener("hashchange", openTarget);
+  openTarget();
+}
 document.body.dataset.ready = "true";

@@ -92,7 +92,7 @@ def test_guide_renders_docs_api_md(client):
     response = client.get("/docs/guide")
     assert response.status_code == 200 and response.headers["content-type"].startswith("text/html")
     page = parsed(response.text)
-    assert page.inline == [] and page.scripts == []
+    assert page.inline == [] and page.scripts == [{"type": "module", "src": "/static/js/apidocs.js"}]
     assert '<h1 id="chainrule-rest-api">chainrule REST API</h1>' in response.text
     assert "`" not in "".join(page.text)  # every code span rendered
     assert response.text.count("<table>") == API_MD.count("\n|---")

@@ -111,3 +111,36 @@ def test_guide_is_served_and_links_back(docs_page) -> None:
     screenshot(page, "docs-guide-limits")
     home = page.locator("nav.top a.home")
     assert home.get_attribute("href") == "/" and page.request.get("/").status == 200
+
+
+def test_page_words_in_portuguese(docs_page) -> None:
+    page = docs_page
+    page.goto("/docs#get-api-v1-ops")
+    _until(page, "document.body.dataset.ready === 'true'")
+    page.click(".lang-switch button[data-lang='pt-BR']")
+    _until(page, "document.documentElement.lang === 'pt-BR'")
+    assert page.inner_text("h1") == "API do chainrule"
+    assert [h.strip() for h in page.locator("h2").all_inner_texts()] == ["Operações", "Esquemas"]
+    evaluate = page.locator("#operations > details").filter(has_text="/api/v1/evaluate").first
+    evaluate.locator(":scope > summary").click()
+    body = evaluate.inner_text()
+    for word in (
+        "Corpo da requisição",
+        "Experimente",
+        "Enviar POST",
+        "Respostas",
+        "significado",
+        "resposta 200",
+    ):
+        assert word in body, word
+    for english in ("Request body", "Try it", "Send POST", "Responses", "meaning"):
+        assert english not in body, english
+    screenshot(page, "docs-pt-BR")
+    page.click("nav.top a[href='/docs/guide']")
+    page.wait_for_url("**/docs/guide")
+    _until(page, "document.body.dataset.ready === 'true'")
+    assert page.inner_text("nav.top a[href='/docs/guide']") == "Guia da API"
+    assert "Este guia está em inglês" in page.inner_text("body")
+    page.click(".lang-switch button[data-lang='en']")
+    _until(page, "document.documentElement.lang === 'en'")
+    assert "Este guia" not in page.inner_text("body")
