@@ -30,6 +30,11 @@ MAX_SHOWN = 64  # elements of a value printed in full; a larger one is its shape
 INDENT = "  "
 RESIDUE = 1e-12  # relative to a tensor's largest element: smaller is rounding noise, shown as 0
 
+
+class Note(str):
+    """Text in a value's place (an omitted Jacobian), printed as it is."""
+
+
 Cell = Callable[[Any, int], str]  # a value and the width it may take → its text (may span lines)
 
 
@@ -202,7 +207,17 @@ def render(doc: dict[str, Any], precision: int | None = 4, width: int | None = N
     width = width or shutil.get_terminal_size().columns
 
     def show(value: Any, room: int) -> str:
-        return value_text(value, precision, room)
+        return value if isinstance(value, Note) else value_text(value, precision, room)
+
+    shapes = {n["id"]: n["shape"] for n in doc["nodes"]}
+
+    def local(edge: dict[str, Any]) -> Any:
+        if edge.get("local_kind") != "omitted" or edge["local"] is not None:
+            return edge["local"]
+        entries = math.prod(shapes[edge["target"]] + shapes[edge["source"]])
+        return Note(
+            f"omitted: {entries} entries (> {MAX_SHOWN})"
+        )  # the API leaves it out; the formula says it
 
     nodes = _fitted(
         ["node", "kind", "gate", "formula", "value", "grad"],
@@ -220,7 +235,7 @@ def render(doc: dict[str, Any], precision: int | None = 4, width: int | None = N
             [
                 f"{e['source']} → {e['target']}",
                 e["value"],
-                e["local"],
+                local(e),
                 e["upstream"],
                 e["downstream"],
                 e["formula"],

@@ -208,6 +208,16 @@ def test_up_to_64_elements_are_shown_in_full_beyond_a_summary():
     assert value_text([1.0, "NaN"] * 40, 4, 80) == "shape 80, min 1, mean 1, max 1, 40 nan"
 
 
+def test_an_omitted_jacobian_says_so(capsys, monkeypatch):
+    monkeypatch.setenv("COLUMNS", "100")
+    W = json.dumps([[i + j for i in range(10)] for j in range(10)])
+    assert main(["eval", "z = W @ x", f"W={W}", f"x={json.dumps(list(range(10)))}"]) == 0
+    out = capsys.readouterr().out
+    assert _label(_block(out, "W → z"), "local") == ["  local       omitted: 1000 entries (> 64)"]
+    assert _label(_block(out, "x → z"), "local") == ["  local       omitted: 100 entries (> 64)"]
+    assert _label(_block(out, "W → z"), "downstream") == ["  downstream  shape 10×10, min 0, mean 4.5, max 9"]
+
+
 def test_number_text_rounding_zeros_and_non_finite():
     assert [number_text(v, 4) for v in (0.5249791874789399, -0.0, 12345.678, 2.5e-7)] == [
         "0.525",
