@@ -7,6 +7,7 @@
 const MIN_SCALE = 0.01;
 const MAX_SCALE = 4;
 const FAR = 0.4;
+const FARTHEST = 0.07;
 
 /** extent(): the drawing's bounds {x, y, width, height} when known without layout, else null. */
 export function createViewport(svg, group, { extent = () => null, onChange = () => {} } = {}) {
@@ -19,6 +20,8 @@ export function createViewport(svg, group, { extent = () => null, onChange = () 
   function apply() {
     group.setAttribute("transform", `translate(${view.x.toFixed(1)} ${view.y.toFixed(1)}) scale(${view.k.toFixed(4)})`);
     svg.classList.toggle("far", view.k < FAR);
+    svg.classList.toggle("farthest", view.k < FARTHEST); // too small even for one name per node
+    svg.style.setProperty("--far-scale", (1 / view.k).toFixed(3));
     onChange();
   }
 

@@ -170,8 +170,17 @@ export function createGraphView(svg, { onActivate = () => {}, onView = () => {} 
       drawn = { extent };
       viewport.fit();
     }
+    // Semantic zoom: zoomed out past reading (the viewport's .far), each node keeps one short name
+    // drawn at a constant size on screen (--far-scale = 1 / zoom) in place of its full labels.
+    let far = "";
+    for (const node of doc.nodes) {
+      const g = geo[node.id];
+      const text = node.kind === "op" && !named(node) ? node.symbol || node.op : node.label;
+      far += tag("text", { class: "far-label halo-text", x: g.x, y: g.y, "text-anchor": "middle", "data-node": node.id },
+        text.length > 6 ? `${text.slice(0, 5)}…` : text);
+    }
     root.innerHTML = tag("g", { class: "wires" }, wires, true) + tag("g", { class: "gates" }, gates, true)
-      + tag("g", { class: "labels" }, labels, true)
+      + tag("g", { class: "labels" }, labels, true) + tag("g", { class: "far-labels" }, far, true)
       + tag("circle", { class: "halo", r: GATE_R + 7, visibility: "hidden" });
     const byId = Object.fromEntries(doc.nodes.map((n) => [n.id, n]));
     svg.querySelector("#graph-title").textContent = t("graph.title", { output: byId[doc.output]?.label ?? doc.output,

@@ -282,3 +282,44 @@ def test_every_step_downloads_as_svg_in_one_zip(page, live_server):
     texts = lambda svg: [t.text for t in svg.iter("{http://www.w3.org/2000/svg}text")]  # noqa: E731
     assert "∇ 5" in texts(last) and first.find("{http://www.w3.org/2000/svg}style") is not None
     assert "a = x + y = 1 + 2 = 3" in archive.read("steps.txt").decode()
+
+
+def big_graph() -> tuple[str, dict]:
+    """A 67-node graph: twelve tanh units over four inputs, summed, multiplied, max-ed and relu-ed."""
+    lines = [f"h{i} = tanh(w{i} * x{i % 4} + b{i % 3})" for i in range(12)]
+    lines += [
+        "s1 = h0 + h1 + h2 + h3",
+        "s2 = h4 * h5 + h6 * h7",
+        "s3 = max(h8, h9) + relu(h10 - h11)",
+        "L = s1 * s2 + s3",
+    ]
+    source = "\n".join(lines)
+    names = {f"w{i}" for i in range(12)} | {f"x{i}" for i in range(4)} | {f"b{i}" for i in range(3)}
+    return source, {name: round(0.1 * (i % 7) - 0.3, 1) for i, name in enumerate(sorted(names))}
+
+
+def test_a_big_graph_at_fit_keeps_one_readable_name_per_node(page, live_server):
+    source, inputs = big_graph()
+    page.goto(f"{live_server}/#source={quote(source)}&inputs={quote(json.dumps(inputs))}&lang=en")
+    page.wait_for_selector("#editor-status.ok", state="attached")
+    assert page.evaluate("window.chainrule.document.nodes.length") >= 50
+    assert page.evaluate("document.querySelector('#graph').classList.contains('far')")
+    boxes = page.evaluate(
+        """() => [...document.querySelectorAll('#graph .far-label')].map((el) => {
+             const r = el.getBoundingClientRect();
+             return {text: el.textContent, x0: r.left, y0: r.top, x1: r.right, y1: r.bottom,
+                     current: el.classList.contains('current')}; })"""
+    )
+    assert len(boxes) >= 50
+    assert all(b["y1"] - b["y0"] >= 11 for b in boxes)  # readable on screen at Fit
+    assert overlaps(boxes) == []
+    page.focus("#graph")
+    page.keyboard.press("Home")
+    current = [
+        b["text"]
+        for b in page.evaluate(
+            "() => [...document.querySelectorAll('#graph .far-label.current')].map((el) => ({text: el.textContent}))"
+        )
+    ]
+    assert current == [page.evaluate("window.chainrule.document.steps[0].node")]
+    screenshot(page, "classroom-big-graph-fit")
