@@ -81,7 +81,10 @@ async function traceHandout(source, inputs) {
 }
 
 async function lessonHandout(id) {
-  const lesson = await api.request(`lessons/${encodeURIComponent(id)}`);
+  // A lesson opened from a file on the graph page lives in this tab's session storage.
+  let fromFile = null;
+  try { fromFile = JSON.parse(sessionStorage.getItem("chainrule.lessonFile") || "null"); } catch { /* none */ }
+  const lesson = fromFile?.id === id ? fromFile : await api.request(`lessons/${encodeURIComponent(id)}`);
   const lang = getLanguage();
   $("handout-heading").textContent = lesson.title[lang] ?? lesson.title.en;
   $("handout-back").href = pageLink("/", { lesson: id });
