@@ -32,7 +32,7 @@ from app.settings import Settings
 from engine import Evaluation, Expr, Graph, evaluate
 
 ENTRY = "notebook.js"
-STYLESHEETS = ("chainrule.css", "notebook.css")
+STYLESHEETS = ("chainrule.css", "graph.css", "classroom.css", "notebook.css")  # as the graph page
 MAX_DOCUMENT_CHARS = 10_000_000  # a notebook holding a larger output becomes slow to open and save
 GRAPH_HEIGHT = (260, 560)  # px: the drawing's area, from the layout's height within these bounds
 CHROME_HEIGHT = 230  # px: the toolbar above the drawing and the step panel below it
@@ -56,6 +56,8 @@ LOADER = """(() => {
   const read = (id) => JSON.parse(document.getElementById(id).textContent);
   const options = read("chainrule-options");
   const fail = (error) => { root.className = "nb-failed"; root.textContent = `${options.failed}: ${error}`; };
+  // Nothing in an output asks the network for anything; should a module try, it fails here.
+  window.fetch = (what) => Promise.reject(new TypeError(`a notebook output makes no request (${what})`));
   try {
     if (options.lang) location.hash = `lang=${encodeURIComponent(options.lang)}`; // read by i18n.js
     const { order, sources } = read("chainrule-modules");

@@ -1,12 +1,14 @@
-// The slide in a notebook output (app/notebook.py): the page's own drawing, stepper and step
-// panel, mounted from a document given inline — no server, no request. Each output is a frame
-// of its own, so the stepper's keys act on the output that has focus and nothing else.
+// The slide in a notebook output (app/notebook.py): the page's own drawing, stepper, step panel
+// and hidden answers (g, v, r; a click reveals one), mounted from a document given inline — no
+// server, no request. Each output is a frame of its own, so the keys act on the output that has
+// focus and nothing else.
 import { createGraphView } from "./graph.js";
 import { explainStep } from "./graph-explain.js";
 import "./graph-strings.js";
 import { addStrings, t, translate } from "./i18n.js";
+import { createReveal, segmentText } from "./reveal.js";
 import { createStepper } from "./stepper.js";
-import { isShortcut } from "./theme.js";
+import "./strings-classroom.js";
 
 addStrings({
   en: {
@@ -36,7 +38,7 @@ const MARKUP = `
     ${button("next", "stepper.next", "ArrowRight", icon("M8 5v14l11-7z"))}
     ${button("last", "stepper.last", "End", icon("M16 5h2v14h-2zM4 5v14l11-7z"))}
     <label class="speed"><span data-i18n="stepper.speed"></span>
-      <select data-step="speed"><option value="0.5">0.5×</option><option value="1" selected>1×</option>
+      <select data-step="speed" data-i18n-aria-label="stepper.speed"><option value="0.5">0.5×</option><option value="1" selected>1×</option>
         <option value="2">2×</option><option value="4">4×</option></select></label>
   </div>
   <div class="step-progress">
@@ -47,6 +49,10 @@ const MARKUP = `
     <button type="button" class="tool-button" data-view="grads" aria-pressed="true" aria-keyshortcuts="g"
       data-i18n-title="view.grads.title"><span class="grad-mark" aria-hidden="true">∇</span>
       <span data-i18n="view.grads"></span></button>
+    <button type="button" class="tool-button" data-view="values" aria-pressed="true" aria-keyshortcuts="v"
+      data-i18n-title="view.values.title"><span data-i18n="view.values"></span></button>
+    <button type="button" class="tool-button" data-view="reveal" aria-keyshortcuts="r"
+      data-i18n-title="view.revealAll.title"><span data-i18n="view.revealAll"></span></button>
     <button type="button" class="tool-button" data-view="fit" data-i18n="view.fit" data-i18n-title="view.fit.title"></button>
   </div>
 </div>
@@ -59,8 +65,8 @@ const MARKUP = `
   <ol class="step-lines" data-panel="lines"></ol>
 </div>`;
 
-/** The step written out under the drawing, as the page's step panel writes it. */
-function renderPanel(root, doc, k) {
+/** The step written out under the drawing, as the page's step panel writes it ("?" while hidden). */
+function renderPanel(root, doc, k, reveal) {
   const { phase, node, lines } = explainStep(doc, k);
   const badge = root.querySelector('[data-panel="phase"]');
   badge.className = `phase-badge ${phase}`;
@@ -70,8 +76,10 @@ function renderPanel(root, doc, k) {
     const li = document.createElement("li");
     li.append(...line.map((part) => {
       const span = document.createElement("span");
+      const text = segmentText(part, reveal);
       if (part.cls) span.className = part.cls === "grad" ? "grad-text" : part.cls;
-      span.textContent = part.text;
+      if (text !== part.text) span.classList.add("masked");
+      span.textContent = text;
       return span;
     }));
     return li;
@@ -80,7 +88,7 @@ function renderPanel(root, doc, k) {
 
 /**
  * Draw `doc` (the API's evaluation document) into `root`, at `step` (an index; null: the last).
- * Returns {graph, stepper} for whoever wants to drive it.
+ * Returns {graph, stepper, reveal} for whoever wants to drive it.
  */
 export function mount(root, doc, { step = null } = {}) {
   root.classList.add("stage", "nb-stage");
@@ -89,36 +97,35 @@ export function mount(root, doc, { step = null } = {}) {
   root.innerHTML = MARKUP;
   translate(root);
   const part = (name) => root.querySelector(`[data-step="${name}"]`);
-  const svg = root.querySelector("svg.graph");
-  const graph = createGraphView(svg);
+  const view = (name) => root.querySelector(`[data-view="${name}"]`);
+  // The page keeps `grads` and `values` in its URL state; one output keeps them here.
+  const store = { state: { grads: true, values: true }, set(patch) { Object.assign(this.state, patch); } };
+  const reveal = createReveal({ store, doc: () => doc, onChange: () => { applyHidden(); renderPanel(root, doc, stepper.step, reveal); } });
+  const graph = createGraphView(root.querySelector("svg.graph"), { onActivate: (target) => reveal.reveal(target) });
   const stepper = createStepper({
     first: part("first"), back: part("back"), play: part("play"), next: part("next"), last: part("last"),
     speed: part("speed"), range: part("range"), counter: part("counter"),
-    onStep: (k) => { graph.setStep(k); renderPanel(root, doc, k); },
+    onStep: (k) => { graph.setStep(k); renderPanel(root, doc, k, reveal); },
   });
-  const last = doc.steps.length - 1;
-  const k = stepper.reset(doc.steps.length, step === null || step === undefined ? last : step);
-  graph.draw(doc, k, { fit: true });
-  renderPanel(root, doc, k);
+  function applyHidden() {
+    graph.setHidden({ grads: reveal.isHidden("grad", null), values: reveal.isHidden("val", null), keys: reveal.keys });
+    view("grads").setAttribute("aria-pressed", String(store.state.grads));
+    view("values").setAttribute("aria-pressed", String(store.state.values));
+  }
 
-  let grads = true;
-  const gradsButton = root.querySelector('[data-view="grads"]');
-  const setGrads = (visible) => {
-    grads = visible;
-    graph.setGradientsVisible(visible);
-    gradsButton.setAttribute("aria-pressed", String(visible));
-  };
-  gradsButton.addEventListener("click", () => setGrads(!grads));
-  root.querySelector('[data-view="fit"]').addEventListener("click", () => graph.viewport.fit());
-  document.addEventListener("keydown", (event) => {
-    if (event.key !== "g" || !isShortcut(event) || event.defaultPrevented) return;
-    setGrads(!grads);
-    event.preventDefault();
-  });
+  const k = stepper.reset(doc.steps.length, step === null || step === undefined ? doc.steps.length - 1 : step);
+  graph.draw(doc, k, { fit: true });
+  applyHidden();
+  renderPanel(root, doc, k, reveal);
+
+  view("grads").addEventListener("click", () => reveal.setGrads(!store.state.grads));
+  view("values").addEventListener("click", () => reveal.setValues(!store.state.values));
+  view("reveal").addEventListener("click", () => reveal.revealAll());
+  view("fit").addEventListener("click", () => graph.viewport.fit());
   // In a notebook the wheel scrolls the notebook; Ctrl + wheel (and a pinch) still zooms.
   root.querySelector(".canvas").addEventListener("wheel", (event) => {
     if (!event.ctrlKey && !event.metaKey) event.stopPropagation();
   }, { capture: true });
   new ResizeObserver(() => { if (!graph.viewport.moved) graph.viewport.fit(); }).observe(root.querySelector(".canvas"));
-  return { graph, stepper };
+  return { graph, stepper, reveal };
 }

@@ -226,8 +226,11 @@ def test_exported_notebook_draws_the_lecture_and_steps_offline(exported_page) ->
     page.keyboard.press("g")  # the classroom key: gradients hidden until revealed
     expect(frame.locator('[data-view="grads"]')).to_have_attribute("aria-pressed", "false")
     expect(frame.locator('text.grad[data-node="f"]')).to_be_hidden()
-    page.keyboard.press("g")
+    frame.locator('g.node[data-node="f"]').click()  # a click reveals that one node's gradient
     expect(frame.locator('text.grad[data-node="f"]')).to_be_visible()
+    expect(frame.locator('text.grad[data-node="x"]')).to_be_hidden()
+    page.keyboard.press("g")
+    expect(frame.locator('text.grad[data-node="x"]')).to_be_visible()
     # The other outputs did not move.
     expect(page.frame_locator("iframe").nth(1).locator(".step-counter")).to_have_text("Step 13 of 13")
 
