@@ -441,3 +441,29 @@ def test_himmelblau_and_rastrigin_as_expressions(client):
         assert "cos" in strict(response)["error"]["message"]
     else:
         assert strict(response)["losses"][0] == pytest.approx(20 + 2 - 20 * math.cos(2 * math.pi))
+
+
+def test_train_gives_the_same_json_with_the_fast_path_off(client):
+    """CHAINRULE_FAST=0 (or engine/fast/ deleted): the reference loop answers, byte for byte."""
+    from engine import seam
+
+    body = {
+        "dataset": {"name": "spiral", "classes": 3, "samples": 60},
+        "loss": "cross_entropy",
+        "optimizer": {"name": "rmsprop", "lr": 0.01, "centered": True},
+        "schedule": {"name": "exponential", "gamma": 0.9},
+        "l2": 0.01,
+        "l1": 0.001,
+        "batch_size": 8,
+        "steps": 12,
+        "neurons": True,
+        "grid_size": 6,
+    }
+    previous = seam.use_fast(True)
+    try:
+        fast = client.post("/api/v1/train", json=body).text
+        seam.use_fast(False)
+        reference = client.post("/api/v1/train", json=body).text
+    finally:
+        seam.use_fast(previous)
+    assert fast == reference and '"classes":3' in fast.replace(" ", "")
