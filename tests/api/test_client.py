@@ -167,11 +167,11 @@ def test_a_server_that_never_answers_times_out():
         silent.listen(8)
         url = f"http://127.0.0.1:{silent.getsockname()[1]}"
         started = time.monotonic()
-        with Client(url, timeout=0.5, retries=3) as api, pytest.raises(ChainruleError) as caught:
+        with Client(url, timeout=1.5, retries=3) as api, pytest.raises(ChainruleError) as caught:
             api.healthz()
         elapsed = time.monotonic() - started
     assert (caught.value.code, caught.value.status) == ("timeout", None)
-    assert 0.4 < elapsed < 3  # one read timeout: a request that reached a server is not retried
+    assert 1.4 < elapsed < 5  # one read timeout (four would take 6 s): what reached a server is not retried
 
 
 def test_async_client_times_out_and_reports_a_refused_connection():
@@ -188,7 +188,7 @@ def test_async_client_times_out_and_reports_a_refused_connection():
         silent.listen(8)
         started = time.monotonic()
         error = asyncio.run(attempt(f"http://127.0.0.1:{silent.getsockname()[1]}", 0.5))
-        assert error.code == "timeout" and 0.4 < time.monotonic() - started < 3
+        assert error.code == "timeout" and 0.4 < time.monotonic() - started < 5
     assert asyncio.run(attempt(f"http://127.0.0.1:{_free_port()}", 5)).code == "connection_error"
 
 
