@@ -21,18 +21,22 @@ import html
 import re
 from collections.abc import Mapping
 from graphlib import TopologicalSorter
+from itertools import chain
 from typing import Any
 
 import numpy as np
 
-from app.paths import STATIC_DIR
+from app.paths import STATIC_DIR, TEMPLATES_DIR
 from app.serialize import document, dumps
 from app.service import evaluation_document, graph_layout
 from app.settings import Settings
 from engine import Evaluation, Expr, Graph, evaluate
 
 ENTRY = "notebook.js"
-STYLESHEETS = ("chainrule.css", "graph.css", "classroom.css", "notebook.css")  # as the graph page
+# The frame is styled as the graph page is: the stylesheets its templates link, then its own.
+PAGE_TEMPLATES = ("base.html", "index.html")
+STYLESHEET = re.compile(r'<link rel="stylesheet" href="/static/css/([\w.-]+\.css)"')
+OWN_STYLESHEET = "notebook.css"
 MAX_DOCUMENT_CHARS = 10_000_000  # a notebook holding a larger output becomes slow to open and save
 GRAPH_HEIGHT = (260, 560)  # px: the drawing's area, from the layout's height within these bounds
 CHROME_HEIGHT = 230  # px: the toolbar above the drawing and the step panel below it
@@ -98,8 +102,16 @@ def _script_json(value: Any) -> str:
     return value.replace("<", "\\u003c") if isinstance(value, str) else _script_json(dumps(value))
 
 
+def stylesheets() -> list[str]:
+    """The graph page's stylesheets, in the order its templates link them, then the notebook's."""
+    linked = (
+        STYLESHEET.findall((TEMPLATES_DIR / name).read_text(encoding="utf-8")) for name in PAGE_TEMPLATES
+    )
+    return list(dict.fromkeys([*chain.from_iterable(linked), OWN_STYLESHEET]))
+
+
 def _stylesheet() -> str:
-    return "\n".join((STATIC_DIR / "css" / name).read_text(encoding="utf-8") for name in STYLESHEETS)
+    return "\n".join((STATIC_DIR / "css" / name).read_text(encoding="utf-8") for name in stylesheets())
 
 
 def _language(lang: str | None) -> str | None:

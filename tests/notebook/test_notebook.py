@@ -299,6 +299,15 @@ def test_bad_arguments_are_named() -> None:
     assert json.loads(options[1])["step"] == 12
 
 
+def test_the_frame_is_styled_as_the_graph_page() -> None:
+    from app.notebook import stylesheets
+    from app.paths import STATIC_DIR
+
+    found = stylesheets()
+    assert found[0] == "chainrule.css" and found[-1] == "notebook.css" and len(found) == len(set(found))
+    assert all((STATIC_DIR / "css" / name).is_file() for name in found)
+
+
 def test_the_modules_come_each_after_its_imports() -> None:
     from app.notebook import IMPORT, MARK, modules
 
