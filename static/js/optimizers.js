@@ -1,20 +1,25 @@
 // /optimizers — the optimiser race: one POST /api/v1/optimize per racer (the first also asks
 // for the contour grid), then every path is revealed step by step over the contours while the
-// loss chart grows beside it. State (surface, start, steps, racers) lives in the URL.
+// loss chart grows beside it; paused, each racer's gradient and update are drawn at the shown
+// step. A changed hyper-parameter or a dragged start redraws the whole race at once.
+// State (surface or typed expression, start, steps, racers) lives in the URL.
 import "./strings-train.js";
+import "./strings-race.js";
 import { formatNumber, onLanguageChange, t, translate } from "./i18n.js";
 import { optimize, toNumbers } from "./api.js";
 import { isShortcut, THEME_EVENT } from "./theme.js";
 import {
-  createRaceState, MAX_RACERS, optimizeBody, PRESETS, RACER_STYLE, racerParams, SURFACES,
+  createRaceState, EXAMPLES, MAX_RACERS, optimizeBody, PRESETS, RACER_STYLE, racerParams, SURFACES, surfaceFunction,
 } from "./race-state.js";
 import { createContourPlot } from "./race-contour.js";
-import { defaults } from "./train-optimizers.js";
+import { drawArrows, inspect } from "./race-arrows.js";
+import { defaults, loadOptimizers } from "./train-optimizers.js";
 import { createLineChart } from "./linechart.js";
 import { renderRacers, showFinals } from "./race-racers.js";
 import { numberField, selectField } from "./train-controls.js";
 
 const $ = (id) => document.getElementById(id);
+await loadOptimizers(); // the server's declaration of every optimiser, before the state reads it
 const store = createRaceState();
 const s = store.state;
 const FRAMES = 300; // a race lasts about five seconds whatever its length
@@ -22,7 +27,18 @@ const grids = new Map();
 const race = { paths: [], losses: [], n: 0, k: 0, playing: false, seq: 0, frame: null };
 let chart = null;
 
-const plot = createContourPlot($("race-plot"), { onPick: (start) => change({ start }) });
+const plot = createContourPlot($("race-plot"), {
+  onPick: (start) => {
+    s.start = start; // a drag has been moving it already: keep it, mirror it, race from it
+    store.persist();
+    follow();
+  },
+  onDrag: (start) => {
+    s.start = start;
+    $("race-start").textContent = `(${formatNumber(start[0], 3)}, ${formatNumber(start[1], 3)})`;
+    follow();
+  },
+});
 
 const surfaceSelect = selectField($("race-fields"), {
   id: "race-surface", labelKey: "race.surface", value: s.surface,
@@ -37,13 +53,61 @@ const stepsInput = numberField($("race-fields"), {
   onChange: (v) => change({ steps: Math.max(1, Math.min(2000, Math.round(v))) }),
 });
 
-function change(patch) {
+// A surface of your own: f(x, y) typed in the graph language (the server parses it, never eval).
+const exprHost = document.createElement("div");
+exprHost.className = "race-expr";
+$("race-fields").append(exprHost);
+const exprInput = document.createElement("input");
+Object.assign(exprInput, { type: "text", id: "race-expr", spellcheck: false, value: s.expr, autocomplete: "off" });
+exprInput.addEventListener("change", () => change({ expr: exprInput.value.trim() || EXAMPLES.himmelblau }));
+const exprLabel = document.createElement("label");
+exprLabel.className = "cr-field race-expr-field";
+exprLabel.htmlFor = "race-expr";
+const exprText = document.createElement("span");
+exprText.className = "cr-field-label";
+exprText.dataset.i18n = "race.expr";
+exprLabel.append(exprText, exprInput);
+const examples = selectField(exprHost, {
+  id: "race-examples", labelKey: "race.examples", value: "",
+  options: [{ value: "", key: "race.example.pick" }, ...Object.keys(EXAMPLES).map((name) => ({ value: name, key: `race.example.${name}` }))],
+  onChange: (name) => {
+    if (!name) return;
+    exprInput.value = EXAMPLES[name];
+    examples.value = "";
+    change({ expr: EXAMPLES[name] });
+  },
+});
+exprHost.prepend(exprLabel);
+const showExpr = () => { exprHost.hidden = s.surface !== "expression"; };
+showExpr();
+
+/** `instant`: draw the whole race at once (a changed setting), else race it from step 0. */
+function change(patch, { instant = false } = {}) {
   const changed = store.set(patch);
   if (!changed.length) return;
   surfaceSelect.value = s.surface;
   stepsInput.value = String(s.steps);
+  exprInput.value = s.expr;
+  showExpr();
   if (changed.includes("racers")) drawRacers();
-  compute();
+  compute({ instant });
+}
+
+// While the start is dragged, one set of requests at a time; the last position always lands.
+let following = false;
+let again = false;
+async function follow() {
+  if (following) {
+    again = true;
+    return;
+  }
+  following = true;
+  await compute({ instant: true });
+  following = false;
+  if (again) {
+    again = false;
+    follow();
+  }
 }
 
 let racersShape = null;
@@ -57,7 +121,7 @@ function drawRacers({ force = false } = {}) {
   renderRacers($("race-racers"), s.racers, {
     onChange: (k, patch, { replace = false } = {}) => change({
       racers: s.racers.map((r, i) => (i !== k ? r : replace ? patch : { ...r, ...patch })),
-    }),
+    }, { instant: !replace }),
     onRemove: (k) => change({ racers: s.racers.filter((_, i) => i !== k) }),
     lrFor,
   });
@@ -104,12 +168,54 @@ function chartData() {
   return data;
 }
 
+// ∇f at a point, from the engine: one plain SGD step with lr = 1 goes from p to p − ∇f(p).
+const gradients = new Map();
+function gradientAt(point) {
+  const key = `${surfaceFunction(s)}|${point[0]}|${point[1]}`;
+  if (!gradients.has(key)) {
+    if (gradients.size > 500) gradients.clear();
+    gradients.set(key, optimize({ function: surfaceFunction(s), start: point, optimizer: { name: "sgd", lr: 1 }, steps: 1 })
+      .then((r) => { const p = toNumbers(r.path); return [p[0][0] - p[1][0], p[0][1] - p[1][1]]; })
+      .catch(() => null));
+  }
+  return gradients.get(key);
+}
+
+/** Each racer's step k in numbers (race-arrows.js), with ∇f where it is already known. */
+function infos(k, known = []) {
+  return race.paths.map((path, i) => {
+    const r = s.racers[i];
+    const step = Math.min(k, path.length - 2);
+    return r ? inspect(path, step, r.name, racerParams(r), known[i] ?? null) : null;
+  });
+}
+
+function drawInspection(k, list) {
+  drawArrows(plot, list.map((info, i) => ({ info, style: RACER_STYLE[i % RACER_STYLE.length], lr: racerParams(s.racers[i] || {}).lr })));
+  showFinals($("race-racers"), race.losses, k, list);
+}
+
+let inspecting = 0;
+/** Paused: fetch ∇f at every racer's point and draw the arrows with it. */
+async function inspectStep(k) {
+  const mine = (inspecting += 1);
+  const seq = race.seq;
+  const known = await Promise.all(race.paths.map((path) => {
+    const p = path[Math.min(k, path.length - 2)];
+    return p && p.every(Number.isFinite) ? gradientAt(p) : null;
+  }));
+  if (mine !== inspecting || seq !== race.seq || race.k !== k) return;
+  drawInspection(k, infos(k, known));
+  $("race-plot").dataset.inspected = String(k);
+}
+
 function show(k) {
   race.k = k;
   plot.reveal(k);
-  chart?.update(chartData(), { reveal: k + 1, maxX: race.n + 1 });
-  showFinals($("race-racers"), race.losses, k);
+  chart?.update(chartData(), { reveal: k + 1, maxX: race.n, xLabel: t("race.axis", { n: race.n }) });
+  drawInspection(k, infos(k));
   $("race-step").textContent = `${k} / ${race.n}`;
+  if (!race.playing) inspectStep(k);
 }
 
 function setPlaying(playing) {
@@ -131,8 +237,10 @@ function play() {
   const tick = () => {
     if (!race.playing) return;
     show(Math.min(race.n, race.k + per));
-    if (race.k >= race.n) setPlaying(false);
-    else race.frame = requestAnimationFrame(tick);
+    if (race.k >= race.n) {
+      setPlaying(false);
+      inspectStep(race.k);
+    } else race.frame = requestAnimationFrame(tick);
   };
   race.frame = requestAnimationFrame(tick);
 }
@@ -140,15 +248,17 @@ function play() {
 function pause() {
   cancelAnimationFrame(race.frame);
   setPlaying(false);
+  if (race.n) inspectStep(race.k);
 }
 
-async function compute() {
+async function compute({ instant = false } = {}) {
   const seq = (race.seq += 1);
-  pause();
+  cancelAnimationFrame(race.frame);
+  setPlaying(false);
   $("race-start").textContent = `(${formatNumber(s.start[0], 3)}, ${formatNumber(s.start[1], 3)})`;
   try {
-    const needGrid = !grids.has(s.surface);
-    const surface = s.surface;
+    const surface = surfaceFunction(s);
+    const needGrid = !grids.has(surface);
     const results = await Promise.all(s.racers.map((r, i) => optimize(optimizeBody(s, r, needGrid && i === 0))));
     if (seq !== race.seq) return;
     if (needGrid) {
@@ -165,11 +275,16 @@ async function compute() {
     plot.setRacers(race.paths.map((path, i) => ({ path, style: RACER_STYLE[i % RACER_STYLE.length] })));
     makeChart();
     $("race-error").hidden = true;
-    show(0);
-    play();
+    $("race-plot").dataset.seq = String(seq);
+    if (instant) {
+      show(race.n); // a changed setting: the whole new race at once, as Distill's sliders do
+    } else {
+      show(0);
+      play();
+    }
   } catch (error) {
     if (seq !== race.seq) return;
-    $("race-error").textContent = t("race.error", { message: error.message || String(error) });
+    $("race-error").textContent = t(s.surface === "expression" ? "race.exprError" : "race.error", { message: error.message || String(error) });
     $("race-error").hidden = false;
   }
 }
@@ -190,7 +305,7 @@ $("race-plot").addEventListener("keydown", (event) => {
       Number((s.start[1] + dy * step * (y[1] - y[0])).toFixed(3))];
     plot.setStart(s.start);
     clearTimeout(nudgeTimer);
-    nudgeTimer = setTimeout(() => { store.persist(); compute(); }, 300);
+    nudgeTimer = setTimeout(() => { store.persist(); compute({ instant: true }); }, 300);
   } else return;
   event.preventDefault();
 });

@@ -1,13 +1,17 @@
 // The race's contour plot: the surface's grid from /optimize painted in quiet bands on a canvas,
-// its level lines (marching squares) and every racer's path in SVG above it. Topology (one path
-// and marker per racer, keyed by index) is built once per race; each animation frame only moves
-// the path's end and its marker (style), as NN-SVG does.
+// its level lines (contour.js: marching squares, log-spaced levels), axes with ticks, every
+// racer's path in SVG above it, and at the shown step each racer's gradient and update arrows
+// (race-arrows.js). Topology (one path and marker per racer, keyed by index) is built once per
+// race; each animation frame only moves the path's end and its marker (style), as NN-SVG does.
+// The start is dragged (or clicked) with the pointer.
 
 import { paintGrid } from "./heatmap.js";
+import { isolines, levels as levelsFor, pathData } from "./contour.js";
+import { niceTicks, formatTick } from "./linechart.js";
 
 const SVG_NS = "http://www.w3.org/2000/svg";
 const S = 600; // the drawing's own square; CSS scales it
-const LEVELS = 16;
+const LEVELS = 18;
 
 function el(name, attrs = {}, parent = null) {
   const node = document.createElementNS(SVG_NS, name);
@@ -48,47 +52,6 @@ export function swatch(style, width = 34) {
   return svg;
 }
 
-/** The surface's values on a scale where its bands are evenly spread (log above the minimum). */
-function transform(values) {
-  let lo = Infinity;
-  let hi = -Infinity;
-  for (const row of values) for (const v of row) if (Number.isFinite(v)) { lo = Math.min(lo, v); hi = Math.max(hi, v); }
-  const logScale = lo >= 0 && hi - lo > 20;
-  const eps = (hi - lo) * 1e-5 + 1e-12;
-  const f = logScale ? (v) => Math.log10(v - lo + eps) : (v) => v;
-  const flo = f(lo);
-  const fhi = f(hi);
-  return values.map((row) => row.map((v) => (Number.isFinite(v) ? (f(v) - flo) / (fhi - flo || 1) : 1)));
-}
-
-/** Segments where the grid crosses `level`, by marching squares, as SVG path data. */
-function isoline(u, level, sx, sy) {
-  let d = "";
-  const rows = u.length;
-  const cols = u[0].length;
-  const cross = (a, b, va, vb) => a + ((level - va) / (vb - va)) * (b - a);
-  for (let i = 0; i + 1 < rows; i += 1) {
-    for (let j = 0; j + 1 < cols; j += 1) {
-      const v = [u[i][j], u[i][j + 1], u[i + 1][j + 1], u[i + 1][j]];
-      const pts = [];
-      const corners = [[j, i], [j + 1, i], [j + 1, i + 1], [j, i + 1]];
-      for (let e = 0; e < 4; e += 1) {
-        const a = v[e];
-        const b = v[(e + 1) % 4];
-        if ((a < level) !== (b < level)) {
-          const [x0, y0] = corners[e];
-          const [x1, y1] = corners[(e + 1) % 4];
-          pts.push([cross(x0, x1, a, b), cross(y0, y1, a, b)]);
-        }
-      }
-      for (let p = 0; p + 1 < pts.length; p += 2) {
-        d += `M${sx(pts[p][0]).toFixed(1)},${sy(pts[p][1]).toFixed(1)}L${sx(pts[p + 1][0]).toFixed(1)},${sy(pts[p + 1][1]).toFixed(1)}`;
-      }
-    }
-  }
-  return d;
-}
-
 const LOW = [214, 226, 240];
 const MID = [238, 241, 243];
 const HIGH = [250, 247, 240];
@@ -98,7 +61,7 @@ function bandColour(t) {
   return a.map((c, i) => Math.round(c + (b[i] - c) * k));
 }
 
-export function createContourPlot(host, { onPick }) {
+export function createContourPlot(host, { onPick, onDrag = () => {} }) {
   host.classList.add("rc-plot");
   const canvas = document.createElement("canvas");
   canvas.width = S;
@@ -109,7 +72,9 @@ export function createContourPlot(host, { onPick }) {
   const clip = el("clipPath", { id: "rc-clip" }, defs);
   el("rect", { x: 0, y: 0, width: S, height: S }, clip);
   const lines = el("g", { class: "rc-levels" }, svg);
+  const axes = el("g", { class: "rc-axes", "aria-hidden": "true" }, svg);
   const paths = el("g", { class: "rc-paths", "clip-path": "url(#rc-clip)" }, svg);
+  const arrows = el("g", { class: "rc-arrows", "clip-path": "url(#rc-clip)" }, svg);
   const minimum = el("path", { class: "rc-minimum", d: markerPath("star", 7) }, svg);
   const start = el("g", { class: "rc-start" }, svg);
   el("circle", { r: 9 }, start);
@@ -123,24 +88,58 @@ export function createContourPlot(host, { onPick }) {
   const py = (y) => (1 - (y - yr[0]) / (yr[1] - yr[0])) * S;
   const inside = (x, y) => Math.abs(px(x) - S / 2) < S * 4 && Math.abs(py(y) - S / 2) < S * 4;
 
-  /** Paint the grid {x, y, values} (values[i][j] = f(x[j], y[i])) and its level lines. */
+  /** Paint the grid {x, y, values} (values[i][j] = f(x[j], y[i])), its level lines and axes. */
   function setSurface(grid, min) {
     xr = [grid.x[0], grid.x[grid.x.length - 1]];
     yr = [grid.y[0], grid.y[grid.y.length - 1]];
-    const u = transform(grid.values);
-    const rows = u.length;
-    const cols = u[0].length;
-    // u[i] is the row y[i], smallest y first; the image's top row is the largest y.
-    const band = (i, j) => Math.min(LEVELS - 1, Math.floor(u[i][j] * LEVELS)) / (LEVELS - 1);
-    paintGrid(canvas, rows, cols, (r, c) => bandColour(band(rows - 1 - r, c)), { smooth: false });
+    const values = grid.values;
+    let lo = Infinity;
+    let hi = -Infinity;
+    for (const row of values) for (const v of row) if (Number.isFinite(v)) { lo = Math.min(lo, v); hi = Math.max(hi, v); }
+    const { values: levels } = levelsFor(lo, hi, LEVELS);
+    const rows = values.length;
+    const cols = values[0].length;
+    // The band of a cell: how many levels lie below its value (row i is y[i], smallest y first;
+    // the image's top row is the largest y).
+    const band = (v) => {
+      let k = 0;
+      while (k < levels.length && v >= levels[k]) k += 1;
+      return k / levels.length;
+    };
+    paintGrid(canvas, rows, cols, (r, c) => bandColour(Number.isFinite(values[rows - 1 - r][c]) ? band(values[rows - 1 - r][c]) : 1), { smooth: true });
     const sx = (j) => (j / (cols - 1)) * S;
     const sy = (i) => (1 - i / (rows - 1)) * S;
     lines.replaceChildren();
-    for (let l = 1; l < LEVELS; l += 1) {
-      el("path", { d: isoline(u, l / LEVELS, sx, sy), class: l % 4 === 0 ? "rc-level rc-level-major" : "rc-level" }, lines);
-    }
+    levels.forEach((level, l) => {
+      el("path", { d: pathData(isolines(values, level), sx, sy), class: (l + 1) % 4 === 0 ? "rc-level rc-level-major" : "rc-level",
+        "data-level": level.toPrecision(4) }, lines);
+    });
+    drawAxes();
     minimum.style.display = min ? "" : "none";
     if (min) minimum.setAttribute("transform", `translate(${px(min[0])},${py(min[1])})`);
+  }
+
+  /** Ticks on the bottom and left edges, inside the square (the plot fills its panel). */
+  function drawAxes() {
+    axes.replaceChildren();
+    for (const v of niceTicks(xr[0], xr[1])) {
+      const x = px(v);
+      if (x < 30 || x > S - 30) continue; // the corners belong to the axis names
+      el("line", { x1: x, x2: x, y1: S, y2: S - 8, class: "rc-tick" }, axes);
+      const text = el("text", { x, y: S - 12, "text-anchor": "middle", class: "rc-tick-label" }, axes);
+      text.textContent = formatTick(v);
+    }
+    for (const v of niceTicks(yr[0], yr[1])) {
+      const y = py(v);
+      if (y < 30 || y > S - 30) continue;
+      el("line", { x1: 0, x2: 8, y1: y, y2: y, class: "rc-tick" }, axes);
+      const text = el("text", { x: 12, y: y + 4, class: "rc-tick-label" }, axes);
+      text.textContent = formatTick(v);
+    }
+    const xName = el("text", { x: S - 6, y: S - 28, "text-anchor": "end", class: "rc-axis-name" }, axes);
+    xName.textContent = "x";
+    const yName = el("text", { x: 12, y: 18, class: "rc-axis-name" }, axes);
+    yName.textContent = "y";
   }
 
   function setStart([x, y]) {
@@ -178,15 +177,38 @@ export function createContourPlot(host, { onPick }) {
     }
   }
 
-  function pick(event) {
+  function toData(event) {
     const box = svg.getBoundingClientRect();
-    const u = (event.clientX - box.left) / box.width;
-    const v = (event.clientY - box.top) / box.height;
+    const u = Math.max(0, Math.min(1, (event.clientX - box.left) / box.width));
+    const v = Math.max(0, Math.min(1, (event.clientY - box.top) / box.height));
     const x = xr[0] + u * (xr[1] - xr[0]);
     const y = yr[1] - v * (yr[1] - yr[0]);
-    onPick([Number(x.toFixed(3)), Number(y.toFixed(3))]);
+    return [Number(x.toFixed(3)), Number(y.toFixed(3))];
   }
-  svg.addEventListener("click", pick);
+  // Press anywhere to put the start there; keep the button down to drag it (the race follows).
+  let dragging = false;
+  svg.addEventListener("pointerdown", (event) => {
+    if (event.button !== 0) return;
+    dragging = true;
+    svg.setPointerCapture(event.pointerId);
+    const at = toData(event);
+    setStart(at);
+    onDrag(at);
+    event.preventDefault();
+  });
+  svg.addEventListener("pointermove", (event) => {
+    if (!dragging) return;
+    const at = toData(event);
+    setStart(at);
+    onDrag(at);
+  });
+  const drop = (event) => {
+    if (!dragging) return;
+    dragging = false;
+    onPick(toData(event));
+  };
+  svg.addEventListener("pointerup", drop);
+  svg.addEventListener("pointercancel", drop);
 
-  return { setSurface, setStart, setRacers, reveal, ranges: () => ({ x: xr, y: yr }), element: svg };
+  return { setSurface, setStart, setRacers, reveal, px, py, arrows, ranges: () => ({ x: xr, y: yr }), element: svg };
 }

@@ -8,6 +8,28 @@ import { swatch } from "./race-contour.js";
 // Hyper-parameters rarely changed in a race stay at PyTorch's defaults (the URL can still set them).
 const QUIET = ["eps", "weight_decay", "dampening", "initial_accumulator_value", "lr_decay"];
 
+// The learning-rate slider runs over 10⁻⁴ … 1 on a log scale (a race's rates span decades).
+const LOG_MIN = -4;
+const LOG_MAX = 0;
+const SLIDER_STEPS = 80;
+
+function lrSlider(k, lr, onInput) {
+  const input = document.createElement("input");
+  input.type = "range";
+  input.id = `race-lr-slider-${k}`;
+  input.className = "race-lr-slider";
+  Object.assign(input, { min: "0", max: String(SLIDER_STEPS), step: "1" });
+  const position = (v) => Math.round(((Math.log10(v) - LOG_MIN) / (LOG_MAX - LOG_MIN)) * SLIDER_STEPS);
+  input.value = String(Math.max(0, Math.min(SLIDER_STEPS, position(lr || 1e-4))));
+  input.dataset.i18nAriaLabel = "race.lrSlider";
+  input.setAttribute("aria-label", t("race.lrSlider"));
+  input.addEventListener("input", () => {
+    const v = 10 ** (LOG_MIN + (Number(input.value) / SLIDER_STEPS) * (LOG_MAX - LOG_MIN));
+    onInput(Number(v.toPrecision(2)));
+  });
+  return input;
+}
+
 export function renderRacers(list, racers, { onChange, onRemove, lrFor = (name) => defaults(name).lr }) {
   list.replaceChildren();
   racers.forEach((r, k) => {
@@ -51,18 +73,36 @@ export function renderRacers(list, racers, { onChange, onRemove, lrFor = (name) 
       prefix: `race-${k}`, labelFor: (key) => t(`opt.${key}`), skip: QUIET,
       onChange: (key, value) => onChange(k, { [key]: value }),
     });
-    li.append(head, params);
+    const slider = lrSlider(k, racerParams(r).lr, (lr) => {
+      const number = params.querySelector("input[data-param='lr']");
+      if (number) number.value = String(lr);
+      onChange(k, { lr }, { live: true });
+    });
+    const inspect = document.createElement("p");
+    inspect.className = "race-inspect";
+    inspect.setAttribute("aria-live", "off");
+    li.append(head, slider, params, inspect);
     list.append(li);
   });
 }
 
-/** Write each racer's loss at the shown step into its card. */
-export function showFinals(list, losses, k) {
+const pair = (v) => `(${formatNumber(v[0], 3)}; ${formatNumber(v[1], 3)})`;
+
+/** Write each racer's loss at the shown step into its card, and what its step k did (inspect()). */
+export function showFinals(list, losses, k, infos = []) {
   for (const card of list.querySelectorAll(".race-card")) {
-    const values = losses[Number(card.dataset.racer)] || [];
+    const i = Number(card.dataset.racer);
+    const values = losses[i] || [];
     const v = values[Math.min(k, values.length - 1)];
     const out = card.querySelector(".race-final");
     out.textContent = v === undefined ? "" : formatNumber(v, 3);
     out.title = t("race.final");
+    const info = infos[i];
+    const parts = [];
+    if (info?.gradient) parts.push(t("race.inspect.grad", { v: pair(info.gradient) }));
+    if (info) parts.push(t("race.inspect.update", { v: pair(info.update) }));
+    if (info?.carry) parts.push(t("race.inspect.carry", { v: pair(info.carry) }));
+    if (info?.scale && info.scale.every((s) => s !== null)) parts.push(t("race.inspect.scale", { v: pair(info.scale) }));
+    card.querySelector(".race-inspect").textContent = parts.join(" · ");
   }
 }

@@ -3,7 +3,14 @@
 import { createState, getParam } from "./urlstate.js";
 import { OPTIMIZER_NAMES, defaults, optimizerBody } from "./train-optimizers.js";
 
-export const SURFACES = ["bowl", "ravine", "rosenbrock", "saddle", "beale"];
+export const SURFACES = ["bowl", "ravine", "rosenbrock", "saddle", "beale", "expression"];
+// Surfaces to start a typed one from (the graph language: + − * / **, exp, log, sqrt, abs, …).
+export const EXAMPLES = {
+  himmelblau: "(x**2 + y - 11)**2 + (x + y**2 - 7)**2",
+  booth: "(x + 2*y - 7)**2 + (2*x + y - 5)**2",
+  camel: "2*x**2 - 1.05*x**4 + x**6/6 + x*y + y**2",
+  rastrigin: "20 + x**2 - 10*cos(2*3.14159265*x) + y**2 - 10*cos(2*3.14159265*y)",
+};
 export const MAX_RACERS = 6;
 
 // Each racer is drawn in its own Okabe–Ito colour, marker and dash pattern (never colour alone).
@@ -32,6 +39,9 @@ export const PRESETS = {
   saddle: { start: [-1.8, 0.01], steps: 80, racers: [
     racer("sgd", { lr: 0.05 }), racer("sgd", { lr: 0.05, momentum: 0.9 }), racer("adagrad", { lr: 0.3 }),
     racer("rmsprop", { lr: 0.01 }), racer("adam", { lr: 0.05 })] },
+  expression: { start: [-0.5, -0.5], steps: 200, racers: [
+    racer("sgd", { lr: 0.002 }), racer("sgd", { lr: 0.002, momentum: 0.9 }), racer("adagrad", { lr: 0.5 }),
+    racer("rmsprop", { lr: 0.01 }), racer("adam", { lr: 0.1 })] },
   beale: { start: [1.0, 1.5], steps: 300, racers: [
     racer("sgd", { lr: 0.001 }), racer("sgd", { lr: 0.001, momentum: 0.9 }), racer("adagrad", { lr: 0.5 }),
     racer("rmsprop", { lr: 0.01 }), racer("adam", { lr: 0.05 })] },
@@ -39,6 +49,7 @@ export const PRESETS = {
 
 export const FIELDS = {
   surface: { type: "string", default: "rosenbrock" },
+  expr: { type: "string", default: EXAMPLES.himmelblau },
   start: { type: "json", default: PRESETS.rosenbrock.start },
   steps: { type: "int", default: PRESETS.rosenbrock.steps },
   racers: { type: "json", default: PRESETS.rosenbrock.racers },
@@ -79,7 +90,13 @@ export function racerParams(r) {
 /** The POST /api/v1/optimize body for racer r. */
 export function optimizeBody(s, r, withGrid = false) {
   const { name, ...params } = r;
-  const body = { function: s.surface, start: s.start, optimizer: optimizerBody(name, params), steps: s.steps };
-  if (withGrid) Object.assign(body, { grid: true, grid_size: 90 });
+  const body = { function: surfaceFunction(s), start: s.start, optimizer: optimizerBody(name, params), steps: s.steps };
+  // 161 × 161: Rosenbrock's narrow valley is then a few cells wide, so its level lines are smooth.
+  if (withGrid) Object.assign(body, { grid: true, grid_size: 161 });
   return body;
+}
+
+/** What /optimize is asked to descend: a built-in's name or the typed expression. */
+export function surfaceFunction(s) {
+  return s.surface === "expression" ? s.expr : s.surface;
 }

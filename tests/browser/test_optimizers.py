@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import re
 import time
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs
 
 import pytest
 
@@ -26,6 +26,11 @@ pytestmark = pytest.mark.browser
 
 URL = "/optimizers#surface=bowl&steps=60&start=[-1.5,1.7]&lang=en"
 FINISHED = "document.querySelector('#race-step').textContent === '60 / 60'"
+
+
+def _fragment(page) -> dict[str, list[str]]:
+    """The page's hash as it is now (page.url can lag behind history.replaceState)."""
+    return parse_qs(page.evaluate("location.hash.slice(1)"))
 
 
 def _open(page) -> None:
@@ -77,7 +82,7 @@ def test_clicking_the_plot_moves_the_start_and_reruns(page) -> None:
     page.mouse.click(box["x"] + box["width"] * 0.75, box["y"] + box["height"] * 0.25)  # (1, 1) on [-2, 2]²
     until(page, "!document.querySelector('.rc-path').getAttribute('d').startsWith('M75.0,')")
     until(page, FINISHED)
-    x, y = json.loads(parse_qs(urlsplit(page.url).fragment)["start"][0])
+    x, y = json.loads(_fragment(page)["start"][0])
     assert x == pytest.approx(1.0, abs=0.02) and y == pytest.approx(1.0, abs=0.02)
     first = page.get_attribute(".rc-path >> nth=0", "d")
     mx, my = (float(v) for v in re.match(r"M([\d.]+),([\d.]+)", first).groups())
@@ -91,7 +96,7 @@ def test_surface_change_and_language(page) -> None:
     assert page.inner_text("#race-surface option[value='saddle']") == "Sela x² − y²"
     page.select_option("#race-surface", "beale")
     until(page, "document.querySelector('#race-step').textContent.endsWith('/ 300')")
-    params = parse_qs(urlsplit(page.url).fragment)
+    params = _fragment(page)
     assert params["surface"] == ["beale"] and params["steps"] == ["300"]  # the surface's preset came along
     page.keyboard.press("End")  # the finish line at once
     assert page.inner_text("#race-step") == "300 / 300"
@@ -100,3 +105,92 @@ def test_surface_change_and_language(page) -> None:
     page.keyboard.press("p")
     page.wait_for_timeout(200)
     screenshot(page, "optimizers-projector")
+
+
+def test_paused_each_racer_shows_its_gradient_and_update(page) -> None:
+    _open(page)
+    page.keyboard.press("Home")  # step 0: every racer at the start (−1.5, 1.7), where ∇(x² + y²) = (−3, 3.4)
+    until(page, "document.querySelector('#race-plot').dataset.inspected === '0'")
+    texts = page.eval_on_selector_all(".race-inspect", "ps => ps.map(p => p.textContent)")
+    assert texts[0] == "∇f (−3; 3.4) · update (0.15; −0.17)"  # SGD, lr 0.05: the update is −lr·∇f
+    assert texts[2].endswith(
+        "scale per coordinate (0.333; 0.294)"
+    )  # Adagrad's first step: 1/|g| per coordinate
+    assert page.locator(".rc-grad").count() == 5 and page.locator(".rc-update").count() == 5
+    assert page.locator(".rc-scale").count() == 3  # Adagrad, RMSProp, Adam
+    page.keyboard.press("End")
+    until(page, "document.querySelector('#race-plot').dataset.inspected === '60'")
+    momentum = page.inner_text(".race-card[data-racer='1'] .race-inspect")
+    assert "momentum carried" in momentum  # μ × the previous update, from the path
+
+
+def test_a_slider_redraws_the_race_at_once(page) -> None:
+    _open(page)
+    before = page.get_attribute(".rc-path >> nth=0", "d")
+    seq = page.get_attribute("#race-plot", "data-seq")
+    page.eval_on_selector(
+        "#race-lr-slider-0",
+        "s => { s.value = String(Number(s.value) + 8); s.dispatchEvent(new Event('input', {bubbles: true})); }",
+    )
+    until(page, f"document.querySelector('#race-plot').dataset.seq !== '{seq}'")
+    assert page.inner_text("#race-step") == "60 / 60"  # the whole new race, not a replay from 0
+    assert page.get_attribute(".rc-path >> nth=0", "d") != before
+    lr = json.loads(_fragment(page)["racers"][0])[0]["lr"]
+    assert lr == pytest.approx(
+        0.05 * 10 ** (8 * 4 / 80), rel=0.05
+    )  # the log slider: 8 of 80 notches = ×10^0.4
+    assert page.input_value("#race-0-lr") == str(lr)
+    finals = page.eval_on_selector_all(
+        ".race-final", "fs => fs.map(f => Number(f.textContent.replace('−', '-')))"
+    )
+    assert finals[0] == pytest.approx(
+        5.14 * (1 - 2 * lr) ** 120, rel=0.05
+    )  # SGD on the bowl with the new rate
+
+
+def test_the_start_can_be_dragged(page) -> None:
+    _open(page)
+    box = page.locator(".rc-svg").bounding_box()
+    page.mouse.move(box["x"] + box["width"] * 0.25, box["y"] + box["height"] * 0.25)  # (−1, 1)
+    page.mouse.down()
+    for f in (0.3, 0.4, 0.5, 0.6):
+        page.mouse.move(box["x"] + box["width"] * f, box["y"] + box["height"] * 0.25, steps=2)
+    page.mouse.move(box["x"] + box["width"] * 0.75, box["y"] + box["height"] * 0.75, steps=4)  # (1, −1)
+    page.mouse.up()
+    until(page, "document.querySelector('.rc-path').getAttribute('d').startsWith('M450.0,450.0')")
+    x, y = json.loads(_fragment(page)["start"][0])
+    assert x == pytest.approx(1.0, abs=0.02) and y == pytest.approx(-1.0, abs=0.02)
+    assert page.inner_text("#race-step") == "60 / 60"
+
+
+def test_a_typed_surface_races_like_the_built_in_it_spells(page) -> None:
+    _open(page)
+    bowl = page.eval_on_selector_all(".race-final", "fs => fs.map(f => f.textContent)")
+    racers = [
+        {"name": "sgd", "lr": 0.05},
+        {"name": "sgd", "lr": 0.05, "momentum": 0.9},
+        {"name": "adagrad", "lr": 0.5},
+        {"name": "rmsprop", "lr": 0.01},
+        {"name": "adam", "lr": 0.1},
+    ]  # the bowl's preset racers
+    page.goto("about:blank")  # a new document: only the hash differs from the page open now
+    page.goto(
+        "/optimizers#surface=expression&expr=x**2%2By**2&steps=60&start=[-1.5,1.7]&lang=en&racers="
+        + json.dumps(racers)
+    )
+    until(page, FINISHED, timeout=20_000)
+    assert page.input_value("#race-expr") == "x**2+y**2"
+    typed = page.eval_on_selector_all(".race-final", "fs => fs.map(f => f.textContent)")
+    assert typed == bowl  # the same paths, so the same losses, step for step
+    assert page.locator(".rc-level").count() >= 10
+    screenshot(page, "optimizers-expression-en")
+    page.select_option("#race-examples", "booth")
+    until(
+        page,
+        "new URLSearchParams(location.hash.slice(1)).get('expr') === '(x + 2*y - 7)**2 + (2*x + y - 5)**2'",
+    )
+    assert page.input_value("#race-expr") == "(x + 2*y - 7)**2 + (2*x + y - 5)**2"
+    page.fill("#race-expr", "x ** 2 + import")
+    page.dispatch_event("#race-expr", "change")
+    until(page, "!document.querySelector('#race-error').hidden")
+    assert "could not be used" in page.inner_text("#race-error")
