@@ -17,7 +17,7 @@ export function fillCaption(text, doc, reveal) {
   const byId = Object.fromEntries((doc?.nodes || []).map((n) => [n.id, n]));
   return text.replace(PLACEHOLDER, (all, grad, name) => {
     const node = byId[name];
-    if (!node) return all;
+    if (!node) return "…"; // the document is still on its way (or the name is not in it)
     const kind = grad ? "grad" : node.kind === "op" ? "val" : null;
     if (reveal && reveal.isHidden(kind, `n:${name}`)) return "?";
     return num(grad ? node.grad : node.value);

@@ -50,7 +50,7 @@ def test_a_lesson_is_walked_with_the_arrow_keys_and_its_numbers_are_live(page, l
     assert len(set(seen)) == 5
     assert page.locator("#lesson-progress").inner_text() == "Lesson step 5 of 5"
     page.wait_for_url("**lesson_step=4**")
-    assert page.locator("#step-counter").inner_text() == f"Step {LECTURE_STEPS} of {LECTURE_STEPS}"
+    until(page, f"document.querySelector('#step-counter').textContent === 'Step {LECTURE_STEPS} of {LECTURE_STEPS}'")
     # The caption's numbers come from the live document: ∂f/∂x = ∂f/∂a · 1 = 2.
     assert "∂f/∂x = 2 · 1 = 2" in seen[-1]
     assert page.locator("#n-x.pointed").count() == 1
@@ -323,3 +323,50 @@ def test_a_big_graph_at_fit_keeps_one_readable_name_per_node(page, live_server):
     ]
     assert current == [page.evaluate("window.chainrule.document.steps[0].node")]
     screenshot(page, "classroom-big-graph-fit")
+
+
+def test_the_quiz_takes_a_tensors_entries_in_portuguese(page, live_server):
+    source, inputs = "s = dot(u, h)", {"u": [1.5, -2.0], "h": [3.0, 4.0]}
+    page.goto(f"{live_server}/#source={quote(source)}&inputs={quote(json.dumps(inputs))}&quiz=1&lang=pt-BR")
+    page.wait_for_selector("#editor-status.ok", state="attached")
+    page.focus("#graph")
+    until(page, "document.querySelector('#step-counter').textContent.startsWith('Passo 1 ')")
+    while page.evaluate("document.activeElement?.id") != "quiz-answer":
+        page.keyboard.press("ArrowRight")
+    assert page.locator("#quiz-question").inner_text() == "∂s/∂h = ?"  # ∂s/∂h = u
+    page.keyboard.type("1,5 −2,001")  # decimal commas, within the tolerance
+    page.keyboard.press("Enter")
+    until(page, "document.querySelector('#quiz-feedback').textContent.startsWith('✓')")
+    page.keyboard.press("Enter")
+    until(page, "document.querySelector('#quiz-question').textContent === '∂s/∂u = ?'")
+    page.keyboard.type("3 5")  # ∂s/∂u = h = [3, 4]
+    page.keyboard.press("Enter")
+    until(page, "document.querySelector('#quiz-feedback').textContent.startsWith('✗')")
+    assert "[3; 4]" in page.locator("#quiz-feedback").inner_text()
+    assert page.locator("#quiz-score").inner_text() == "Pontos 1 / 2"
+    screenshot(page, "classroom-quiz-tensor-pt")
+
+
+def test_zoomed_in_the_presenter_follows_the_current_node(page, live_server):
+    source, inputs = big_graph()
+    page.goto(f"{live_server}/#source={quote(source)}&inputs={quote(json.dumps(inputs))}&present=1&lang=en")
+    page.wait_for_selector("#editor-status.ok", state="attached")
+    page.focus("#graph")
+    page.keyboard.press("Home")
+    for _ in range(10):
+        page.keyboard.press("+")  # type scale 2: the drawing twice its Fit size
+    canvas = page.locator("#canvas").bounding_box()
+    inside = 0
+    for _ in range(40):
+        page.keyboard.press("ArrowRight")
+        box = page.evaluate(
+            """() => { const step = window.chainrule.document.steps[window.chainrule.stepper.step];
+                       const r = document.getElementById('n-' + step.node).getBoundingClientRect();
+                       return {x: r.left + r.width / 2, y: r.top + r.height / 2}; }"""
+        )
+        inside += (
+            canvas["x"] <= box["x"] <= canvas["x"] + canvas["width"]
+            and canvas["y"] <= box["y"] <= canvas["y"] + canvas["height"]
+        )
+    assert inside == 40
+    assert "view=" in page.url or "scale=2" in page.url
