@@ -131,6 +131,11 @@ def main(argv: list[str] | None = None) -> int:
         help="client_max_body_size: keep equal to CHAINRULE_MAX_BODY_BYTES",
     )
     parser.add_argument("--static-dir", help="serve /static/ from this folder (the installed package's)")
+    parser.add_argument(
+        "--access-log",
+        default=None,
+        help="the site's access log (default /var/log/nginx/chainrule.access.log; /dev/stdout in a container)",
+    )
     parser.add_argument("--standalone", metavar="PREFIX", help="write nginx.conf + chainrule.conf here")
     args = parser.parse_args(argv)
     try:
@@ -142,7 +147,8 @@ def main(argv: list[str] | None = None) -> int:
             students_per_ip=args.students_per_ip,
             max_body_bytes=args.max_body_bytes,
             static_dir=args.static_dir,
-            **({"access_log": str(prefix / "access.log")} if prefix else {}),
+            access_log=args.access_log
+            or (str(prefix / "access.log") if prefix else "/var/log/nginx/chainrule.access.log"),
         )
         if prefix:
             conf = write_standalone(prefix, site)
