@@ -24,7 +24,7 @@ import numpy as np
 from engine import Limits, Var, fn, maximum, parse
 from engine.builder import build_graph
 from engine.graph import Graph
-from engine.trace import evaluate
+from engine import evaluate, seam
 
 # CPU time of this process, not wall time: the machine is shared, and time spent waiting for a
 # core is not the engine's. Candidates still take turns, so both see the same cache and clock.
@@ -262,9 +262,9 @@ def bench_trace() -> None:
     print("local and downstream gradient); cold: a fresh Graph, so it derives its per-graph tables, as")
     print("on each API request; warm: the same Graph again. Then, per node, what reading the trace costs:")
     print("records: the NodeRecord/EdgeRecord/Step objects, built on first read (cold: with the ids and")
-    print("formulas); document: the API's JSON text of the trace (app.serialize.document_text; cold: with")
-    print("the per-graph template). unit: one numpy 0-d multiply, measured now.")
-    from app.serialize import document_text  # the API's own serialiser
+    print("formulas); document: the API's JSON text of the trace (app.serialize.document + dumps).")
+    print("unit: one numpy 0-d multiply, measured now.")
+    from app.serialize import document, dumps  # the API's own serialiser
 
     print(
         f"{'nodes':>7}{'edges':>8}{'steps':>8}{'cold µs/node':>14}{'warm µs/node':>14}{'units/node':>12}"
@@ -280,8 +280,8 @@ def bench_trace() -> None:
             again = _timed(times["warm"], evaluate, fresh, inputs)
             _timed(times["again"], lambda r=again: (r.nodes, r.edges, r.steps))
             other = Graph(graph.nodes, graph.output, graph.defaults)
-            _timed(times["doc"], lambda g=other, x=inputs: document_text(evaluate(g, x), "{}", g.memo))
-            _timed(times["doc2"], lambda g=other, x=inputs: document_text(evaluate(g, x), "{}", g.memo))
+            _timed(times["doc"], lambda g=other, x=inputs: dumps(document(evaluate(g, x))))
+            _timed(times["doc2"], lambda g=other, x=inputs: dumps(document(evaluate(g, x))))
         unit = numpy_scalar_op_seconds()
         per_node = {k: statistics.median(v) / len(graph) * 1e6 for k, v in times.items()}
         verdict = "ok" if per_node["cold"] <= 10 else "MISS"
@@ -352,16 +352,18 @@ def bench_micrograd() -> None:
     print("The same kind of scalar graph (+, ×, −, relu: the ops micrograd 0.1.0 has), median µs per node.")
     print("micrograd: forward (building its Values) and backward — gradients only, no trace;")
     print("chainrule from scratch: Var expressions, build_graph and the full trace (engine.trace.evaluate);")
-    print("chainrule trace: evaluate on the built graph, new inputs (as the API's cache and the page do).")
+    print("chainrule trace: evaluate on the built graph, new inputs (as the API's cache and the page do),")
+    print("with the fast path (engine/fast/) and with the reference alone (engine.autograd, records built).")
     print(
-        f"{'nodes':>7}{'micrograd':>11}{'chainrule from scratch':>24}{'ratio':>7}{'chainrule trace':>17}{'ratio':>7}"
+        f"{'nodes':>7}{'micrograd':>11}{'chainrule from scratch':>24}{'ratio':>7}{'trace, fast':>13}{'ratio':>7}"
+        f"{'trace, reference':>18}{'ratio':>7}"
     )
     rng = np.random.default_rng(2)
     for size in (1_000, 10_000):
         ops = relu_graph_ops(size)
         inputs = {f"x{i}": float(rng.uniform(-1, 1)) for i in range(10)}
         x = list(inputs.values())
-        times: dict[str, list[float]] = {"micrograd": [], "scratch": [], "trace": []}
+        times: dict[str, list[float]] = {"micrograd": [], "scratch": [], "trace": [], "reference": []}
 
         def micrograd_pass(ops: list[tuple] = ops, x: list[float] = x) -> None:
             _build(ops, partial(_micrograd_leaf, Value, x), Value.relu)[-1].backward()
@@ -376,10 +378,16 @@ def bench_micrograd() -> None:
             _timed(times["micrograd"], micrograd_pass)
             _timed(times["scratch"], chainrule_pass)
             _timed(times["trace"], evaluate, graph, {k: -v for k, v in inputs.items()})
+            previous = seam.use_fast(False)
+            try:
+                _timed(times["reference"], evaluate, graph, {k: -v for k, v in inputs.items()})
+            finally:
+                seam.use_fast(previous)
         per = {k: statistics.median(v) / len(ops) * 1e6 for k, v in times.items()}
         print(
             f"{len(ops):>7}{per['micrograd']:>11.2f}{per['scratch']:>24.2f}{per['scratch'] / per['micrograd']:>6.2f}×"
-            f"{per['trace']:>17.2f}{per['trace'] / per['micrograd']:>6.2f}×"
+            f"{per['trace']:>13.2f}{per['trace'] / per['micrograd']:>6.2f}×"
+            f"{per['reference']:>18.2f}{per['reference'] / per['micrograd']:>6.2f}×"
         )
 
 

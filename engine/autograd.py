@@ -60,43 +60,45 @@ def evaluate(
 
 def _evaluate(graph: Graph, given: dict[str, Array], seed: object | None, check: Check | None) -> Trace:
     values = forward(graph, given, check)
-    steps = [
-        Step(i, FORWARD, node.id, _edge_ids(graph, i), value=values[i]) for i, node in enumerate(graph.nodes)
+    ids = [node.id for node in graph.nodes]
+    edge_ids = [f"e{k}" for k in range(sum(map(len, graph.sources)))]  # by consumer, then slot
+    incoming = [
+        tuple(edge_ids[graph.first_edge[i] + slot] for slot in range(len(s)))
+        for i, s in enumerate(graph.sources)
     ]
+    steps = [Step(i, FORWARD, ids[i], incoming[i], value=values[i]) for i in range(len(ids))]
 
-    grads: list[Array | None] = [None] * len(graph.nodes)
-    edges: dict[tuple[int, int], EdgeRecord] = {}  # by (consumer, slot)
+    grads: list[Array | None] = [None] * len(ids)
+    edges: list[EdgeRecord | None] = [None] * len(edge_ids)
     output = graph.index[graph.output]
-    for i in range(len(graph.nodes) - 1, -1, -1):
+    for i in range(len(ids) - 1, -1, -1):
         # Backward step of node i: the downstream gradient along every edge it feeds.
         if check is not None:
             check(graph.nodes[i], None)
-        outgoing = graph.consumers[i]
-        for target, slot in outgoing:
-            edges[target, slot] = backprop_edge(graph, target, slot, values, grads[target])
-        terms = [(target, slot) for target, slot in outgoing if _carries_gradient(graph, target, slot)]
+        outgoing = [(graph.first_edge[target] + slot, target, slot) for target, slot in graph.consumers[i]]
+        terms, consumers = [], []
+        for e, target, slot in outgoing:
+            edges[e] = edge = backprop_edge(graph, target, slot, values, grads[target], edge_ids[e])
+            if carries_gradient(graph, target, slot):
+                terms.append(edge.downstream)
+                consumers.append(target)
         if i == output:
             grads[i] = graph.seed_for(values[i], seed)
         elif not terms:  # the output does not depend on this node (or only through a class index)
             grads[i] = np.zeros_like(values[i])
+        elif len(terms) == 1:
+            grads[i] = terms[0]
         else:
-            grads[i] = accumulate([edges[edge].downstream for edge in terms], [target for target, _ in terms])
+            grads[i] = accumulate(terms, consumers)
         fan_out = i != output and len(outgoing) > 1
-        edge_ids = tuple(_edge_id(graph, target, slot) for target, slot in outgoing)
-        steps.append(
-            Step(len(steps), BACKWARD, graph.nodes[i].id, edge_ids, grad=None if fan_out else grads[i])
-        )
-        if fan_out:
-            summed = tuple(edges[edge].downstream for edge in outgoing)
-            steps.append(
-                Step(len(steps), ACCUMULATE, graph.nodes[i].id, edge_ids, grad=grads[i], terms=summed)
-            )
+        out_ids = tuple(edge_ids[e] for e, _, _ in outgoing)
+        steps.append(Step(len(steps), BACKWARD, ids[i], out_ids, grad=None if fan_out else grads[i]))
+        if fan_out:  # the sum gets a step of its own, which fixes the gradient
+            summed = tuple(edges[e].downstream for e, _, _ in outgoing)
+            steps.append(Step(len(steps), ACCUMULATE, ids[i], out_ids, grad=grads[i], terms=summed))
 
     nodes = tuple(_node_record(node, values[i], grads[i]) for i, node in enumerate(graph.nodes))
-    ordered = tuple(
-        edges[target, slot] for target, sources in enumerate(graph.sources) for slot in range(len(sources))
-    )
-    return Trace(graph.output, nodes, ordered, tuple(steps))
+    return Trace(graph.output, nodes, tuple(edges), tuple(steps))
 
 
 def forward(graph: Graph, given: dict[str, Array], check: Check | None = None) -> list[Array]:
@@ -130,48 +132,56 @@ def apply(node: Node, inputs: list[Array]) -> Array:
     return np.asarray(value, dtype=np.float64)
 
 
-def backprop_edge(graph: Graph, target: int, slot: int, values: list[Array], upstream: Array) -> EdgeRecord:
+def backprop_edge(
+    graph: Graph, target: int, slot: int, values: list[Array], upstream: Array, edge_id: str
+) -> EdgeRecord:
     """One edge input → target: its value, local gradient, upstream and downstream = VJP(upstream)."""
     node, source = graph.nodes[target], graph.sources[target][slot]
     inputs, out = tuple(values[s] for s in graph.sources[target]), values[target]
     op, attrs = node.op, dict(node.attrs)
-    local, kind = local_gradient(node, slot, inputs, out)
-    if _carries_gradient(graph, target, slot):
+    local, kind, factor = local_gradient(node, slot, inputs, out)
+    if not carries_gradient(graph, target, slot):  # a class index, or off the output's path
+        downstream = np.zeros_like(inputs[slot])
+    elif op.elementwise:  # upstream ⊙ local
+        downstream = unbroadcast(np.asarray(upstream * factor, dtype=np.float64), inputs[slot].shape, node)
+    else:
         downstream = unbroadcast(
-            np.asarray(op.downstream(slot, upstream, inputs, out, attrs), dtype=np.float64),
+            np.asarray(op.vjp[slot](upstream, *inputs, out, **attrs), dtype=np.float64),
             inputs[slot].shape,
             node,
         )
-    else:  # a class index, or a consumer the output does not depend on: nothing flows back
-        downstream = np.zeros_like(inputs[slot])
     return EdgeRecord(
-        _edge_id(graph, target, slot), graph.nodes[source].id, node.id, slot,
+        edge_id, graph.nodes[source].id, node.id, slot,
         inputs[slot], local, kind, upstream, downstream, edge_formula(graph, target, slot),
     )  # fmt: skip
 
 
-def local_gradient(node: Node, slot: int, inputs: tuple[Array, ...], out: Array) -> tuple[Array | None, str]:
+def local_gradient(
+    node: Node, slot: int, inputs: tuple[Array, ...], out: Array
+) -> tuple[Array | None, str, object]:
     """∂node/∂input as the trace shows it, and its kind: a number (scalars), the elementwise
-    derivative (the diagonal of diag(f′(z))), the full Jacobian when it is small, or omitted."""
+    derivative (the diagonal of diag(f′(z))), the full Jacobian when it is small, or omitted.
+    The third item is the elementwise local gradient as the op gave it (to multiply by)."""
     op, attrs = node.op, dict(node.attrs)
     if not op.is_differentiable(slot):
-        return None, "omitted"
+        return None, "omitted", None
     if op.elementwise:
-        local = np.broadcast_to(
-            np.asarray(op.local[slot](*inputs, out, **attrs), dtype=np.float64), out.shape
-        )
+        factor = op.local[slot](*inputs, out, **attrs)
+        local = np.asarray(factor, dtype=np.float64)
+        if local.shape != out.shape:  # a constant local gradient (1 for add), spread over the output
+            local = np.array(np.broadcast_to(local, out.shape))
         scalar = out.ndim == 0 and inputs[slot].ndim == 0
-        return np.array(local), "scalar" if scalar else "elementwise"
+        return local, "scalar" if scalar else "elementwise", factor
     if out.size * inputs[slot].size > LOCAL_JACOBIAN_MAX:
-        return None, "omitted"
+        return None, "omitted", None
     rows = []  # one VJP per output element: row k of the Jacobian is VJP(e_k)
     for k in range(out.size):
         basis = np.zeros(out.size)
         basis[k] = 1.0
-        row = op.downstream(slot, basis.reshape(out.shape), inputs, out, attrs)
+        row = op.vjp[slot](basis.reshape(out.shape), *inputs, out, **attrs)
         rows.append(unbroadcast(np.asarray(row, dtype=np.float64), inputs[slot].shape, node))
     jacobian = np.array(rows, dtype=np.float64).reshape(out.shape + inputs[slot].shape)
-    return jacobian, "scalar" if jacobian.ndim == 0 else "jacobian"
+    return jacobian, "scalar" if jacobian.ndim == 0 else "jacobian", None
 
 
 def accumulate(terms: list[Array], consumers: list[int]) -> Array:
@@ -221,17 +231,9 @@ def run(
     return values, {name: np.array(trace.nodes[graph.index[name]].grad) for name in names}
 
 
-def _carries_gradient(graph: Graph, target: int, slot: int) -> bool:
+def carries_gradient(graph: Graph, target: int, slot: int) -> bool:
+    """Does the output's gradient flow back through this input of `target`?"""
     return graph.reaches_output[target] and graph.nodes[target].op.is_differentiable(slot)
-
-
-def _edge_id(graph: Graph, target: int, slot: int) -> str:
-    """Edges are numbered e0, e1, … by consumer, then by input slot."""
-    return f"e{graph.first_edge[target] + slot}"
-
-
-def _edge_ids(graph: Graph, target: int) -> tuple[str, ...]:
-    return tuple(_edge_id(graph, target, slot) for slot in range(len(graph.sources[target])))
 
 
 def edge_formula(graph: Graph, target: int, slot: int) -> str:
@@ -239,9 +241,13 @@ def edge_formula(graph: Graph, target: int, slot: int) -> str:
     node = graph.nodes[target]
     labels = [graph.nodes[s].label for s in graph.sources[target]]
     names = {"a": labels[0], "b": labels[1] if len(labels) > 1 else "", "slope": ""}
-    names.update({key: f"{value:g}" for key, value in node.attrs})
-    wrap = lambda label: f"({label})" if " " in label else label  # noqa: E731
-    return f"∂{wrap(node.label)}/∂{wrap(labels[slot])} = {node.op.formula(slot, names)}"
+    for key, value in node.attrs:
+        names[key] = f"{value:g}"
+    return f"∂{_wrapped(node.label)}/∂{_wrapped(labels[slot])} = {node.op.formula(slot, names)}"
+
+
+def _wrapped(label: str) -> str:
+    return f"({label})" if " " in label else label
 
 
 def _node_record(node: Node, value: Array, grad: Array) -> NodeRecord:
