@@ -50,7 +50,10 @@ def test_a_lesson_is_walked_with_the_arrow_keys_and_its_numbers_are_live(page, l
     assert len(set(seen)) == 5
     assert page.locator("#lesson-progress").inner_text() == "Lesson step 5 of 5"
     page.wait_for_url("**lesson_step=4**")
-    until(page, f"document.querySelector('#step-counter').textContent === 'Step {LECTURE_STEPS} of {LECTURE_STEPS}'")
+    until(
+        page,
+        f"document.querySelector('#step-counter').textContent === 'Step {LECTURE_STEPS} of {LECTURE_STEPS}'",
+    )
     # The caption's numbers come from the live document: ∂f/∂x = ∂f/∂a · 1 = 2.
     assert "∂f/∂x = 2 · 1 = 2" in seen[-1]
     assert page.locator("#n-x.pointed").count() == 1
@@ -370,3 +373,38 @@ def test_zoomed_in_the_presenter_follows_the_current_node(page, live_server):
         )
     assert inside == 40
     assert "view=" in page.url or "scale=2" in page.url
+
+
+def test_an_explanation_says_plainly_when_the_inputs_differ_from_its_numbers(page, live_server):
+    open_playground(page, live_server, "#lang=en")
+    text = page.locator("#preset-explanation").inner_text()
+    assert "f = a · b = 6" in text and page.locator("#preset-note").inner_text() == ""
+    page.fill("#input-y", "3")
+    until(page, "document.querySelector('#preset-note').textContent.includes('differ')")
+    assert "(x = 1, y = 2, z = 0)" in page.locator("#preset-note").inner_text()
+    page.click("#fresh-numbers")  # the same example, numbers drawn from a seed in the URL
+    page.wait_for_url("**seed=**")
+    seed = int(re.search(r"seed=(\d+)", page.url).group(1))
+    seeded = example_for("lecture", seed)
+    until(page, f"document.querySelector('#input-x').value === '{seeded['inputs']['x']}'")
+    until(page, "document.querySelector('#preset-note').textContent === ''")
+    assert page.locator("#preset-explanation").inner_text() == seeded["explanation"]["en"]
+
+
+def test_a_long_fan_out_sum_wraps_inside_the_step_panel(page, live_server):
+    source = (
+        "\n".join(f"a{i} = {i + 2} * x" for i in range(14))
+        + "\nf = "
+        + " + ".join(f"a{i}" for i in range(14))
+    )
+    page.goto(f"{live_server}/#source={quote(source)}&inputs={quote(json.dumps({'x': 1.25}))}&lang=en")
+    page.wait_for_selector("#editor-status.ok", state="attached")
+    page.focus("#graph")
+    page.keyboard.press("End")
+    assert page.locator("#step-phase").text_content().endswith("Sum at a fork")
+    sizes = page.evaluate(
+        "(() => { const p = document.querySelector('#step-panel');"
+        " return [p.scrollWidth, p.clientWidth]; })()"
+    )
+    assert sizes[0] <= sizes[1]  # wrapped, not cut off or scrolled sideways
+    assert page.locator("#step-lines").inner_text().count(" + ") == 13
