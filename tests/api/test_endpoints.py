@@ -163,3 +163,18 @@ def test_responses_match_their_documented_models(client):
         GradcheckOut.model_validate(strict(client.post("/api/v1/gradcheck", json=body)))
     for op in strict(client.get("/api/v1/ops")):
         OpOut.model_validate(op)
+
+
+def test_a_seeded_example_gives_each_student_their_own_numbers(client):
+    """GET /examples/{id}?seed=K: the same K the same numbers, another K others; still a valid body."""
+    built_in = strict(client.get("/api/v1/examples/lecture"))
+    first = strict(client.get("/api/v1/examples/lecture?seed=7"))
+    assert strict(client.get("/api/v1/examples/lecture?seed=7")) == first
+    other = strict(client.get("/api/v1/examples/lecture?seed=8"))
+    assert first["source"] == other["source"] == built_in["source"]
+    assert first["inputs"] != other["inputs"] and first["inputs"] != built_in["inputs"]
+    assert first["inputs"].keys() == built_in["inputs"].keys()
+    body = {"source": first["source"], "inputs": first["inputs"]}
+    assert client.post("/api/v1/evaluate", json=body).status_code == 200
+    assert strict(client.post("/api/v1/gradcheck", json=body))["passed"] is True
+    assert strict(client.get(f"/api/v1/examples/lecture?seed={2**32 - 1}"))["id"] == "lecture"
