@@ -5,7 +5,8 @@ A module fixture renders the site file with deploy/nginx/render.py into a tempor
 `python -m uvicorn app.main:app` on one free port and nginx on another, and the tests talk to
 nginx over real sockets: timeouts, the body limit, the per-IP limits, static files, request ids.
 The site is rendered for one student per address, so the tests reach its limits with a few
-connections; the limits scale linearly with --students-per-ip (checked below).
+connections; the limits scale linearly with --students-per-ip (checked below). Last, every
+`chainrule serve` command the deploy files and docs/deploy.md ship is parsed by the CLI itself.
 
 Skipped when nginx is absent; failed instead when CHAINRULE_REQUIRE_NGINX=1 (CI sets it).
 """
@@ -393,3 +394,41 @@ def test_render_cli_writes_a_drop_in_site_that_nginx_accepts(tmp_path: Path) -> 
         [sys.executable, str(RENDER), "--upstream", "x; evil"], capture_output=True, text=True
     )
     assert refused.returncode == 2 and "--upstream" in refused.stderr
+
+
+def _serve(command: list[str]):
+    """A shipped `chainrule serve …` command as the CLI parses it: a flag it lacks fails here."""
+    from app.cli import _parser
+
+    assert command[0].endswith("chainrule") and command[1] == "serve", command
+    try:
+        return _parser().parse_args(command[1:])
+    except SystemExit:
+        pytest.fail(f"chainrule does not accept: {' '.join(command)}", pytrace=False)
+
+
+def test_shipped_serve_commands_are_ones_the_cli_accepts() -> None:
+    yaml = pytest.importorskip("yaml")
+    deploy = ROOT / "deploy"
+    objects = {
+        (o["kind"], o["metadata"]["name"]): o
+        for o in yaml.safe_load_all((deploy / "kubernetes.yaml").read_text())
+    }
+    pod = objects["Deployment", "chainrule"]["spec"]["template"]["spec"]["containers"][0]
+    served = _serve(pod["args"])
+    assert (served.host, served.port, served.workers) == ("0.0.0.0", 8000, 1) and served.limit_max_requests
+    assert pod["readinessProbe"]["httpGet"]["path"] == pod["livenessProbe"]["httpGet"]["path"] == "/healthz"
+    assert objects["Service", "chainrule"]["spec"]["ports"][0]["port"] == served.port
+    assert objects["Service", "chainrule-proxy"]["spec"]["externalTrafficPolicy"] == "Local"
+
+    unit = (deploy / "systemd" / "chainrule@.service").read_text()
+    served = _serve(re.search(r"^ExecStart=(.*)$", unit, re.M).group(1).replace("%i", "8001").split())
+    assert (served.host, served.port) == ("127.0.0.1", 8001) and served.limit_max_requests
+    command = json.loads(re.search(r"^CMD (\[.*\])$", (deploy / "Dockerfile").read_text(), re.M).group(1))
+    assert _serve(command).host == "0.0.0.0"
+
+    guide = (ROOT / "docs" / "deploy.md").read_text()
+    shown = re.findall(r"^(?:\S*/)?(chainrule serve [^&\n]*)", guide, re.M)
+    assert len(shown) >= 2
+    for line in shown:
+        _serve(line.split())
