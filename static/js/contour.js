@@ -83,13 +83,14 @@ function join(segments) {
 
 /**
  * Levels for a surface with values in [lo, hi]: evenly spaced, or — for a surface with a deep
- * narrow valley such as Rosenbrock's (lo ≥ 0, a wide range) — spaced evenly in log(f − lo) over
- * `decades` decades, so the valley gets as many lines as the walls and none are islands of
- * grid noise at the floor.
+ * narrow valley such as Rosenbrock's (lo ≥ 0, a wide range) — spaced evenly in log(f − lo) from
+ * `floor` above the minimum up to the maximum, so the valley gets as many lines as the walls;
+ * no level lies lower than `floor`, where a valley floor would break into islands of grid noise.
  */
-export function levels(lo, hi, count, { decades = 3 } = {}) {
+export function levels(lo, hi, count, { floor = 0.1 } = {}) {
   const out = [];
   const logScale = lo >= 0 && hi - lo > 20;
+  const decades = Math.max(1, Math.min(6, Math.log10((hi - lo) / floor)));
   for (let k = 1; k < count; k += 1) {
     out.push(logScale ? lo + (hi - lo) * 10 ** (-decades * (1 - k / count)) : lo + ((hi - lo) * k) / count);
   }

@@ -261,7 +261,14 @@ export function createNetworkView(host, { features, t, on }) {
     for (const path of svg.querySelectorAll("path.nv-link")) {
       const [layer, i, j] = path.dataset.link.split(":").map(Number);
       const w = weights[layer]?.[j]?.[i];
-      if (typeof w !== "number") continue;
+      if (typeof w !== "number") {
+        // No one weight to show (more than two class scores): the plain link.
+        path.style.stroke = "";
+        path.style.strokeWidth = "";
+        path.style.strokeDasharray = "";
+        delete path.dataset.weight;
+        continue;
+      }
       const rgb = w >= 0 ? pal.pos : pal.neg;
       path.style.stroke = `rgb(${rgb.join(",")})`;
       path.style.strokeWidth = (0.5 + 4 * Math.abs(w) / peak).toFixed(2);

@@ -45,7 +45,7 @@ const surfaceSelect = selectField($("race-fields"), {
   options: SURFACES.map((name) => ({ value: name, key: `surf.${name}` })),
   onChange: (name) => {
     const p = PRESETS[name];
-    change({ surface: name, start: [...p.start], steps: p.steps, racers: p.racers.map((r) => ({ ...r })) });
+    change({ surface: name, start: [...p.start], steps: p.steps, racers: p.racers.map((r) => ({ ...r })) }, { rebuild: true });
   },
 });
 const stepsInput = numberField($("race-fields"), {
@@ -82,14 +82,14 @@ const showExpr = () => { exprHost.hidden = s.surface !== "expression"; };
 showExpr();
 
 /** `instant`: draw the whole race at once (a changed setting), else race it from step 0. */
-function change(patch, { instant = false } = {}) {
+function change(patch, { instant = false, rebuild = false } = {}) {
   const changed = store.set(patch);
   if (!changed.length) return;
   surfaceSelect.value = s.surface;
   stepsInput.value = String(s.steps);
   exprInput.value = s.expr;
   showExpr();
-  if (changed.includes("racers")) drawRacers();
+  if (changed.includes("racers")) drawRacers({ force: rebuild }); // a preset's new values need new cards
   compute({ instant });
 }
 

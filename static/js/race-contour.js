@@ -7,7 +7,7 @@
 
 import { paintGrid } from "./heatmap.js";
 import { isolines, levels as levelsFor, pathData } from "./contour.js";
-import { niceTicks, formatTick } from "./linechart.js";
+import { formatTick } from "./linechart.js";
 
 const SVG_NS = "http://www.w3.org/2000/svg";
 const S = 600; // the drawing's own square; CSS scales it
@@ -50,6 +50,16 @@ export function swatch(style, width = 34) {
     fill: style.marker === "cross" ? "none" : style.color, stroke: style.marker === "cross" ? style.color : "#fff",
     "stroke-width": style.marker === "cross" ? 2.5 : 1 }, svg);
   return svg;
+}
+
+/** Round ticks (1, 2 or 5 × 10ᵏ apart), 5 to 10 of them across [lo, hi]. */
+function roundTicks(lo, hi) {
+  const raw = (hi - lo) / 7;
+  const mag = 10 ** Math.floor(Math.log10(raw));
+  const step = [1, 2, 5, 10].map((m) => m * mag).find((v) => v >= raw);
+  const out = [];
+  for (let v = Math.ceil(lo / step) * step; v <= hi + 1e-9; v += step) out.push(Number(v.toPrecision(12)));
+  return out;
 }
 
 const LOW = [214, 226, 240];
@@ -122,14 +132,14 @@ export function createContourPlot(host, { onPick, onDrag = () => {} }) {
   /** Ticks on the bottom and left edges, inside the square (the plot fills its panel). */
   function drawAxes() {
     axes.replaceChildren();
-    for (const v of niceTicks(xr[0], xr[1])) {
+    for (const v of roundTicks(xr[0], xr[1])) {
       const x = px(v);
       if (x < 30 || x > S - 30) continue; // the corners belong to the axis names
       el("line", { x1: x, x2: x, y1: S, y2: S - 8, class: "rc-tick" }, axes);
       const text = el("text", { x, y: S - 12, "text-anchor": "middle", class: "rc-tick-label" }, axes);
       text.textContent = formatTick(v);
     }
-    for (const v of niceTicks(yr[0], yr[1])) {
+    for (const v of roundTicks(yr[0], yr[1])) {
       const y = py(v);
       if (y < 30 || y > S - 30) continue;
       el("line", { x1: 0, x2: 8, y1: y, y2: y, class: "rc-tick" }, axes);

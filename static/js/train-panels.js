@@ -54,7 +54,7 @@ export function buildControls({ state: s, change, regenerate }) {
     id: "tr-split", labelKey: "train.split", min: 0.1, max: 0.9, step: 0.1, value: s.testFraction,
     format: percent, onChange: (v) => change({ testFraction: v }),
   });
-  rangeField(data, {
+  const noise = rangeField(data, {
     id: "tr-noise", labelKey: "train.noise", min: 0, max: 0.5, step: 0.05, value: s.noise,
     format: percent, onChange: (v) => change({ noise: v }),
   });
@@ -62,7 +62,7 @@ export function buildControls({ state: s, change, regenerate }) {
     id: "tr-batch", labelKey: "train.batch", min: 1, max: 30, step: 1, value: s.batchSize,
     onChange: (v) => change({ batchSize: v }),
   });
-  rangeField(data, {
+  const samples = rangeField(data, {
     id: "tr-samples", labelKey: "train.samples", min: 50, max: 500, step: 50, value: s.samples,
     onChange: (v) => change({ samples: v }),
   });
@@ -72,6 +72,8 @@ export function buildControls({ state: s, change, regenerate }) {
   function classesView() {
     classHost.replaceChildren();
     classHost.hidden = !MULTICLASS.includes(s.dataset);
+    // Your own data has its own points: no generator's count or noise.
+    for (const input of [samples, noise]) input.closest(".cr-field").hidden = s.dataset === "custom";
     selectField(classHost, {
       id: "tr-classes", labelKey: "train.classes", value: String(s.classes),
       options: Array.from({ length: MAX_CLASSES - 1 }, (_, i) => ({ value: String(i + 2), key: `train.classes.${i + 2}` })),

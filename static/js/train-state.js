@@ -22,7 +22,7 @@ export const MAX_NEURONS = 8;
 
 // Rates that train the playground's small networks in a few seconds (PyTorch's defaults are
 // tuned for bigger models); every other hyper-parameter starts at PyTorch's default.
-const PLAYGROUND_RATES = { "sgd.lr": 0.1, "adagrad.lr": 0.1, "adam.lr": 0.03, "sparse_adam.lr": 0.03 };
+const PLAYGROUND_RATES = { "sgd.lr": 0.1, "adagrad.lr": 0.1, "adam.lr": 0.03, "adamw.lr": 0.03, "sparse_adam.lr": 0.03 };
 
 /** One entry per optimiser hyper-parameter, named `<optimizer>.<key>` in the URL. */
 function optimizerFields() {

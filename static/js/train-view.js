@@ -158,6 +158,8 @@ export function readView(resp, s, history, previous) {
   if (top && top.length === 2) {
     // Two scores (softmax cross-entropy): what moves the class-1 output is their difference.
     weights[weights.length - 1] = [top[1].map((w, i) => w - top[0][i])];
+  } else if (top && top.length > 2) {
+    weights[weights.length - 1] = []; // one score per class: no single link weight to draw
   }
   const trainCount = resp.points ? (resp.points.train || []).length : previous?.trainCount ?? null;
   return {

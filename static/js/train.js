@@ -10,6 +10,7 @@ import {
 } from "./train-state.js";
 import { loadOptimizers } from "./train-optimizers.js";
 import { createNetworkView } from "./network-view.js";
+import { drawClassMap } from "./heatmap.js";
 import { createRun } from "./train-run.js";
 import { buildControls } from "./train-panels.js";
 import { createOutputView } from "./train-output.js";
@@ -59,6 +60,8 @@ const run = createRun({
   onResult(view) {
     output.draw(view);
     network.drawNeurons(view.neuronGrids, view.neuronDomains);
+    const out = document.querySelector("canvas.nv-canvas[data-node='out']");
+    if (view.classes && out) drawClassMap(out, view.classes, view.classCount);
     network.drawWeights(view.weights);
     showCounters(view);
     showPace();
@@ -139,7 +142,7 @@ function change(patch) {
     const hyper = changed.find((n) => n.includes("."));
     const name = hyper ? (hyper.endsWith(".lr") ? "lr" : "hyper") : changed[0];
     run.mark(name);
-    say("train.live", { what: t(`train.mark.${name}`) });
+    say("train.live", { whatKey: `train.mark.${name}` });
     if (!run.playing) output.redraw();
     return;
   }
@@ -148,11 +151,13 @@ function change(patch) {
   restart(why);
 }
 
+/** The status line; a parameter named fooKey is itself a string key, worded in the language of the moment. */
 function say(key, params = {}) {
   const el = $("tr-status");
   el.dataset.key = key;
   el.dataset.params = JSON.stringify(params);
-  el.textContent = t(key, params);
+  const worded = Object.fromEntries(Object.entries(params).map(([k, v]) => (k.endsWith("Key") ? [k.slice(0, -3), t(v)] : [k, v])));
+  el.textContent = t(key, worded);
 }
 
 /** Back to step 0 with the current configuration (`why`: the field that forced it); play goes on. */
@@ -164,7 +169,7 @@ function restart(why = null) {
   output.clear();
   if (s.dataset === "custom") output.drawEditing(s.points);
   showCounters({ epoch: 0, step: 0, lr: null });
-  if (why) say("train.restarted", { what: t(`train.why.${why}`) });
+  if (why) say("train.restarted", { whatKey: `train.why.${why}` });
   if (s.dataset === "custom" && s.points.length < 2) {
     say("data.needPoints");
     return;
