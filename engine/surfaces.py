@@ -135,12 +135,13 @@ def optimize(
     params = {"xy": np.array([float(start[0]), float(start[1])])}
     state = optim.init_state(optimizer, params, hyper)
     path, losses = [params["xy"]], []
-    for _ in range(steps):
-        value, grad = s.value_and_gradient(params["xy"])
-        losses.append(value)
-        params, state = optim.step(optimizer, params, {"xy": grad}, state, hyper)
-        path.append(params["xy"])
-    losses.append(s.value_and_gradient(params["xy"])[0])
+    with np.errstate(all="ignore"):  # a diverging path's inf and NaN are drawn, not warned about
+        for _ in range(steps):
+            value, grad = s.value_and_gradient(params["xy"])
+            losses.append(value)
+            params, state = optim.step(optimizer, params, {"xy": grad}, state, hyper)
+            path.append(params["xy"])
+        losses.append(s.value_and_gradient(params["xy"])[0])
     return path, losses
 
 
@@ -149,4 +150,5 @@ def contour_grid(function: str | Surface, size: int = 60) -> dict[str, object]:
     s = function if isinstance(function, Surface) else surface(function)
     xs = np.linspace(*s.x_range, size)
     ys = np.linspace(*s.y_range, size)
-    return {"x": xs, "y": ys, "values": s.value(xs[None, :], ys[:, None])}
+    with np.errstate(all="ignore"):
+        return {"x": xs, "y": ys, "values": s.value(xs[None, :], ys[:, None])}

@@ -274,9 +274,10 @@ def next_batch(config: TrainConfig, state: TrainState, n: int) -> tuple[Array, T
 def layer_norms(model: nn.MLP, grads: Mapping[str, Array]) -> list[float]:
     """‖(∂L/∂W, ∂L/∂b)‖ per layer: how strongly each layer is being pushed."""
     norms = []
-    for layer in model.layers:
-        w, b = np.ravel(grads[layer.W.name]), np.ravel(grads[layer.b.name])
-        norms.append(math.sqrt(float(w @ w) + float(b @ b)))
+    with np.errstate(all="ignore"):  # a diverging run's norm is inf or NaN, not a warning
+        for layer in model.layers:
+            w, b = np.ravel(grads[layer.W.name]), np.ravel(grads[layer.b.name])
+            norms.append(math.sqrt(float(w @ w) + float(b @ b)))
     return norms
 
 
@@ -331,7 +332,21 @@ def train(
 ) -> TrainResult:
     """`steps` minibatch updates from `state` (a fresh seeded start when None).
 
-    `on_step(k)` runs after step k of this call; it may raise to abandon the call (a deadline)."""
+    `on_step(k)` runs after step k of this call; it may raise to abandon the call (a deadline).
+    A diverging run's inf and NaN are carried like any value, without a warning."""
+    with np.errstate(all="ignore"):
+        return _train(config, state, steps, grid_size, neuron_grid_size, curve, on_step)
+
+
+def _train(
+    config: TrainConfig,
+    state: TrainState | None = None,
+    steps: int = 1,
+    grid_size: int | None = 40,
+    neuron_grid_size: int | None = None,
+    curve: bool = True,
+    on_step: Callable[[int], None] | None = None,
+) -> TrainResult:
     job = Job.of(config)
     state = initial_state(config, job.data) if state is None else check_state(config, state, job.data)
     fast = seam.fast("training")

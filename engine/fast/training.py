@@ -155,26 +155,28 @@ def run_steps(
     n = len(job.Y_train)
     norms = []
     epoch, lr = None, job.base_lr
-    for _ in range(steps):
-        batch, state = next_batch(c, state, n)
-        if state.epoch != epoch:  # the schedule moves once per epoch
-            epoch, lr = state.epoch, job.lr(state.epoch)
-        current = layout.split(theta) if flat is not None else params
-        grads = step_gradients(current, job.X_train[batch], job.Y_train[batch])
-        if flat is not None:  # one update of θ
-            flat = dict(flat)
-            with np.errstate(all="ignore"):
+    # A diverging run yields inf/NaN, carried like any value: errstate set once for the whole
+    # loop (entering it costs more than a small network's update).
+    with np.errstate(all="ignore"):
+        for _ in range(steps):
+            batch, state = next_batch(c, state, n)
+            if state.epoch != epoch:  # the schedule moves once per epoch
+                epoch, lr = state.epoch, job.lr(state.epoch)
+            current = layout.split(theta) if flat is not None else params
+            grads = step_gradients(current, job.X_train[batch], job.Y_train[batch])
+            if flat is not None:  # one update of θ
+                flat = dict(flat)
                 theta = rule(theta, layout.flatten(grads), flat, job.hyper, lr)
-        else:
-            params, slots = optim.step(c.optimizer, params, grads, slots, job.hyper, lr)
-        state = TrainState(
-            state.params, state.optimizer, state.order, state.position, state.epoch, state.step + 1
-        )
-        norms.append(layer_norms(model, grads))
-        if curves is not None:
-            curves.add(theta if flat is not None else layout.flatten(params))
-        if on_step is not None:
-            on_step(state.step)
+            else:
+                params, slots = optim.step(c.optimizer, params, grads, slots, job.hyper, lr)
+            state = TrainState(
+                state.params, state.optimizer, state.order, state.position, state.epoch, state.step + 1
+            )
+            norms.append(layer_norms(model, grads))
+            if curves is not None:
+                curves.add(theta if flat is not None else layout.flatten(params))
+            if on_step is not None:
+                on_step(state.step)
     loss_curve: dict[str, list[float | None]] = {"train": [], "test": []}
     if curves is not None:
         curves.flush()

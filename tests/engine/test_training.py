@@ -342,3 +342,19 @@ def test_the_fast_path_equals_the_reference_bit_for_bit(config, chunks):
     assert repr(fast[1]) == repr(reference[1])  # repr: NaN and −0.0 compare as written
     assert repr(fast[2]) == repr(reference[2])
     assert fast[0].grid.tobytes() == reference[0].grid.tobytes() and fast[0].lr == reference[0].lr
+
+
+@pytest.mark.parametrize("fast", [True, False])
+def test_a_diverging_run_carries_inf_and_nan_without_a_warning(fast):
+    import warnings
+
+    config = TrainConfig(optimizer="sgd", hyper={"lr": 1e30}, activation="relu", loss="mse", layers=(4,))
+    previous = seam.use_fast(fast)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            result = train(config, steps=6, grid_size=3, neuron_grid_size=3)
+    finally:
+        seam.use_fast(previous)
+    values = np.concatenate([p.ravel() for p in result.state.params.values()])
+    assert not np.isfinite(values).all() and result.state.step == 6
