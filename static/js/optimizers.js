@@ -326,7 +326,7 @@ document.addEventListener("keydown", (event) => {
 
 onLanguageChange(() => {
   translate(document);
-  drawRacers();
+  drawRacers({ force: true }); // the optimisers' descriptions are in the server's two languages
   if (race.n) {
     makeChart();
     show(race.k);

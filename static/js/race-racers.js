@@ -1,7 +1,7 @@
 // The racer cards of /optimizers: one per optimiser, each with its colour, marker and dash, its
 // optimiser, its own hyper-parameters and, after a race, its final loss.
-import { formatNumber, t } from "./i18n.js";
-import { defaults, OPTIMIZER_NAMES, renderParams } from "./train-optimizers.js";
+import { formatNumber, getLanguage, t } from "./i18n.js";
+import { defaults, describe, OPTIMIZER_NAMES, renderParams } from "./train-optimizers.js";
 import { racerParams, RACER_STYLE } from "./race-state.js";
 import { swatch } from "./race-contour.js";
 
@@ -70,7 +70,7 @@ export function renderRacers(list, racers, { onChange, onRemove, lrFor = (name) 
     const params = document.createElement("div");
     params.className = "race-params";
     renderParams(params, r.name, racerParams(r), {
-      prefix: `race-${k}`, labelFor: (key) => t(`opt.${key}`), skip: QUIET,
+      prefix: `race-${k}`, labelFor: (key) => t(`opt.${key}`), skip: QUIET, about: describe(r.name, getLanguage()),
       onChange: (key, value) => onChange(k, { [key]: value }),
     });
     const slider = lrSlider(k, racerParams(r).lr, (lr) => {

@@ -47,6 +47,13 @@ export const OPTIMIZERS = {
 export const OPTIMIZER_NAMES = Object.keys(OPTIMIZERS);
 const HINTS = JSON.parse(JSON.stringify(OPTIMIZERS));
 export const source = { from: "page" }; // "server" once the declaration has been read
+const DESCRIPTIONS = {}; // name → {en, "pt-BR"}: the server's one sentence on what it does
+
+/** The server's sentence on optimiser `name` in `lang` ("" when the server gave none). */
+export function describe(name, lang) {
+  const d = DESCRIPTIONS[name] || {};
+  return d[lang] || d.en || "";
+}
 
 /** One declared hyper-parameter as this table's entries; betas becomes beta1 and beta2. */
 function entries(name, key, value) {
@@ -78,6 +85,7 @@ export async function loadOptimizers() {
   for (const item of list) {
     const raw = item.hyperparameters ?? item.defaults ?? item.params ?? item.parameters ?? {};
     const pairs = Array.isArray(raw) ? raw.map((p) => [p.name ?? p.key, p.default]) : Object.entries(raw);
+    if (item.description && typeof item.description === "object") DESCRIPTIONS[item.name] = item.description;
     next[item.name] = pairs.filter(([, v]) => typeof v === "number" || typeof v === "boolean" || Array.isArray(v))
       .flatMap(([key, value]) => entries(item.name, key, value));
   }
@@ -117,8 +125,16 @@ export function optimizerBody(name, params = {}) {
  * Build the hyper-parameter inputs for one optimiser into `host`; onChange(key, value) fires on
  * every edit. labelFor(key) gives the (translated) label; ids are prefixed to stay unique.
  */
-export function renderParams(host, name, values, { prefix, labelFor, onChange, skip = [] }) {
+export function renderParams(host, name, values, { prefix, labelFor, onChange, skip = [], about = null }) {
   host.replaceChildren();
+  if (about) {
+    // What the optimiser does, in the server's words (GET /api/v1/optimizers).
+    const p = document.createElement("p");
+    p.className = "tr-hint opt-about";
+    p.dataset.optimizer = name;
+    p.textContent = about;
+    host.appendChild(p);
+  }
   for (const p of OPTIMIZERS[name] || []) {
     if (skip.includes(p.key)) continue;
     const id = `${prefix}-${p.key}`;

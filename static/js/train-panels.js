@@ -1,9 +1,9 @@
 // The /train controls: data-set thumbnails, data sliders, model selects, the optimiser with its
 // own hyper-parameters, the rate schedule, L2 and the view toggles — all built from the state's
 // declarations; every edit goes through change(patch).
-import { t } from "./i18n.js";
+import { getLanguage, t } from "./i18n.js";
 import { checkField, numberField, rangeField, selectField } from "./train-controls.js";
-import { OPTIMIZER_NAMES, renderParams } from "./train-optimizers.js";
+import { describe, OPTIMIZER_NAMES, renderParams } from "./train-optimizers.js";
 import {
   ACTIVATIONS, DATASETS, INITS, isRegression, lossesFor, MAX_CLASSES, MULTICLASS, optimizerParams, SCHEDULES,
 } from "./train-state.js";
@@ -129,7 +129,7 @@ export function buildControls({ state: s, change, regenerate }) {
 
   function optimizerParamsView() {
     renderParams($("tr-opt-params"), s.optimizer, optimizerParams(s), {
-      prefix: "tr-opt", labelFor: (k) => t(`opt.${k}`),
+      prefix: "tr-opt", labelFor: (k) => t(`opt.${k}`), about: describe(s.optimizer, getLanguage()),
       onChange: (key, value) => change({ [`${s.optimizer}.${key}`]: value }),
     });
   }
@@ -197,5 +197,11 @@ export function buildControls({ state: s, change, regenerate }) {
   lossSelect();
   optimizerParamsView();
   scheduleView();
-  return { sync, redrawThumbs };
+  /** Re-word what the server says, in the language of the moment. */
+  function retranslate() {
+    const about = document.querySelector("#tr-opt-params .opt-about");
+    if (about) about.textContent = describe(s.optimizer, getLanguage());
+  }
+
+  return { sync, redrawThumbs, retranslate };
 }

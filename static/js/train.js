@@ -252,6 +252,7 @@ onLanguageChange(() => {
   network.retranslate();
   output.retranslate();
   editor.retranslate();
+  panels.retranslate();
   graphHint();
   showPace();
   const status = $("tr-status");
