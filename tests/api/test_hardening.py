@@ -214,3 +214,43 @@ def test_the_test_client_runs_without_a_deprecation_warning():
         warnings.simplefilter("always")
         importlib.reload(starlette.testclient)
     assert [str(w.message) for w in caught if issubclass(w.category, DeprecationWarning)] == []
+
+
+def test_the_document_cache_is_bounded_in_bytes_and_skips_big_documents():
+    """Issue 13: caches capped by entries grew a worker to GiBs; this one holds CHAINRULE_CACHE_BYTES / 4."""
+    from app.routers.graph import DOCUMENT_SHARE, DOCUMENTS
+
+    budget_client = make_client(cache_bytes=DOCUMENT_SHARE * 40_000)
+    sizes = []
+    for i in range(60):  # distinct bodies, ~3–6 KB documents each
+        response = budget_client.post(EVALUATE, json={**LECTURE, "inputs": {"x": i, "y": 2, "z": 0}})
+        sizes.append(len(response.content))
+        assert DOCUMENTS.size <= 40_000
+    assert sum(sizes) > 2 * 40_000  # more was served than the cache may keep
+    assert DOCUMENTS.size == sum(len(d) + len(k[0]) for k, d in DOCUMENTS.documents.items())
+    big = {"source": "h = tanh(W @ x)\nf = sum(h)", "inputs": {"W": [[0.1] * 40] * 40, "x": [1.0] * 40}}
+    response = budget_client.post(EVALUATE, json=big)
+    assert len(response.content) > DOCUMENTS.max_entry_bytes
+    assert response.content not in DOCUMENTS.documents.values()
+
+
+def test_every_setting_is_documented_and_read_from_its_variable(tmp_path):
+    documented = {name: meaning for name, _, meaning in Settings.documentation()}
+    assert {"CHAINRULE_MAX_DOCUMENT_BYTES", "CHAINRULE_CACHE_BYTES", "CHAINRULE_FRAME_ANCESTORS"} <= set(
+        documented
+    )
+    assert all(meaning for meaning in documented.values())
+    settings = Settings.from_env(
+        {
+            "CHAINRULE_MAX_DOCUMENT_BYTES": "1000",
+            "CHAINRULE_CACHE_BYTES": "2048",
+            "CHAINRULE_FRAME_ANCESTORS": "'self' https://course.example.org",
+            "CHAINRULE_LESSONS_DIR": str(tmp_path),
+        }
+    )
+    assert (settings.max_document_bytes, settings.cache_bytes) == (1000, 2048)
+    assert settings.lessons_dir == tmp_path and Settings().lessons_dir is None
+    with pytest.raises(ValueError, match="CHAINRULE_LESSONS_DIR"):
+        Settings.from_env({"CHAINRULE_LESSONS_DIR": str(tmp_path / "missing")})
+    with pytest.raises(ValueError, match="CHAINRULE_CACHE_BYTES"):
+        Settings.from_env({"CHAINRULE_CACHE_BYTES": "-1"})
