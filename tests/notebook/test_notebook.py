@@ -299,6 +299,19 @@ def test_bad_arguments_are_named() -> None:
     assert json.loads(options[1])["step"] == 12
 
 
+def test_a_name_cannot_break_out_of_the_frame_s_data() -> None:
+    from app.notebook import document_of, slide_html
+    from engine import Var
+
+    name = "</script><script>alert(1)</script>"
+    output = slide_html(document_of((Var(name, 2.0) * 3).named("f")))
+    frame = frame_of(output)
+    # Four scripts (document, options, modules, loader), the name only inside the JSON, escaped.
+    assert frame.count("<script") == frame.count("</script>") == 4
+    assert name not in frame and "\\u003c/script>\\u003cscript>alert(1)" in frame
+    assert output.count("<iframe") == 1
+
+
 def test_the_frame_is_styled_as_the_graph_page() -> None:
     from app.notebook import stylesheets
     from app.paths import STATIC_DIR
