@@ -121,3 +121,54 @@ def test_a_changed_learning_rate_continues_as_torch_does():
         (p**2).sum().backward()
         opt.step()
         np.testing.assert_allclose(params["xy"], p.detach().numpy(), rtol=1e-13, atol=1e-15)
+
+
+def test_a_training_run_equals_torch_step_for_step():
+    """train() against a torch.nn loop over the same batches: 3-class spiral, cross-entropy, L2
+    and L1 on weights and biases, AdamW with a cosine schedule (torch's closed form per epoch)."""
+    from engine import optim
+    from engine.data import features
+    from engine.training import TrainConfig, epoch_order, initial_state, train
+
+    config = TrainConfig(
+        dataset="spiral",
+        classes=3,
+        samples=60,
+        loss="cross_entropy",
+        layers=(5,),
+        activation="tanh",
+        optimizer="adamw",
+        hyper={"lr": 0.02, "weight_decay": 0.05},
+        schedule="cosine",
+        schedule_params={"T_max": 4, "eta_min": 0.001},
+        l2=0.01,
+        l1=0.002,
+        l2_biases=True,
+        batch_size=8,
+    )
+    steps = 17  # 30 training points: batches of 8, 8, 8, 6 — an epoch ends mid-run
+    ours = train(config, steps=steps, grid_size=None).state.params
+
+    data, start = config.data(), initial_state(config).params
+    X = torch.tensor(features(data.train_x, config.features))
+    y = torch.tensor(data.train_y, dtype=torch.long)
+    names = ["W1", "b1", "W2", "b2"]
+    tensors = {n: torch.nn.Parameter(torch.tensor(start[n])) for n in names}
+    opt = torch.optim.AdamW(list(tensors.values()), lr=0.02, weight_decay=0.05)
+    epoch, position, order = 0, 0, epoch_order(config.seed, 0, len(y))
+    for _ in range(steps):
+        if position >= len(y):
+            epoch, position, order = epoch + 1, 0, epoch_order(config.seed, epoch + 1, len(y))
+        batch = torch.tensor(order[position : position + 8])
+        position += len(batch)
+        opt.param_groups[0]["lr"] = optim.learning_rate(0.02, "cosine", epoch, config.schedule_params)
+        opt.zero_grad()
+        h = torch.tanh(torch.nn.functional.linear(X[batch], tensors["W1"], tensors["b1"]))
+        s = torch.nn.functional.linear(h, tensors["W2"], tensors["b2"])
+        loss = torch.nn.functional.cross_entropy(s, y[batch])
+        loss = loss + 0.005 * sum((t * t).sum() for t in tensors.values())
+        loss = loss + 0.002 * sum(t.abs().sum() for t in tensors.values())
+        loss.backward()
+        opt.step()
+    for name in names:
+        np.testing.assert_allclose(ours[name], tensors[name].detach().numpy(), rtol=1e-11, atol=1e-13)
