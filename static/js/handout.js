@@ -108,6 +108,8 @@ async function lessonHandout(id) {
 
 async function build() {
   delete document.body.dataset.ready;
+  $("handout-sub").textContent = "";
+  $("handout-heading").textContent = t("handout.heading");
   $("handout-status").textContent = t("handout.loading");
   try {
     const lesson = getParam("lesson");
