@@ -1,7 +1,8 @@
 """The reference training loop (`engine.training.run_steps`) made fast, with the same bits.
 
-Speed only; `engine.seam.fast("training")` hands this module to `engine.training.train`. Three
-tricks, each exact:
+Speed only; `engine.seam.fast("training")` hands this module to `engine.training.train`. Four
+tricks, each exact (tests/engine/test_training.py checks them against the reference, bit for bit):
+- each Wᵀ is handed to the graph as the view W.T instead of computed by a transpose node;
 - every parameter of a small network is a slice of one vector θ, and the optimiser's
   (elementwise) rule updates θ in one call per step instead of one per array (`engine.fast.flat`);
 - the minibatch graph of a configuration is built once per process, not once per call;
@@ -24,11 +25,6 @@ from engine.training import Job, Steps, TrainState, layer_norms, next_batch
 
 Array = np.ndarray
 FLAT_MAX = 1 << 14  # parameters up to which θ is flat (every /train network within the default limits)
-
-
-@lru_cache(maxsize=64)
-def _model(sizes: tuple[int, ...], activation: str) -> nn.MLP:
-    return nn.MLP(sizes, activation)
 
 
 def _scores(sizes: tuple[int, ...], activation: str) -> tuple[Expr, list[Expr]]:
