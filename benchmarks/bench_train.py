@@ -88,9 +88,8 @@ def engine_step(
     state = {"θ": layout.flatten(params), "params": params, "opt": optim.init_state("sgd", params)}
 
     def flat_step() -> None:
-        grads = step_gradients(layout.split(state["θ"]), X, y)
-        with np.errstate(all="ignore"):
-            state["θ"] = rule(state["θ"], layout.flatten(grads), {"momentum_buffer": None}, hyper, LR)
+        grads = step_gradients(layout.split(state["θ"]), X, y)  # (run_steps sets errstate once a call)
+        state["θ"] = rule(state["θ"], layout.flatten(grads), {"momentum_buffer": None}, hyper, LR)
 
     def step() -> None:
         grads = step_gradients(state["params"], X, y)
