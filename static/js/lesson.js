@@ -73,6 +73,9 @@ export function createLessons(page) {
       }
       await page.load({ source: step.source, inputs: step.inputs || {}, step: step.step ?? page.LAST });
       if (shownIndex === index) page.graph.setPointed(step.highlight || []);
+    } else if (!page.doc) {
+      // Opened at a step of another page: the canvas shows the page's own graph meanwhile.
+      page.load({ source: state.source, inputs: state.inputs, step: state.step });
     }
   }
 
