@@ -26,11 +26,12 @@ from typing import Any
 
 import numpy as np
 
+from app.errors import ApiError
 from app.paths import STATIC_DIR, TEMPLATES_DIR
 from app.serialize import document, dumps
 from app.service import evaluation_document, graph_layout
 from app.settings import Settings
-from engine import Evaluation, Expr, Graph, evaluate
+from engine import EngineError, Evaluation, Expr, Graph, evaluate
 
 ENTRY = "notebook.js"
 # The frame is styled as the graph page is: the stylesheets its templates link, then its own.
@@ -124,6 +125,15 @@ def _language(lang: str | None) -> str | None:
     raise ValueError(f"lang must be 'en' or 'pt-BR', not {lang!r}")
 
 
+def _hidden(hide: str | tuple[str, ...] | list[str]) -> list[str]:
+    """What starts hidden until revealed: "grads" and/or "values" (as the page's g and v)."""
+    kinds = [hide] if isinstance(hide, str) else list(hide)
+    unknown = [kind for kind in kinds if kind not in ("grads", "values")]
+    if unknown:
+        raise ValueError(f"hide takes 'grads' and/or 'values', not {unknown[0]!r}")
+    return kinds
+
+
 def _initial_step(doc: Mapping[str, Any], step: int | None) -> int | None:
     """The step to open at (negative counts from the end, as in Python); None for the last."""
     if step is None:
@@ -137,11 +147,21 @@ def _initial_step(doc: Mapping[str, Any], step: int | None) -> int | None:
 
 
 def slide_html(
-    doc: Mapping[str, Any], *, step: int | None = None, lang: str | None = None, height: int | None = None
+    doc: Mapping[str, Any],
+    *,
+    step: int | None = None,
+    lang: str | None = None,
+    height: int | None = None,
+    hide: str | tuple[str, ...] | list[str] = (),
 ) -> str:
     """The HTML of one output: the document `doc` drawn as the page draws it, self-contained."""
     language = _language(lang)
-    options = {"step": _initial_step(doc, step), "lang": language, "failed": FAILED[language or "en"]}
+    options = {
+        "step": _initial_step(doc, step),
+        "lang": language,
+        "hide": _hidden(hide),
+        "failed": FAILED[language or "en"],
+    }
     order, sources = modules()
     text = dumps(doc)
     if len(text) > MAX_DOCUMENT_CHARS:
@@ -207,13 +227,16 @@ class Slide:
         step: int | None = None,
         lang: str | None = None,
         height: int | None = None,
+        hide: str | tuple[str, ...] | list[str] = (),
     ) -> None:
-        self.doc, self.step, self.lang, self.height = doc, step, lang, height
-        _initial_step(doc, step)  # a bad step is the caller's error now, not a blank output later
+        self.doc, self.step, self.lang, self.height, self.hide = doc, step, lang, height, hide
+        # A bad argument is the caller's error now, not a blank output later.
+        _initial_step(doc, step)
         _language(lang)
+        _hidden(hide)
 
     def _repr_html_(self) -> str:
-        return slide_html(self.doc, step=self.step, lang=self.lang, height=self.height)
+        return slide_html(self.doc, step=self.step, lang=self.lang, height=self.height, hide=self.hide)
 
     def __repr__(self) -> str:
         return f"<chainrule slide of {self.doc.get('output')}: {len(self.doc['nodes'])} nodes, {len(self.doc['steps'])} steps>"
@@ -227,12 +250,14 @@ def show(
     *,
     lang: str | None = None,
     height: int | None = None,
+    hide: str | tuple[str, ...] | list[str] = (),
 ) -> None:
     """Display the slide of `source` (graph-language text, an Evaluation, an Expr or a Graph)
-    with `inputs`, opened at `step` (default: the last, everything computed)."""
+    with `inputs`, opened at `step` (default: the last, everything computed), with `hide`
+    ("grads", "values") hidden until revealed."""
     from IPython.display import display
 
-    display(Slide(document_of(source, inputs, output), step=step, lang=lang, height=height))
+    display(Slide(document_of(source, inputs, output), step=step, lang=lang, height=height, hide=hide))
 
 
 def _formatted(what: object) -> str | None:
@@ -240,7 +265,7 @@ def _formatted(what: object) -> str | None:
     such as an Expr whose Vars have no values yet."""
     try:
         return slide_html(document_of(what))
-    except Exception:  # a display hook must not raise: the text repr still shows
+    except (EngineError, ApiError, ValueError):  # not drawable: the text repr shows instead
         return None
 
 

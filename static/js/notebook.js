@@ -87,10 +87,11 @@ function renderPanel(root, doc, k, reveal) {
 }
 
 /**
- * Draw `doc` (the API's evaluation document) into `root`, at `step` (an index; null: the last).
+ * Draw `doc` (the API's evaluation document) into `root`, at `step` (an index; null: the last),
+ * with `hide` ("grads", "values") hidden until revealed, as the page's g and v hide them.
  * Returns {graph, stepper, reveal} for whoever wants to drive it.
  */
-export function mount(root, doc, { step = null } = {}) {
+export function mount(root, doc, { step = null, hide = [] } = {}) {
   root.classList.add("stage", "nb-stage");
   root.setAttribute("role", "region");
   root.setAttribute("aria-label", t("notebook.label"));
@@ -99,7 +100,8 @@ export function mount(root, doc, { step = null } = {}) {
   const part = (name) => root.querySelector(`[data-step="${name}"]`);
   const view = (name) => root.querySelector(`[data-view="${name}"]`);
   // The page keeps `grads` and `values` in its URL state; one output keeps them here.
-  const store = { state: { grads: true, values: true }, set(patch) { Object.assign(this.state, patch); } };
+  const store = { state: { grads: !hide.includes("grads"), values: !hide.includes("values") },
+    set(patch) { Object.assign(this.state, patch); } };
   const reveal = createReveal({ store, doc: () => doc, onChange: () => { applyHidden(); renderPanel(root, doc, stepper.step, reveal); } });
   const graph = createGraphView(root.querySelector("svg.graph"), { onActivate: (target) => reveal.reveal(target) });
   const stepper = createStepper({

@@ -34,9 +34,9 @@ CELLS = [
     # A builder expression (its Vars carry the values).
     'from engine import Var, maximum\nx, y, z = Var("x", 1.0), Var("y", 2.0), Var("z", 0.0)\n'
     '((x + y).named("a") * maximum(y, z).named("b")).named("f")',
-    # show(): any source and inputs, here tensors, opened at the first step, in Portuguese.
+    # show(): any source and inputs, here tensors, at the first step, in Portuguese, gradients hidden.
     f'show("{SCORER}", {{"W": [[0.5, -0.2, 0.1], [0.3, 0.8, -0.5]], "x": [1.0, 2.0, -1.0], '
-    '"b": [0.1, -0.1], "u": [1.0, -2.0]}, step=0, lang="pt-BR")',
+    '"b": [0.1, -0.1], "u": [1.0, -2.0]}, step=0, lang="pt-BR", hide="grads")',
 ]
 
 
@@ -209,7 +209,7 @@ def test_exported_notebook_draws_the_lecture_and_steps_offline(exported_page) ->
     assert height - 16 <= panel[1] <= height
 
     frame = page.frame_locator("iframe").nth(0)
-    frame.locator("svg.graph").click()  # keys act on the output that has focus
+    frame.locator("svg.graph").click(position={"x": 8, "y": 8})  # keys act on the output that has focus
     page.keyboard.press("Home")
     expect(frame.locator(".step-counter")).to_have_text("Step 1 of 13")
     expect(frame.locator('text.val[data-node="f"]')).to_have_attribute("visibility", "hidden")
@@ -235,17 +235,20 @@ def test_exported_notebook_draws_the_lecture_and_steps_offline(exported_page) ->
     expect(page.frame_locator("iframe").nth(1).locator(".step-counter")).to_have_text("Step 13 of 13")
 
 
-def test_show_draws_tensors_in_portuguese_at_the_step_asked(exported_page) -> None:
+def test_show_draws_tensors_in_portuguese_at_the_step_asked_gradients_hidden(exported_page) -> None:
     expect = need("playwright.sync_api").expect
     frame = exported_page.frame_locator("iframe").nth(2)
     expect(frame.locator(".step-counter")).to_have_text("Passo 1 de 16")
     expect(frame.locator('g.tensor[data-node="W"] text.cell').first).to_have_text("0,5")
     expect(frame.locator('g.tensor[data-node="s"]')).to_have_count(0)  # s is a scalar
     expect(frame.locator('text.val[data-node="s"]')).to_have_attribute("visibility", "hidden")
-    frame.locator("svg.graph").click()
+    frame.locator("svg.graph").click(position={"x": 8, "y": 8})
     exported_page.keyboard.press("End")
     expect(frame.locator(".step-counter")).to_have_text("Passo 16 de 16")
     expect(frame.locator('text.val[data-node="s"]')).to_have_text("−1,293")
+    expect(frame.locator('[data-view="grads"]')).to_have_attribute("aria-pressed", "false")
+    expect(frame.locator('text.grad[data-node="s"]')).to_be_hidden()
+    expect(frame.locator(".step-lines")).to_contain_text("∂s/∂W = ?")  # the panel hides it too
     shot(exported_page.locator("iframe").nth(2), "notebook-tensor-pt-BR")
 
 
@@ -290,6 +293,8 @@ def test_bad_arguments_are_named() -> None:
         Slide(doc, step=13)
     with pytest.raises(ValueError, match="lang must be 'en' or 'pt-BR', not 'fr'"):
         Slide(doc, lang="fr")
+    with pytest.raises(ValueError, match="hide takes 'grads' and/or 'values', not 'grad'"):
+        Slide(doc, hide=["values", "grad"])
     with pytest.raises(TypeError, match="not int"):
         document_of(3)
     with pytest.raises(EngineError) as error:
