@@ -29,8 +29,9 @@ STANDALONE = HERE / "standalone.conf.in"
 
 # Per-student budgets; the per-IP limits are these times --students-per-ip (a classroom behind
 # one NAT address shares one IP). The training page keeps one request in flight and sends at most
-# one per animation frame (≤ 60 per second); a page load fetches a few files at once.
-CONNECTIONS_PER_STUDENT = 4  # requests being processed at once
+# one per animation frame (≤ 60 per second); a page load fetches files over the ≤ 6 connections a
+# browser opens to one host, so a whole class reloading at once stays within the limit.
+CONNECTIONS_PER_STUDENT = 6  # requests being processed at once
 REQUESTS_PER_SECOND_PER_STUDENT = 60  # sustained /api/ rate
 BURST_PER_STUDENT = 60  # /api/ requests above the rate answered at once before 429s start
 DEFAULT_STUDENTS_PER_IP = 60
