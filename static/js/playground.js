@@ -18,6 +18,7 @@ import { createPresenter } from "./presenter.js";
 import { createPresets } from "./presets.js";
 import { createQuiz } from "./quiz.js";
 import { createReveal, segmentText } from "./reveal.js";
+import { createShare } from "./share.js";
 import { createStepper } from "./stepper.js";
 import { createState, pageLink } from "./urlstate.js";
 
@@ -260,6 +261,8 @@ const presets = createPresets(page);
 createLessons(page);
 createQuiz(page);
 createPresenter(page);
+const share = createShare(page);
+share.build();
 
 /** The handout of what is on screen: the lesson, or this graph (a worksheet while numbers are hidden). */
 function handoutLink() {
@@ -284,6 +287,7 @@ $("export-json").addEventListener("click", () => current && exportJson(current.d
 $("export-steps").addEventListener("click", () => current && exportAllSteps(graph, current.doc, stepper.step));
 
 onLanguageChange(() => {
+  share.build();
   if (!current) return;
   graph.draw(current.doc, stepper.step);
   applyHidden();
