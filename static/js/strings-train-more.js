@@ -33,6 +33,7 @@ const WHY = {
 
 const en = {
   "train.axis.step": "step",
+  "train.fresh": "",
   "train.live": "Changed {what}: training goes on from this step (a dashed rule on the loss chart).",
   "train.restarted": "Started over: {what} changed, so the network needs new weights.",
   "train.pace": "{n} epoch(s) per request: the server answers in {ms} ms.",
@@ -78,6 +79,7 @@ const en = {
 };
 const pt = {
   "train.axis.step": "passo",
+  "train.fresh": "",
   "train.live": "Mudou {what}: o treino continua deste passo (uma linha tracejada no gráfico da perda).",
   "train.restarted": "Recomeçou: {what} mudou, então a rede precisa de pesos novos.",
   "train.pace": "{n} época(s) por requisição: o servidor responde em {ms} ms.",

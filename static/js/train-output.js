@@ -107,8 +107,10 @@ export function createOutputView({ state: s }) {
   function drawMap(view) {
     const domain = view.classification ? [0, 1] : [-1, 1];
     const pal = palette();
+    canvas.dataset.classes = String(view.classes ? view.classCount : view.classification ? 2 : 0);
     if (view.classes && !previewing) {
       drawClassMap(canvas, view.classes, view.classCount, { pal, strength: s.discretize ? 0.8 : 0.75 });
+      canvas.dataset.predicted = String(new Set(view.classes.flat().map(([c]) => c)).size);
     } else if (previewing && view.neuronGrids[previewing]) {
       drawHeatmap(canvas, view.neuronGrids[previewing], { domain: view.neuronDomains[previewing], pal, strength: 0.72 });
     } else if (view.grid) {

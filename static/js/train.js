@@ -170,6 +170,7 @@ function restart(why = null) {
   if (s.dataset === "custom") output.drawEditing(s.points);
   showCounters({ epoch: 0, step: 0, lr: null });
   if (why) say("train.restarted", { whatKey: `train.why.${why}` });
+  else say("train.fresh");
   if (s.dataset === "custom" && s.points.length < 2) {
     say("data.needPoints");
     return;

@@ -343,6 +343,13 @@ def test_many_classes_ask_for_cross_entropy_and_show_a_class_legend(page) -> Non
     sent = bodies[-1]
     assert sent["dataset"]["classes"] == 3 and sent["loss"] == "cross_entropy"
     assert page.locator("#tr-loss option").count() == 1
+    until(page, "document.querySelector('#tr-heatmap').dataset.classes === '3'")  # the class map is drawn
+    for _ in range(3):
+        page.click("#tr-step")
+        page.wait_for_selector("#train[data-busy='false']")
+    assert int(page.get_attribute("#tr-heatmap", "data-predicted")) >= 2
+    legend = page.eval_on_selector_all(".tr-legend-class", "ls => ls.filter(l => !l.hidden).length")
+    assert legend == 3  # one swatch per class
     page.click("button[data-lang='pt-BR']")
     assert page.inner_text("label[for='tr-classes'] .cr-field-label") == "Classes"
     screenshot(page, "train-classes-pt-BR")
