@@ -33,6 +33,7 @@ export function createReveal({ store, onChange, doc }) {
     setValues(visible) { keys.clear(); store.set({ values: visible }); onChange(); },
     /** Reveal one node (its value, gradient and outgoing wires' gradients) or one wire. */
     reveal({ node, edge }) {
+      if (extra("locked")) return; // a quiz: answers are earned, not clicked
       if (edge) keys.add(`e:${edge}`);
       if (node) {
         keys.add(`n:${node}`);

@@ -5,7 +5,8 @@ import { t } from "./i18n.js";
 
 const HIDE = { editor: "editor.label", inputs: "inputs.label", presets: "preset.label", lessons: "lesson.label",
   legend: "legend.label", check: "check.label", export: "export.label", keys: "keys.label" };
-const MODES = { present: "share.present", embed: "share.embed", quiz: "share.quiz", grads: "share.grads" };
+const MODES = { present: "share.present", embed: "share.embed", quiz: "share.quiz", quiz2: "share.quizForward",
+  grads: "share.grads" };
 
 export function createShare(page) {
   const { $ } = page;
@@ -45,7 +46,7 @@ export function createShare(page) {
     if (hide.length) params.set("hide", hide.join(","));
     if (ticked.includes("present")) params.set("present", "1");
     if (ticked.includes("embed")) params.set("embed", "1");
-    if (ticked.includes("quiz")) params.set("quiz", "1");
+    if (ticked.includes("quiz") || ticked.includes("quiz2")) params.set("quiz", ticked.includes("quiz2") ? "2" : "1");
     if (ticked.includes("grads")) params.set("grads", "0");
     return `${location.origin}${location.pathname}#${params.toString()}`;
   }

@@ -126,3 +126,12 @@ def test_bad_seed_and_unknown_id():
         example_for("lecture", -1)
     with pytest.raises(KeyError):
         example_for("nope", 1)
+
+
+def test_the_api_serves_the_seeded_example(client):
+    response = client.get("/api/v1/examples/lecture", params={"seed": 7})
+    assert response.status_code == 200
+    served = response.json()
+    expected = example_for("lecture", 7)
+    assert served["inputs"] == expected["inputs"] and served["explanation"] == expected["explanation"]
+    assert client.get("/api/v1/examples/lecture").json()["inputs"] == {"x": 1, "y": 2, "z": 0}

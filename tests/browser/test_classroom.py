@@ -110,6 +110,10 @@ def test_the_quiz_scores_a_right_and_a_wrong_answer_by_keyboard(page, live_serve
     assert all(text == "?" for text in page.locator("#step-lines .grad-text").all_inner_texts()[1:])
     assert "?" in page.locator("#step-lines .sym").all_inner_texts()
     assert page.locator("#preset-explanation").inner_text() == ""
+    page.click("#n-b")  # in a quiz an answer is earned, not clicked
+    page.keyboard.press("r")
+    assert visible_texts(page, "#graph [data-node='b'].grad") == []
+    page.focus("#quiz-answer")
 
     page.keyboard.type(str(grads["b"]).replace(".0", ""))
     page.keyboard.press("Enter")
