@@ -81,11 +81,8 @@ const card = createWeightCard($("tr-network").closest("section"), {
   batchSize: () => s.batchSize,
   // The output of softmax cross-entropy is drawn as one score's lead over the other: no single weight to type.
   editable: (target) => (target.layer === s.layers.length && (run.last?.outputs ?? 1) > 1 ? "wc.noEdit" : null),
-  onEdited: () => {
-    const params = ["W", "b"].map((k) => Array.from({ length: s.layers.length + 1 }, (_, l) => run.param(`${k}${l + 1}`)));
-    if (!run.playing) network.drawWeights(params[0].map((W, l) => (l === s.layers.length && W?.length === 2 ? [W[1].map((w, i) => w - W[0][i])] : W)));
-    output.redraw();
-  },
+  // No step: the pictures and the loss redrawn at once with the typed weight (the next step starts from it).
+  onEdited: () => !run.playing && run.advance(0),
 });
 
 const editor = createDataEditor({

@@ -264,9 +264,13 @@ def test_a_weight_typed_by_hand_is_used_by_the_next_step(page) -> None:
     assert "x₁" in page.inner_text("#wc-title")
     until(page, "document.querySelector('.wc-grad').textContent !== '…'")  # ∂loss/∂w from the engine
     assert page.inner_text(".wc-grad") not in ("–", "")
+    picture = page.evaluate(PIXELS, "#tr-heatmap")
     page.fill("#wc input[data-param='W1[1, 1]']", "2.5")
     page.press("#wc input[data-param='W1[1, 1]']", "Enter")
     until(page, "document.querySelector('#wc-note').textContent.includes('2.5')")
+    page.wait_for_selector("#train[data-busy='false']")
+    assert page.evaluate(PIXELS, "#tr-heatmap") != picture  # the output redrawn with it at once
+    assert page.inner_text("#tr-stepcount") == "10"  # without taking a step
     bodies = _train_bodies(page)
     with page.expect_response(
         lambda r: "/api/v1/train" in r.url and r.request.post_data_json["steps"] > 0
