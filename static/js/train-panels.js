@@ -42,7 +42,7 @@ export function buildControls({ state: s, change, regenerate }) {
   function redrawThumbs() {
     for (const b of thumbs.querySelectorAll(".tr-thumb")) {
       const name = b.dataset.dataset;
-      drawThumb(b.querySelector("canvas"), name, name === "custom" ? s.points : null);
+      drawThumb(b.querySelector("canvas"), name, name === "custom" ? s.points : null, s.task === "regression");
       b.setAttribute("aria-pressed", String(name === s.dataset));
       b.classList.toggle("tr-thumb-regression", isRegression(name) || (name === "custom" && s.task === "regression"));
       b.disabled = name === "custom" && !s.points.length && s.dataset !== "custom";

@@ -98,9 +98,9 @@ export function lossesFor(s) {
   return typeof s === "object" && classCount(s) > 2 ? ["cross_entropy"] : CLASS_LOSSES;
 }
 
-/** Points as the URL keeps them: two decimals are a pixel's worth on the 12-wide square. */
+/** Points as the URL keeps them: two decimals are a pixel's worth on the 12-wide square; a target, three. */
 export function roundPoints(points) {
-  return points.map(([x, y, label]) => [Math.round(x * 100) / 100, Math.round(y * 100) / 100, label]);
+  return points.map(([x, y, label]) => [Math.round(x * 100) / 100, Math.round(y * 100) / 100, Math.round(label * 1000) / 1000]);
 }
 
 /** The state store; values outside their declared sets are put back to the defaults. */

@@ -51,7 +51,7 @@ const SKETCH = {
 };
 
 /** Draw the thumbnail of data set `name` into a canvas (custom: its own points, if any). */
-export function drawThumb(canvas, name, points = null) {
+export function drawThumb(canvas, name, points = null, regression = false) {
   const ctx = canvas.getContext("2d");
   const pal = palette();
   const w = canvas.width;
@@ -61,7 +61,9 @@ export function drawThumb(canvas, name, points = null) {
   if (name === "custom") {
     const many = (points || []).some((p) => p[2] > 1);
     for (const [x, y, label] of points || []) {
-      const col = many ? CLASS_COLOURS[label % 5] : label > 0.5 ? pal.pos : pal.neg;
+      const a = Math.min(1, Math.abs(label) * 1.4);
+      const toward = (end) => end.map((c, i) => Math.round(pal.mid[i] + (c - pal.mid[i]) * a));
+      const col = regression ? toward(label >= 0 ? pal.pos : pal.neg) : many ? CLASS_COLOURS[label % 5] : label > 0.5 ? pal.pos : pal.neg;
       ctx.fillStyle = `rgb(${col.join(",")})`;
       ctx.beginPath();
       ctx.arc(((x + 6) / 12) * w, (1 - (y + 6) / 12) * w, w / 26, 0, Math.PI * 2);
