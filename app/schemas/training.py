@@ -171,7 +171,7 @@ class TrainStateOut(BaseModel):
 
 class GridOut(BaseModel):
     size: int
-    extent: tuple[float, float]
+    extent: list[float] = Field(min_length=2, max_length=2)
     values: list[list[Number]] = Field(
         description="row i at y = yᵢ: the class-1 output (binary), the confidence (more classes) or the prediction"
     )
@@ -201,8 +201,8 @@ class OptimizeResponse(BaseModel):
     path: list[list[Number]]
     losses: list[Number]
     minimum: list[float] | None
-    x_range: tuple[float, float]
-    y_range: tuple[float, float]
+    x_range: list[float] = Field(min_length=2, max_length=2)
+    y_range: list[float] = Field(min_length=2, max_length=2)
     grid: dict[str, Any] | None = None
 
 
