@@ -104,7 +104,12 @@ def test_head_answers_every_get_route_with_the_get_headers_and_no_body(client, p
 
 
 def test_head_on_a_post_only_route_is_405_not_run(client):
-    assert client.head("/api/v1/evaluate").status_code == 405
+    response = client.head("/api/v1/evaluate")
+    assert response.status_code == 405 and response.content == b""
+    assert response.headers["allow"] == "POST"
+    assert (
+        client.get("/api/v1/evaluate").json()["error"]["message"] == "GET is not allowed on /api/v1/evaluate"
+    )
 
 
 def test_static_files_revalidate_with_their_etag(client):
