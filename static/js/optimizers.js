@@ -5,7 +5,7 @@
 // State (surface or typed expression, start, steps, racers) lives in the URL.
 import "./strings-train.js";
 import "./strings-race.js";
-import { formatNumber, onLanguageChange, t, translate } from "./i18n.js";
+import { formatNumber, getLanguage, onLanguageChange, t, translate } from "./i18n.js";
 import { optimize, toNumbers } from "./api.js";
 import { isShortcut, THEME_EVENT } from "./theme.js";
 import {
@@ -19,6 +19,8 @@ import { renderRacers, showFinals } from "./race-racers.js";
 import { numberField, selectField } from "./train-controls.js";
 
 const $ = (id) => document.getElementById(id);
+// (x, y) — with a decimal comma in Portuguese, the two numbers are kept apart by a semicolon.
+const pointText = ([x, y]) => `(${formatNumber(x, 3)}${getLanguage() === "pt-BR" ? ";" : ","} ${formatNumber(y, 3)})`;
 await loadOptimizers(); // the server's declaration of every optimiser, before the state reads it
 const store = createRaceState();
 const s = store.state;
@@ -35,7 +37,7 @@ const plot = createContourPlot($("race-plot"), {
   },
   onDrag: (start) => {
     s.start = start;
-    $("race-start").textContent = `(${formatNumber(start[0], 3)}, ${formatNumber(start[1], 3)})`;
+    $("race-start").textContent = pointText(start);
     follow();
   },
 });
@@ -255,7 +257,7 @@ async function compute({ instant = false } = {}) {
   const seq = (race.seq += 1);
   cancelAnimationFrame(race.frame);
   setPlaying(false);
-  $("race-start").textContent = `(${formatNumber(s.start[0], 3)}, ${formatNumber(s.start[1], 3)})`;
+  $("race-start").textContent = pointText(s.start);
   try {
     const surface = surfaceFunction(s);
     const needGrid = !grids.has(surface);
@@ -332,7 +334,7 @@ onLanguageChange(() => {
     show(race.k);
   }
   setPlaying(race.playing);
-  $("race-start").textContent = `(${formatNumber(s.start[0], 3)}, ${formatNumber(s.start[1], 3)})`;
+  $("race-start").textContent = pointText(s.start);
 });
 document.addEventListener(THEME_EVENT, () => race.n && show(race.k));
 

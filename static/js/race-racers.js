@@ -86,7 +86,8 @@ export function renderRacers(list, racers, { onChange, onRemove, lrFor = (name) 
   });
 }
 
-const pair = (v) => `(${formatNumber(v[0], 3)}; ${formatNumber(v[1], 3)})`;
+// With a decimal comma (pt-BR) the two numbers of a pair are kept apart by a semicolon.
+const pair = (v) => `(${formatNumber(v[0], 3)}${getLanguage() === "pt-BR" ? ";" : ","} ${formatNumber(v[1], 3)})`;
 
 /** Write each racer's loss at the shown step into its card, and what its step k did (inspect()). */
 export function showFinals(list, losses, k, infos = []) {

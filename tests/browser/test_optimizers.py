@@ -112,9 +112,9 @@ def test_paused_each_racer_shows_its_gradient_and_update(page) -> None:
     page.keyboard.press("Home")  # step 0: every racer at the start (−1.5, 1.7), where ∇(x² + y²) = (−3, 3.4)
     until(page, "document.querySelector('#race-plot').dataset.inspected === '0'")
     texts = page.eval_on_selector_all(".race-inspect", "ps => ps.map(p => p.textContent)")
-    assert texts[0] == "∇f (−3; 3.4) · update (0.15; −0.17)"  # SGD, lr 0.05: the update is −lr·∇f
+    assert texts[0] == "∇f (−3, 3.4) · update (0.15, −0.17)"  # SGD, lr 0.05: the update is −lr·∇f
     assert texts[2].endswith(
-        "scale per coordinate (0.333; 0.294)"
+        "scale per coordinate (0.333, 0.294)"
     )  # Adagrad's first step: 1/|g| per coordinate
     assert page.locator(".rc-grad").count() == 5 and page.locator(".rc-update").count() == 5
     assert page.locator(".rc-scale").count() == 3  # Adagrad, RMSProp, Adam
