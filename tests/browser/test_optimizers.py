@@ -12,7 +12,7 @@ import pytest
 from tests.browser.conftest import screenshot
 
 
-def until(page, expression: str, timeout: int = 15_000) -> None:
+def until(page, expression: str, timeout: int = 30_000) -> None:
     """Wait until the JS expression is truthy, polled from Python: the pages' CSP (script-src
     'self') forbids the eval that Playwright's wait_for_function uses for a string predicate."""
     deadline = time.monotonic() + timeout / 1000
@@ -35,7 +35,7 @@ def _fragment(page) -> dict[str, list[str]]:
 
 def _open(page) -> None:
     page.goto(URL)
-    until(page, FINISHED, timeout=20_000)
+    until(page, FINISHED, timeout=60_000)
 
 
 def test_race_paths_draw_over_the_contours_and_the_loss_chart(page) -> None:
@@ -178,7 +178,7 @@ def test_a_typed_surface_races_like_the_built_in_it_spells(page) -> None:
         "/optimizers#surface=expression&expr=x**2%2By**2&steps=60&start=[-1.5,1.7]&lang=en&racers="
         + json.dumps(racers)
     )
-    until(page, FINISHED, timeout=20_000)
+    until(page, FINISHED, timeout=60_000)
     assert page.input_value("#race-expr") == "x**2+y**2"
     typed = page.eval_on_selector_all(".race-final", "fs => fs.map(f => f.textContent)")
     assert typed == bowl  # the same paths, so the same losses, step for step

@@ -12,7 +12,7 @@ import pytest
 from tests.browser.conftest import screenshot
 
 
-def until(page, expression: str, timeout: int = 15_000) -> None:
+def until(page, expression: str, timeout: int = 30_000) -> None:
     """Wait until the JS expression is truthy, polled from Python: the pages' CSP (script-src
     'self') forbids the eval that Playwright's wait_for_function uses for a string predicate."""
     deadline = time.monotonic() + timeout / 1000
