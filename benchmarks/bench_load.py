@@ -90,14 +90,21 @@ def _stop(server: subprocess.Popen) -> None:
 
 
 def _request(port: int, method: str, path: str, body: bytes | None = None, cap: int = 1 << 62):
-    """(status, bytes received) on a new connection; stops reading past `cap` bytes."""
+    """(status, bytes received, what it was) on a new connection; stops reading past `cap` bytes.
+    What it was: the status, with the error's code for an error ("422 timeout")."""
     connection = http.client.HTTPConnection("127.0.0.1", port, timeout=300)
     try:
         connection.request(method, path, body=body, headers=JSON if body else {})
-        response, size = connection.getresponse(), 0
+        response, size, first = connection.getresponse(), 0, b""
         while size <= cap and (chunk := response.read(1 << 20)):
-            size += len(chunk)
-        return response.status, size
+            first, size = first or chunk, size + len(chunk)
+        what = str(response.status)
+        if response.status != 200:
+            try:
+                what += " " + json.loads(first)["error"]["code"]
+            except (ValueError, KeyError, TypeError):
+                pass
+        return response.status, size, what
     finally:
         connection.close()
 
@@ -169,35 +176,40 @@ def _heaviest(settings) -> tuple[str, bytes, float, int, str]:
     # it is never read to its end.
     cap = settings.max_document_bytes
 
-    def attempt(dots: int, path: str = "/api/v1/evaluate") -> tuple[int, float, int]:
+    def attempt(dots: int, path: str = "/api/v1/evaluate") -> tuple[str, float, int]:
         started = time.perf_counter()
-        status, size = _request(port, "POST", path, _heavy_body(dots, settings.max_elements_per_value), cap)
-        return status, time.perf_counter() - started, size
+        status, size, what = _request(
+            port, "POST", path, _heavy_body(dots, settings.max_elements_per_value), cap
+        )
+        return (
+            (what if size <= cap else "a document over the limit, sent"),
+            time.perf_counter() - started,
+            size,
+        )
 
     try:
         most = min(
             (settings.max_nodes - 1) // 2, settings.max_total_elements - settings.max_elements_per_value
         )
-        accepted, refused, dots, last = 0, most + 1, 1, ""
+        accepted, refused, dots, why = 0, most + 1, 1, "the node and element limits"
         while dots <= most:  # double until refused, then bisect
-            status, _, size = attempt(dots)
-            if status != 200 or size > cap:
-                refused, last = dots, f"{status}" if size <= cap else "a document over the limit, sent"
+            what, _, _ = attempt(dots)
+            if what != "200":
+                refused, why = dots, what
                 break
             accepted, dots = dots, dots * 2
         while refused - accepted > max(1, accepted // 4):
             middle = (accepted + refused) // 2
-            status, _, size = attempt(middle)
-            accepted, refused = (middle, refused) if status == 200 and size <= cap else (accepted, middle)
+            accepted, refused = (middle, refused) if attempt(middle)[0] == "200" else (accepted, middle)
         if not accepted:
-            raise RuntimeError("the server refuses even one dot of the largest input")
+            raise RuntimeError(f"the server refuses even one dot of the largest input: {why}")
         candidates = [("/api/v1/evaluate", *attempt(accepted)[1:])]
         step = f"/api/v1/evaluate?step={2 * accepted}"  # the snapshot between forward and backward
-        status, seconds, size = attempt(accepted, step)
-        if status == 200 and size <= cap:
+        what, seconds, size = attempt(accepted, step)
+        if what == "200":
             candidates.append((step, seconds, size))
         path, seconds, size = max(candidates, key=lambda c: c[1])
-        why = f"{accepted} dots accepted, {refused} refused ({last or 'a limit'})"
+        why = f"{accepted} dots accepted, {refused} refused ({why})"
         return path, _heavy_body(accepted, settings.max_elements_per_value), seconds, size, why
     finally:
         _stop(server)
@@ -230,20 +242,28 @@ def _timed(send) -> float:
     return time.perf_counter() - started
 
 
-def _health_probes(port: int, held: dict, stop: threading.Event, out: dict) -> None:
-    """Every 20 ms: /healthz on each held connection (dropped if it breaks), and on a new one."""
+def _health_probes(port: int, held: dict, stop: threading.Event, out: dict) -> list[threading.Thread]:
+    """Started threads probing /healthz every 20 ms until `stop`: one per held keep-alive
+    connection (given up when it breaks), one on a new connection each time. Each on its own, so
+    that a stalled worker delays only its own probes."""
+
+    def probe(key, send) -> None:
+        while not stop.is_set():
+            out.setdefault(key, []).append(seconds := _timed(send))
+            if seconds == float("inf") and key != "new":
+                return
+            time.sleep(0.02)
 
     def on(connection: http.client.HTTPConnection) -> None:
         connection.request("GET", "/healthz")
         connection.getresponse().read()
 
-    while not stop.is_set():
-        for pid, connection in list(held.items()):
-            out.setdefault(pid, []).append(seconds := _timed(lambda c=connection: on(c)))
-            if seconds == float("inf"):
-                del held[pid]
-        out.setdefault("new", []).append(_timed(lambda: _request(port, "GET", "/healthz")))
-        time.sleep(0.02)
+    targets = [(pid, lambda c=connection: on(c)) for pid, connection in held.items()]
+    targets.append(("new", lambda: _request(port, "GET", "/healthz")))
+    threads = [threading.Thread(target=probe, args=target, daemon=True) for target in targets]
+    for thread in threads:
+        thread.start()
+    return threads
 
 
 def _ms(values: list[float], q: float) -> str:
@@ -266,22 +286,24 @@ def bench_heavy() -> None:
         held = _probe_connections(port, workers)
         idle: dict = {}
         stop = threading.Event()
-        threading.Timer(3.0, stop.set).start()
-        _health_probes(port, dict(held), stop, idle)
+        probes = _health_probes(port, held, stop, idle)
+        time.sleep(3)
+        stop.set()
+        for thread in probes:
+            thread.join()
         baseline = {pid: _rss_mib(pid) for pid in workers}
         peak, loaded, statuses, stop = dict(baseline), {}, [], threading.Event()
-        probe = threading.Thread(target=_health_probes, args=(port, held, stop, loaded), daemon=True)
 
         def client() -> None:
             for _ in range(HEAVY_REPEATS):
                 try:
-                    statuses.append(_request(port, "POST", path, body)[0])
+                    statuses.append(_request(port, "POST", path, body)[2])
                 except (OSError, http.client.HTTPException):
                     statuses.append("connection lost")
 
         clients = [threading.Thread(target=client, daemon=True) for _ in range(HEAVY_CLIENTS)]
         started = time.monotonic()
-        probe.start()
+        probes = _health_probes(port, held, stop, loaded)
         for thread in clients:
             thread.start()
         try:
@@ -291,7 +313,8 @@ def bench_heavy() -> None:
         finally:
             burst = time.monotonic() - started
             stop.set()
-            probe.join()
+            for thread in probes:
+                thread.join()
         time.sleep(5)
         now = _workers(server.pid)
         after = {pid: _rss_mib(pid) for pid in {*workers, *now}}
@@ -447,6 +470,19 @@ def _threads(port: int, path: str, body: dict | None, state: str, seconds: float
     }  # fmt: skip
 
 
+def _alone(port: int, state: str, count: int = 30) -> list[float]:
+    """Seconds of the page's frame for one student alone, one request at a time, state passed
+    back: the least of them is the frame's cost with a core to itself, whatever else runs."""
+    connection, times = http.client.HTTPConnection("127.0.0.1", port, timeout=60), []
+    for _ in range(count):
+        body = json.dumps({**_page_body(1), "state": json.loads(state)}).encode()
+        started = time.perf_counter()
+        connection.request("POST", "/api/v1/train", body=body, headers=JSON)
+        state = json.dumps(json.loads(connection.getresponse().read())["state"])
+        times.append(time.perf_counter() - started)
+    return times
+
+
 def _cpu(pids: list[int]) -> float:
     """CPU seconds the processes have used (user + system, from /proc)."""
     total = 0.0
@@ -519,6 +555,9 @@ def bench_classroom() -> None:
     try:
         workers = _workers(server.pid)
         state = _initial_state(port)
+        before = _cpu(workers)
+        alone = _alone(port, state)
+        alone_cpu = (_cpu(workers) - before) / len(alone)
         _round(port, None, state, use_wrk, workers, 2)  # warm-up: connections, imports, caches
         _round(port, 1, state, use_wrk, workers, 2)
         health, page = [], []
@@ -555,10 +594,15 @@ def bench_classroom() -> None:
     if proxied:
         print(_line("POST /train (1 epoch) through nginx", proxied, h))
         print("      (the shipped deploy/nginx site for 60 students per IP: any 429 would be its limits)")
-    per_epoch = min(p["cpu_ms"], batched["cpu_ms"] / 4) / 1e3  # CPU seconds of one epoch, best case
+    best, cpu_epoch = min(alone), min(alone_cpu, p["cpu_ms"] / 1e3, batched["cpu_ms"] / 4e3)
     print(
-        f"  one core: {1 / per_epoch:.0f} epochs/s of the page's network, i.e. {1 / per_epoch / 20:.1f} students"
-        f" at 20 epochs/s (from CPU per epoch; measured here {p['rps'] / 2 / 20:.1f} per core by throughput)"
+        f"  one student alone, frame after frame: least {best * 1e3:.0f} ms, median"
+        f" {statistics.median(alone) * 1e3:.0f} ms; worker CPU {alone_cpu * 1e3:.1f} ms/frame"
+        f" (at {STUDENTS} clients: {p['cpu_ms']:.1f})"
+    )
+    print(
+        f"  one core: {1 / cpu_epoch:.0f} epochs/s by the least worker CPU per epoch, i.e. {1 / cpu_epoch / 20:.1f}"
+        f" students at 20 epochs/s ({p['rps'] / 2 / 20:.1f} by this run's throughput under load)"
     )
     print(f"  (load average while measuring: {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs)")
 
