@@ -53,7 +53,7 @@ def test_the_policy_admits_no_inline_script_or_style():
     assert directives["script-src"] == "'self'" and directives["style-src"] == "'self'"
 
 
-@pytest.mark.parametrize("path", ["/", "/train", "/optimizers"])
+@pytest.mark.parametrize("path", ["/", "/train", "/optimizers", "/handout"])
 def test_pages_have_no_inline_script_style_or_event_handler(client, path):
     """What the CSP would block: the pages keep every script and style in /static files."""
     html = client.get(path).text
@@ -93,7 +93,17 @@ def test_a_sane_request_id_is_echoed_and_any_other_replaced(client):
 
 @pytest.mark.parametrize(
     "path",
-    ["/", "/train", "/optimizers", "/docs", "/healthz", "/api/v1/ops", "/openapi.json", "/static/js/api.js"],
+    [
+        "/",
+        "/train",
+        "/optimizers",
+        "/handout",
+        "/docs",
+        "/healthz",
+        "/api/v1/ops",
+        "/openapi.json",
+        "/static/js/api.js",
+    ],
 )
 def test_head_answers_every_get_route_with_the_get_headers_and_no_body(client, path):
     get, head = client.get(path), client.head(path)

@@ -27,6 +27,7 @@ PAGES = {  # path → a condition that only holds once the page's scripts have r
     "train": ("/train#lang=en", "document.querySelector('#tr-train-loss').textContent.trim() !== '–'"),
     "optimizers": ("/optimizers#lang=en", "document.querySelector('.rc-level') !== null"),
     "docs": ("/docs", "document.querySelectorAll('#operations details').length > 0"),
+    "handout": ("/handout#lang=en", "document.querySelectorAll('#handout-figures svg').length > 1"),
 }
 
 
