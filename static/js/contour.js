@@ -25,11 +25,16 @@ export function isolines(values, level) {
       const code = (v[0] >= level ? 1 : 0) | (v[1] >= level ? 2 : 0) | (v[2] >= level ? 4 : 0) | (v[3] >= level ? 8 : 0);
       if (code === 0 || code === 15) continue;
       const corner = [[j, i], [j + 1, i], [j + 1, i + 1], [j, i + 1]];
+      // Each crossing is named by its grid edge (shared with the neighbouring cell), so lines
+      // join exactly, even where a level passes through a grid point.
+      const edge = [`h${i},${j}`, `v${i},${j + 1}`, `h${i + 1},${j}`, `v${i},${j}`];
       const at = (e) => {
         const a = e;
         const b = (e + 1) % 4;
         const t = (level - v[a]) / (v[b] - v[a]);
-        return [corner[a][0] + t * (corner[b][0] - corner[a][0]), corner[a][1] + t * (corner[b][1] - corner[a][1])];
+        const p = [corner[a][0] + t * (corner[b][0] - corner[a][0]), corner[a][1] + t * (corner[b][1] - corner[a][1])];
+        p.key = edge[e];
+        return p;
       };
       let pairs = CASES[code];
       if (code === 5 || code === 10) {
@@ -45,9 +50,9 @@ export function isolines(values, level) {
   return join(segments);
 }
 
-/** Join segments into polylines through their shared ends (exact: both ends come from one edge). */
+/** Join segments into polylines through their shared ends (a crossing's key is its grid edge). */
 function join(segments) {
-  const key = (p) => `${p[0].toFixed(6)},${p[1].toFixed(6)}`;
+  const key = (p) => p.key;
   const ends = new Map();
   segments.forEach((s, k) => {
     for (const p of s) {

@@ -33,6 +33,7 @@ const WHY = {
 
 const en = {
   "train.axis.step": "step",
+  "train.axis.stepEpoch": "step ({n} per epoch)",
   "train.fresh": "",
   "train.live": "Changed {what}: training goes on from this step (a dashed rule on the loss chart).",
   "train.restarted": "Started over: {what} changed, so the network needs new weights.",
@@ -79,6 +80,7 @@ const en = {
 };
 const pt = {
   "train.axis.step": "passo",
+  "train.axis.stepEpoch": "passo ({n} por época)",
   "train.fresh": "",
   "train.live": "Mudou {what}: o treino continua deste passo (uma linha tracejada no gráfico da perda).",
   "train.restarted": "Recomeçou: {what} mudou, então a rede precisa de pesos novos.",

@@ -73,7 +73,9 @@ export function createOutputView({ state: s }) {
     const h = view.history;
     // The x-axis is the step counter's own scale; marks show where a setting changed.
     const marks = h.marks.map((m) => ({ x: m.step, label: markLabel(m.label) }));
-    const axis = { maxX: Math.max(1, view.step), xLabel: t("train.axis.step"), marks };
+    const perEpoch = view.trainCount ? Math.ceil(view.trainCount / Math.max(1, s.batchSize)) : null;
+    const xLabel = perEpoch ? t("train.axis.stepEpoch", { n: perEpoch }) : t("train.axis.step");
+    const axis = { maxX: Math.max(1, view.step), xLabel, marks };
     lossChart.update(h.loss, { log: false, ...axis });
     const n = Object.keys(h.norms).length - 1;
     if (n > 0 && (!gradChart || gradLayers !== n)) makeGradChart(n);

@@ -50,8 +50,8 @@ const SKETCH = {
   },
 };
 
-/** Draw the thumbnail of data set `name` into a canvas (custom: its own points, if any). */
-export function drawThumb(canvas, name, points = null, regression = false) {
+/** Draw the thumbnail of data set `name` into a canvas (custom: its own points, if any; targets: they are regression targets). */
+export function drawThumb(canvas, name, points = null, targets = false) {
   const ctx = canvas.getContext("2d");
   const pal = palette();
   const w = canvas.width;
@@ -63,7 +63,7 @@ export function drawThumb(canvas, name, points = null, regression = false) {
     for (const [x, y, label] of points || []) {
       const a = Math.min(1, Math.abs(label) * 1.4);
       const toward = (end) => end.map((c, i) => Math.round(pal.mid[i] + (c - pal.mid[i]) * a));
-      const col = regression ? toward(label >= 0 ? pal.pos : pal.neg) : many ? CLASS_COLOURS[label % 5] : label > 0.5 ? pal.pos : pal.neg;
+      const col = targets ? toward(label >= 0 ? pal.pos : pal.neg) : many ? CLASS_COLOURS[label % 5] : label > 0.5 ? pal.pos : pal.neg;
       ctx.fillStyle = `rgb(${col.join(",")})`;
       ctx.beginPath();
       ctx.arc(((x + 6) / 12) * w, (1 - (y + 6) / 12) * w, w / 26, 0, Math.PI * 2);

@@ -194,3 +194,27 @@ def test_a_typed_surface_races_like_the_built_in_it_spells(page) -> None:
     page.dispatch_event("#race-expr", "change")
     until(page, "!document.querySelector('#race-error').hidden")
     assert "could not be used" in page.inner_text("#race-error")
+
+
+CIRCLE = """async () => {
+  const { isolines, levels } = await import('/static/js/contour.js');
+  const n = 41, values = [];
+  for (let i = 0; i < n; i++) {
+    const row = [];
+    for (let j = 0; j < n; j++) { const x = -2 + 4 * j / (n - 1), y = -2 + 4 * i / (n - 1); row.push(x * x + y * y); }
+    values.push(row);
+  }
+  const lines = isolines(values, 1);  // passes exactly through grid points such as (0.6, 0.8)
+  const radius = lines.flat().map(([c, r]) => Math.hypot(-2 + 4 * c / (n - 1), -2 + 4 * r / (n - 1)));
+  return { count: lines.length, closed: String(lines[0][0]) === String(lines[0].at(-1)),
+           worst: Math.max(...radius.map((v) => Math.abs(v - 1))), levels: levels(0, 2500, 4).values };
+}"""
+
+
+def test_contour_lines_are_joined_smooth_and_log_spaced(page) -> None:
+    _open(page)
+    result = page.evaluate(CIRCLE)
+    assert result["count"] == 1 and result["closed"]  # x² + y² = 1: one closed line, not segments
+    assert result["worst"] < 0.002  # linear interpolation along the edges: within 0.2 % of the circle
+    # Rosenbrock-like range [0, 2500]: levels spread evenly in log(f) from 0.1 up (4.4 decades).
+    assert result["levels"] == pytest.approx([2500 * 10 ** (-4.39794 * k / 4) for k in (3, 2, 1)], rel=1e-3)

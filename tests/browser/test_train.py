@@ -312,7 +312,7 @@ def test_live_changes_go_on_and_structural_ones_start_over(page) -> None:
     assert "momentum_buffer" in json.dumps(last["state"]["optimizer"])  # SGD's slots, not Adam's
     marks = page.eval_on_selector_all("#tr-loss-chart .lc-mark", "ms => ms.map(m => Number(m.dataset.x))")
     assert marks == [10, 20]  # the rate at step 10, then L2 and the optimiser at step 20
-    assert page.text_content("#tr-loss-chart .lc-xlabel") == "step"
+    assert page.text_content("#tr-loss-chart .lc-xlabel") == "step (10 per epoch)"  # as the counters count
     ticks = page.eval_on_selector_all("#tr-loss-chart .lc-xtick", "ts => ts.map(t => t.textContent)")
     assert ticks[-1] == "30"  # the axis ends where the step counter is
     page.select_option("#tr-activation", "relu")
