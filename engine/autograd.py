@@ -29,7 +29,7 @@ import numpy as np
 from engine import seam
 from engine.errors import EngineError
 from engine.nodes import CONSTANT, INPUT, Node
-from engine.ops import Array
+from engine.ops import Array, attr_text
 from engine.trace import ACCUMULATE, BACKWARD, FORWARD, EdgeRecord, NodeRecord, Step, Trace
 
 if TYPE_CHECKING:
@@ -242,7 +242,7 @@ def edge_formula(graph: Graph, target: int, slot: int) -> str:
     labels = [graph.nodes[s].label for s in graph.sources[target]]
     names = {"a": labels[0], "b": labels[1] if len(labels) > 1 else "", "slope": ""}
     for key, value in node.attrs:
-        names[key] = f"{value:g}"
+        names[key] = attr_text(value)
     return f"∂{_wrapped(node.label)}/∂{_wrapped(labels[slot])} = {node.op.formula(slot, names)}"
 
 

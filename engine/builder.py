@@ -15,7 +15,7 @@ import numpy as np
 from engine.errors import EngineError
 from engine.graph import Graph
 from engine.nodes import CONSTANT, INPUT, OP, Node, as_value
-from engine.ops import OPS_BY_FUNCTION, OPS_BY_OPERATOR, Array, Op
+from engine.ops import OPS_BY_FUNCTION, OPS_BY_OPERATOR, Array, Op, attr_text
 
 _serial = itertools.count()  # creation order is a topological order
 LABEL_MAX = 32
@@ -106,13 +106,22 @@ def lift(value: object) -> Expr:
     return value if isinstance(value, Expr) else Const(value)
 
 
-def apply(op: Op, *args: object, **attrs: float) -> Expr:
+def _attr_value(value: object) -> object:
+    """A literal attribute: a number as a float, an index as integers, None (every axis) as is."""
+    if value is None:
+        return None
+    if isinstance(value, (tuple, list)):
+        return tuple(int(i) for i in value)
+    return float(value)
+
+
+def apply(op: Op, *args: object, **attrs: object) -> Expr:
     if len(args) != op.arity:
         raise EngineError("wrong_arity", f"{op.name} takes {op.arity} inputs, got {len(args)}")
     unknown = set(attrs) - {name for name, _ in op.attrs}
     if unknown:
         raise EngineError("unknown_argument", f"{op.name} has no argument '{sorted(unknown)[0]}'")
-    values = tuple((name, float(attrs.get(name, default))) for name, default in op.attrs)
+    values = tuple((name, _attr_value(attrs.get(name, default))) for name, default in op.attrs)
     return Expr(OP, op, [lift(a) for a in args], attrs=values)
 
 
@@ -221,7 +230,9 @@ def _describe(expr: Expr, ids: dict[int, str], labels: dict[int, str]) -> str:
         return f"−{parts[0]}"
     if op.operator:
         return f" {op.operator} ".join(parts)
-    attrs = [f"{v:g}" for k, v in expr.attrs if v != dict(op.attrs)[k]]
+    if op.name == "index":
+        return f"{parts[0]}[{attr_text(expr.attrs[0][1])}]"
+    attrs = [attr_text(v) for k, v in expr.attrs if v != dict(op.attrs)[k]]
     return f"{op.function or op.name}({', '.join(parts + attrs)})"
 
 

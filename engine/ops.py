@@ -21,6 +21,7 @@ max/min split a tie ½ each, ∂(a^b)/∂a = 0 where b = 0, ∂(a^b)/∂b = 0 wh
 
 from __future__ import annotations
 
+import math
 import operator
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -244,6 +245,80 @@ def _no_gradient(g: Array, *inputs: Array) -> Array:
     return np.zeros_like(inputs[1])
 
 
+def attr_text(value: object) -> str:
+    """An attribute as the formula shows it: 0.01, an axis, an index (1, 2), or "all"."""
+    if value is None:
+        return "all"
+    if isinstance(value, tuple):
+        return ", ".join(map(str, value))
+    return f"{value:g}"
+
+
+def _axis(a: Array, axis: float | None) -> int | None:
+    """A literal axis as an integer in range (negative counts from the end, as numpy)."""
+    if axis is None:
+        return None
+    ndim = np.ndim(a)
+    if axis != int(axis) or not -ndim <= int(axis) < ndim:
+        raise EngineError(
+            "invalid_axis", f"axis {attr_text(axis)} does not exist in a value of shape {_shape(a)}"
+        )
+    return int(axis) % ndim
+
+
+def _reduce_vjp(mean: bool) -> VjpFn:
+    def vjp(g: Array, a: Array, out: Array, axis: float | None) -> Array:
+        # sum is expand in reverse: the upstream copied back along the summed axis (÷ n for mean)
+        k = _axis(a, axis)
+        n = np.size(a) if k is None else np.shape(a)[k]
+        spread = g if k is None else np.expand_dims(g, k)
+        return np.broadcast_to(spread / max(n, 1) if mean else spread, np.shape(a))
+
+    return vjp
+
+
+def _logsumexp(v: Array) -> Array:
+    if np.ndim(v) == 0:
+        return v + 0.0
+    m = np.max(v, axis=-1, keepdims=True)
+    m = np.where(np.isfinite(m), m, 0.0)  # shift by the max (no overflow); ±inf rows stay as they are
+    return np.squeeze(m, -1) + np.log(np.sum(np.exp(v - m), axis=-1))
+
+
+def _logsumexp_vjp(g: Array, v: Array, out: Array) -> Array:
+    # ∂/∂vᵢ log Σⱼ e^vⱼ = softmax(v)ᵢ
+    return g if np.ndim(v) == 0 else np.expand_dims(g, -1) * _softmax(v)
+
+
+def _log_softmax(v: Array) -> Array:
+    return v - np.expand_dims(_logsumexp(v), -1) if np.ndim(v) else v - v
+
+
+def _log_softmax_vjp(g: Array, v: Array, out: Array) -> Array:
+    # (I − 1 pᵀ)ᵀ g = g − p Σ g
+    return g - _softmax(v) * np.sum(g, axis=-1, keepdims=True) if np.ndim(v) else g * 0.0
+
+
+def _index(a: Array, index: tuple[int, ...]) -> Array:
+    """a[i, j, …] with literal integers (negative from the end, as numpy)."""
+    shape = np.shape(a)
+    if len(index) > len(shape):
+        raise EngineError(
+            "invalid_index", f"{len(index)} indices for a value of shape {_shape(a)} ({len(shape)} axes)"
+        )
+    for axis, (i, n) in enumerate(zip(index, shape, strict=False)):
+        if not -n <= i < n:
+            raise EngineError("invalid_index", f"index {i} is out of range for axis {axis} of size {n}")
+    return a[index]
+
+
+def _index_vjp(g: Array, a: Array, out: Array, index: tuple[int, ...]) -> Array:
+    # the gradient scatters back: the upstream lands where the element came from, 0 elsewhere
+    down = np.zeros(np.shape(a))
+    down[index] = g
+    return down
+
+
 # The ops read as a table, one declaration per op, a few lines each: ruff leaves it as written.
 # fmt: off
 OPS: tuple[Op, ...] = (
@@ -285,10 +360,24 @@ OPS: tuple[Op, ...] = (
        local=(lambda a, out, slope: np.where(a > 0, 1.0, slope),), function="leaky_relu", attrs=(("slope", 0.01),)),
     Op("softmax", "softmax", 1, _softmax, ("diag(p) − p pᵀ, p = softmax({a})",), "Softmax over the last axis.",
        vjp=(_softmax_vjp,), function="softmax"),
-    Op("sum", "Σ", 1, np.sum, ("1 for every element",), "Sum of every element.",
-       vjp=(lambda g, a, out: np.broadcast_to(g, np.shape(a)),), function="sum"),
-    Op("mean", "mean", 1, lambda a: np.sum(a) / np.size(a), ("1/n for every element",), "Mean of every element.",
-       vjp=(lambda g, a, out: np.broadcast_to(g / max(np.size(a), 1), np.shape(a)),), function="mean"),
+    Op("sum", "Σ", 1, lambda a, axis: np.sum(a, axis=_axis(a, axis)), ("1 for every element (summed over axis: {axis})",),
+       "Sum of every element, or along one axis: sum(x, 0).", vjp=(_reduce_vjp(False),), function="sum",
+       attrs=(("axis", None),)),
+    Op("mean", "mean", 1, lambda a, axis: np.sum(a, axis=_axis(a, axis)) / (np.size(a) if axis is None else np.shape(a)[_axis(a, axis)]),
+       ("1/n for every element (averaged over axis: {axis})",), "Mean of every element, or along one axis: mean(x, 1).",
+       vjp=(_reduce_vjp(True),), function="mean", attrs=(("axis", None),)),
+    Op("logsumexp", "LSE", 1, _logsumexp, ("softmax({a})",), "log Σ exp over the last axis, computed stably.",
+       vjp=(_logsumexp_vjp,), function="logsumexp"),
+    Op("log_softmax", "log p", 1, _log_softmax, ("I − 1·softmax({a})ᵀ",),
+       "log softmax over the last axis: v − logsumexp(v), computed stably.", vjp=(_log_softmax_vjp,),
+       function="log_softmax"),
+    Op("clamp", "clamp", 1, lambda a, lo, hi: np.minimum(np.maximum(a, lo), hi), ("1 if {lo} ≤ {a} ≤ {hi} else 0",),
+       "Clip to [lo, hi] (literal bounds); gradient 1 on the closed interval, as torch.clamp.",
+       local=(lambda a, out, lo, hi: 1.0 * ((a >= lo) & (a <= hi)),), function="clamp",
+       attrs=(("lo", -math.inf), ("hi", math.inf))),
+    Op("index", "[·]", 1, _index, ("1 at [{index}], 0 elsewhere",),
+       "One element (or row) picked with literal integers: p[1], W[0, 2]; its gradient scatters back.",
+       vjp=(_index_vjp,), attrs=(("index", ()),)),
     Op("dot", "·", 2, _dot, ("{b}", "{a}"), "Dot product Σᵢ aᵢbᵢ of two arrays of one shape.",
        vjp=(lambda g, a, b, out: g * b, lambda g, a, b, out: g * a), function="dot"),
     Op("transpose", "ᵀ", 1, np.transpose, ("transpose of the upstream",), "Transpose (reverses the axes).",

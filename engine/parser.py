@@ -23,9 +23,10 @@ from engine.builder import gate_op
 from engine.errors import EngineError
 from engine.graph import Graph
 from engine.nodes import CONSTANT, INPUT, OP, Node
-from engine.ops import OPS_BY_FUNCTION, OPS_BY_OPERATOR, Op
+from engine.ops import OPS_BY_FUNCTION, OPS_BY_NAME, OPS_BY_OPERATOR, Op
 
 LABEL_MAX = 32
+INDEX = OPS_BY_NAME["index"]
 _AST_LOCK = threading.Lock()
 
 
@@ -42,7 +43,6 @@ BINARY = {ast.Add: "+", ast.Sub: "-", ast.Mult: "*", ast.Div: "/", ast.Pow: "**"
 
 FORBIDDEN = {  # what each construct is called in the rejection
     ast.Attribute: "attribute access is",
-    ast.Subscript: "subscripts are",
     ast.Lambda: "lambdas are",
     ast.ListComp: "comprehensions are",
     ast.SetComp: "comprehensions are",
@@ -255,6 +255,8 @@ class _Builder:
             return self.op_node(OPS_BY_OPERATOR["neg"], [expr.operand], (), expr, name)
         if isinstance(expr, ast.Call):
             return self.call(expr, name)
+        if isinstance(expr, ast.Subscript):
+            return self.op_node(INDEX, [expr.value], (("index", self.index(expr)),), expr, name)
         if isinstance(expr, ast.Constant):
             raise self.error(
                 "forbidden", f"only numbers are allowed as literals, not '{self.text(expr)}'", expr
@@ -315,6 +317,25 @@ class _Builder:
         label = name or (text if len(text) <= LABEL_MAX else op.symbol)
         node_id = name or f"#{len(self.nodes)}"
         return self.add(Node(node_id, OP, label, op, inputs, attrs, text=text, **self.position(expr)))
+
+    def index(self, expr: ast.Subscript) -> tuple[int, ...]:
+        """p[1], W[0, 2], v[-1]: literal integers only (numpy's meaning of negatives)."""
+        parts = expr.slice.elts if isinstance(expr.slice, ast.Tuple) else [expr.slice]
+        index = []
+        for part in parts:
+            if isinstance(part, ast.Slice):
+                raise self.error(
+                    "forbidden",
+                    f"slices are not allowed: '{self.text(expr)}'; pick elements with integers, e.g. p[1]",
+                    part,
+                )
+            value = _fold(part)
+            if value is None or value != int(value) or isinstance(part, ast.BinOp):
+                raise self.error(
+                    "invalid_index", f"an index must be a literal integer, not '{self.text(part)}'", part
+                )
+            index.append(int(value))
+        return tuple(index)
 
     def literal(self, expr: ast.expr, what: str) -> float:
         value = self.constant(expr)

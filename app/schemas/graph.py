@@ -112,6 +112,9 @@ class NodeOut(BaseModel):
     symbol: str
     label: str
     inputs: list[str]
+    aliases: list[str] = Field(
+        default_factory=list, description="Other names the source gives this node (`t = x`)."
+    )
     shape: list[int]
     value: TensorOut
     grad: TensorOut
@@ -179,7 +182,7 @@ class OpOut(BaseModel):
     description: str
     function: str | None
     operator: str | None
-    attrs: dict[str, float]
+    attrs: dict[str, float | list[int] | None]
     elementwise: bool
 
 

@@ -32,7 +32,7 @@ INJECTIONS = [
     "f = (lambda: x)()",
     "f = x.__class__.__bases__",
     "f = [c for c in ().__class__.__base__.__subclasses__()]",
-    "f = x[0]",
+    "f = x[::2]",
     "f = open('/etc/passwd')",
     "def f(): pass",
     "f = x if x else y",

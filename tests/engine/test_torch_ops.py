@@ -42,8 +42,12 @@ TORCH = {
     "relu": torch.relu,
     "leaky_relu": lambda a, slope: F.leaky_relu(a, slope),
     "softmax": lambda v: torch.softmax(v, -1) if v.ndim else v / v,
-    "sum": torch.sum,
-    "mean": torch.mean,
+    "sum": lambda a, axis: torch.sum(a) if axis is None else torch.sum(a, int(axis)),
+    "mean": lambda a, axis: torch.mean(a) if axis is None else torch.mean(a, int(axis)),
+    "logsumexp": lambda v: torch.logsumexp(v, -1),
+    "log_softmax": lambda v: torch.log_softmax(v, -1),
+    "clamp": lambda a, lo, hi: torch.clamp(a, lo, hi),
+    "index": lambda a, index: a[index],
     "dot": lambda a, b: torch.sum(a * b),
     "transpose": lambda a: a.permute(*reversed(range(a.ndim))),
     "mse": lambda a, b: ((a - b) ** 2).mean(),
@@ -103,6 +107,10 @@ KINKS = [
     ("f = hinge(t, c)", {"t": 1.0, "c": 0.0}),
     ("f = sqrt(x)", {"x": 0.0}),
     ("f = sigmoid(x)", {"x": -30.0}),
+    ("f = clamp(x, -1, 1)", {"x": 1.0}),
+    ("f = clamp(x, -1, 1)", {"x": -1.0}),
+    ("f = sum(clamp(x, 0, 2))", {"x": [-1.0, 0.0, 1.0, 2.0, 3.0]}),
+    ("f = sum(max(x, 1))", {"x": [0.0, 1.0, 2.0]}),
 ]
 
 
