@@ -24,6 +24,7 @@ from app.serialize import apply_snapshot, array, document, dumps, number, utf8
 from app.settings import Settings
 from engine import EngineError, Graph, Node, Trace, evaluate, gradcheck, parse
 from engine.autograd import forward
+from engine.unroll import unroll as unrolled
 
 MAX_NESTING = 32  # list nesting of one input value
 
@@ -273,9 +274,14 @@ def prepare(
     settings: Settings,
     output: str | None = None,
     seed_gradient: object = None,
+    unroll: bool = False,
 ) -> Prepared:
     graph, checked, seed = _checked(source, inputs, settings, output, seed_gradient)
     given = graph.input_values(checked)  # names a missing or unknown input now
+    if unroll:  # the scalar graph, its inputs' values baked in as defaults
+        with np.errstate(all="ignore"):
+            graph = unrolled(graph, given, seed, max_nodes=settings.max_nodes)
+        given, seed = graph.input_values({}), None
     constants = sum(np.size(node.value) for node in graph.nodes if node.value is not None)
     cost = sum(value.size for value in given.values()) + constants + len(graph)
     return Prepared(graph, given, seed, cost, settings)

@@ -136,7 +136,7 @@ async def evaluate(
     cached = DOCUMENTS.get(key)
     if cached is not None:
         return Response(cached, media_type="application/json")
-    call = partial(prepare, body.source, body.inputs, settings, body.output, body.seed_gradient)
+    call = partial(prepare, body.source, body.inputs, settings, body.output, body.seed_gradient, body.unroll)
     # Small work is cheaper done here than after a hop to a worker thread; anything bigger is
     # done in the thread pool so that the event loop keeps answering other requests.
     small = len(raw) <= INLINE_BODY_BYTES

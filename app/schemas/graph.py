@@ -61,6 +61,11 @@ class EvaluateRequest(BaseModel):
     step: int | None = Field(
         default=None, ge=0, le=MAX_STEP, description="Return the snapshot after this step (from 0)."
     )
+    unroll: bool = Field(
+        default=False,
+        description="Expand every tensor op into scalar gates (W @ x → the products W[i,j]·x[j] and their "
+        "sums); inputs become scalar nodes named like `W[0,1]`. Values of at most 64 elements.",
+    )
 
 
 class ErrorDetail(BaseModel):

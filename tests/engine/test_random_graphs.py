@@ -56,8 +56,7 @@ def _value(op: str, args: list[np.ndarray]) -> np.ndarray:
     with np.errstate(all="ignore"):
         if op == "square":
             return args[0] ** 2
-        attrs = {"slope": 0.01} if op == "leaky_relu" else {}
-        return np.asarray(OPS_BY_NAME[op].forward(*args, **attrs))
+        return np.asarray(OPS_BY_NAME[op].forward(*args, **dict(OPS_BY_NAME[op].attrs)))  # default attrs
 
 
 def _text(op: str, names: list[str]) -> str:
