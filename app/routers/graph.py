@@ -8,10 +8,13 @@ returned as bytes: /evaluate serves the service's pre-rendered JSON text as it i
 from __future__ import annotations
 
 import json
+import threading
 from collections import OrderedDict
+from collections.abc import Callable
 from functools import partial
 from typing import Annotated, Any
 
+import anyio
 from fastapi import APIRouter, Body, Depends, Path, Query, Request, Response
 from starlette.concurrency import run_in_threadpool
 
@@ -100,6 +103,42 @@ class DocumentCache:
             self.size -= len(old) + len(old_key[0])
 
 
+# One evaluation at a time per worker off the event loop: each is CPU-bound Python holding the
+# GIL, and the fewer threads the loop contends with, the sooner it answers everyone else
+# (/healthz, small requests); the others wait their turn without blocking the loop.
+HEAVY = anyio.CapacityLimiter(1)
+DISCONNECT_POLL_SECONDS = 0.05
+
+
+async def _off_the_loop(request: Request, work: Callable[..., bytes]) -> bytes:
+    """`work(cancelled=…)` in a worker thread; a client that goes away stops it (the service's
+    Budget checks `cancelled` as the engine goes)."""
+    gone = threading.Event()
+
+    async def watch() -> None:
+        while not gone.is_set():
+            if await request.is_disconnected():
+                gone.set()
+                return
+            await anyio.sleep(DISCONNECT_POLL_SECONDS)
+
+    outcome: dict[str, Any] = {}
+    async with anyio.create_task_group() as tasks:
+        tasks.start_soon(watch)
+        try:
+            outcome["content"] = await anyio.to_thread.run_sync(
+                partial(work, cancelled=gone.is_set), limiter=HEAVY
+            )
+        except Exception as error:  # raised after the group, not wrapped in an ExceptionGroup
+            outcome["error"] = error
+        finally:
+            gone.set()  # the watcher ends
+            tasks.cancel_scope.cancel()
+    if "error" in outcome:
+        raise outcome["error"]
+    return outcome["content"]
+
+
 DOCUMENTS = DocumentCache()
 DOCUMENT_SHARE = 4  # this cache may use 1/4 of CHAINRULE_CACHE_BYTES; the service's caches the rest
 
@@ -141,11 +180,10 @@ async def evaluate(
     # done in the thread pool so that the event loop keeps answering other requests.
     small = len(raw) <= INLINE_BODY_BYTES
     prepared = call() if small else await run_in_threadpool(call)
-    finish = partial(document_bytes, prepared, step)
     if small and prepared.cost <= INLINE_ELEMENTS and len(prepared.graph) <= INLINE_NODES:
-        content = finish()
+        content = document_bytes(prepared, step)
     else:
-        content = await run_in_threadpool(finish)
+        content = await _off_the_loop(request, partial(document_bytes, prepared, step))
     DOCUMENTS.put(key, content, settings.cache_bytes // DOCUMENT_SHARE)
     return Response(content, media_type="application/json")
 
