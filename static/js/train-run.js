@@ -27,7 +27,15 @@ export function createRun({ state: s, onResult, onError, onBusy = () => {} }) {
     return resp.state.optimizer;
   }
 
+  let pendingMark = null; // a live change waits for the first request that carries it
+
   async function send(steps) {
+    if (pendingMark) {
+      // A request in flight when the setting changed still used the old one: the new one starts
+      // where this request starts, the step the state handed back has reached.
+      history.mark(pendingMark, remote?.step ?? 0);
+      pendingMark = null;
+    }
     const body = {
       ...trainConfig(s),
       steps,
@@ -78,12 +86,15 @@ export function createRun({ state: s, onResult, onError, onBusy = () => {} }) {
   run.reset = () => {
     generation += 1;
     remote = null;
+    pendingMark = null;
     history = createHistory();
     run.last = null;
   };
 
-  /** A live setting changed: the loss chart marks the step; the run keeps its state. */
-  run.mark = (label) => history.mark(label);
+  /** A live setting changed: the loss chart marks the step it takes effect at; the run keeps its state. */
+  run.mark = (label) => {
+    pendingMark = label;
+  };
 
   /** The parameter `name` (W2, b1, …) as the server last returned it (null before the first answer). */
   run.param = (name) => (remote?.params?.[name] === undefined ? null : toNumbers(remote.params[name]));

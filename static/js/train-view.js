@@ -56,10 +56,10 @@ export function createHistory() {
       }
       step = end;
     },
-    /** A setting changed (or a weight was typed) before step `step + 1`. */
-    mark(label) {
-      if (marks.length && marks[marks.length - 1].step === step) marks[marks.length - 1].label = label;
-      else marks.push({ step, label });
+    /** A setting changed (or a weight was typed) before step `at + 1` (default: the last step seen). */
+    mark(label, at = step) {
+      if (marks.length && marks[marks.length - 1].step === at) marks[marks.length - 1].label = label;
+      else marks.push({ step: at, label });
     },
     get loss() { return loss.data; },
     get norms() { return norms.data; },
