@@ -39,7 +39,8 @@ def array(value: np.ndarray | float | None) -> Any:
         return None
     value = np.asarray(value, dtype=np.float64)
     if value.ndim == 0:
-        return number(float(value))
+        number_ = value.item()  # a Python float
+        return number_ if number_ - number_ == 0 else number(number_)  # x − x is 0 exactly when finite
     listed = value.tolist()
     if np.isfinite(value).all():
         return listed
