@@ -357,3 +357,18 @@ def test_many_classes_ask_for_cross_entropy_and_show_a_class_legend(page) -> Non
     page.click("button[data-lang='pt-BR']")
     assert page.inner_text("label[for='tr-classes'] .cr-field-label") == "Classes"
     screenshot(page, "train-classes-pt-BR")
+
+
+def test_the_optimiser_controls_read_the_servers_declaration(page) -> None:
+    declared = page.request.get("/api/v1/optimizers").json()
+    _open(page)
+    names = page.eval_on_selector_all("#tr-optimizer option", "os => os.map(o => o.value)")
+    assert names == [o["name"] for o in declared["optimizers"]]  # adamw included, no copy in the page
+    page.select_option("#tr-optimizer", "adamw")
+    adamw = next(o for o in declared["optimizers"] if o["name"] == "adamw")
+    assert page.inner_text("#tr-opt-params .opt-about") == adamw["description"]["en"]
+    assert page.input_value("#tr-opt-weight_decay") == str(
+        adamw["defaults"]["weight_decay"]
+    )  # PyTorch's 0.01
+    page.click("button[data-lang='pt-BR']")
+    assert page.inner_text("#tr-opt-params .opt-about") == adamw["description"]["pt-BR"]
