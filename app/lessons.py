@@ -34,7 +34,6 @@ class LessonStep(BaseModel):
     page: Literal["graph", "train", "optimizers"] = "graph"
     source: str | None = Field(default=None, max_length=20_000, description="graph: the expression")
     inputs: dict[str, Any] | None = Field(default=None, description="graph: a value for every free name")
-    output: str | None = None
     step: int | None = Field(
         default=None, ge=0, description="graph: the trace step shown (default: the last)"
     )

@@ -8,6 +8,7 @@ from fastapi import APIRouter, Body, Depends, Path
 
 from app.errors import ApiError
 from app.lessons import ID_PATTERN, LessonError, get_lesson, list_lessons, parse_lesson
+from app.schemas.graph import ErrorResponse
 from app.serialize import StrictJSONResponse
 from app.settings import Settings, get_settings
 
@@ -25,7 +26,11 @@ def lessons(settings: SettingsDep) -> StrictJSONResponse:
     return StrictJSONResponse(list_lessons(_configured(settings)))
 
 
-@router.get("/lessons/{lesson_id}", summary="One lesson with its steps (docs/lessons.md)")
+@router.get(
+    "/lessons/{lesson_id}",
+    summary="One lesson with its steps (docs/lessons.md)",
+    responses={404: {"model": ErrorResponse, "description": "No such lesson."}},
+)
 def lesson(lesson_id: LessonId, settings: SettingsDep) -> StrictJSONResponse:
     try:
         found = get_lesson(lesson_id, _configured(settings))

@@ -238,8 +238,7 @@ function scheduleCheck(request) {
 }
 
 /** Open a graph: set the editor and state, evaluate; resolves with the document (null on error). */
-function load({ source, inputs, step = LAST, output }) {
-  void output;
+function load({ source, inputs, step = LAST }) {
   store.set({ source, inputs: { ...inputs }, step });
   Object.assign(remembered, inputs);
   editor.value = source;

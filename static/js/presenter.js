@@ -72,10 +72,7 @@ export function createPresenter(page) {
 
   page.on("step", follow);
   page.on("draw", (why) => { if (why === "view") saveView(); });
-  page.on("document", (doc, { sameShape }) => {
-    if (restoring && !sameShape) restoreView();
-    else if (restoring) restoreView();
-  });
+  page.on("document", () => { if (restoring) restoreView(); }); // the link's view, once the drawing exists
 
   // Refit only when the canvas really changes size (a window resize, fullscreen, the presenter
   // layout) and the user has not framed the drawing themselves.

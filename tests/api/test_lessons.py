@@ -58,7 +58,7 @@ def test_every_graph_step_evaluates_and_every_caption_is_in_both_languages(clien
         if step["page"] != "graph":
             assert step["state"], where  # the other page opens in the state the caption describes
             continue
-        body = {key: step[key] for key in ("source", "inputs", "output", "step") if key in step}
+        body = {key: step[key] for key in ("source", "inputs", "step") if key in step}
         response = client.post("/api/v1/evaluate", json=body)
         assert response.status_code == 200, (where, response.text)
         doc = strict(response)
