@@ -260,6 +260,25 @@ DRAWS: dict[str, tuple[Draw, Story]] = {
 }
 
 
+def _generic(example_id: str) -> Draw:
+    """An example without its own draw: each input in its shape, integers in [−3, 3] where it had only
+    integers, else one decimal in [−2, 2]."""
+    inputs = TEMPLATES_BY_ID[example_id]["inputs"]
+
+    def draw(rng: np.random.Generator) -> dict[str, Any]:
+        drawn = {}
+        for name, value in inputs.items():
+            whole = all(float(v).is_integer() for v in np.ravel(value))
+            drawn[name] = (
+                _grid(rng, -3, 3, 1, np.shape(value))
+                if whole
+                else _grid(rng, -2.0, 2.0, 0.1, np.shape(value))
+            )
+        return drawn
+
+    return draw
+
+
 def _kink_gaps(evaluation: Any) -> list[float]:
     """How far every kinked or undefined op's input is from its kink (min over elements)."""
     nodes = {node.id: node for node in evaluation.nodes}
@@ -291,12 +310,15 @@ def example_for(example_id: str, seed: int | None) -> dict[str, Any]:
     template = TEMPLATES_BY_ID[example_id]
     if seed < 0:
         raise ValueError(f"seed must be a non-negative integer, got {seed}")
-    draw, story = DRAWS[example_id]
+    draw, story = DRAWS.get(example_id) or (_generic(example_id), lambda values: True)
     graph = engine.parse(template["source"])
     rng = np.random.default_rng(seed)
     for _ in range(ATTEMPTS):
         inputs = draw(rng)
-        evaluation = engine.evaluate(graph, inputs, None)
+        try:
+            evaluation = engine.evaluate(graph, inputs, None)
+        except (engine.EngineError, ValueError, ArithmeticError):  # e.g. an index out of range: draw again
+            continue
         values = {node.id: np.asarray(node.value) for node in evaluation.nodes}
         if all(gap >= KINK_MARGIN for gap in _kink_gaps(evaluation)) and story(values):
             return _render(template, inputs)
