@@ -171,6 +171,46 @@ _TEMPLATES: tuple[dict[str, Any], ...] = (
         "f = a1 + a2 + a3 + a4 + a5",
         {"x": [-2.0, -0.5, 0.5, 2.0]},
     ),
+    _example(
+        "cross_entropy_steps",
+        (
+            "Cross-entropy step by step: softmax → pick → −log",
+            "Entropia cruzada passo a passo: softmax → escolher → −log",
+        ),
+        (
+            "The fused cross_entropy gate of the previous preset, written out: p = softmax(s), pick the "
+            "probability of the true class p[2] = {p2}, and loss = −log p[2] = {loss}. Backward, −log sends "
+            "−1/p[2] = {d:p2} to the pick; the pick scatters it back to element 2 only (0 elsewhere); softmax "
+            "turns it into p − onehot. Same W and x as the fused preset: ∂loss/∂W is the same matrix.",
+            "O gate fundido cross_entropy do exemplo anterior, escrito por extenso: p = softmax(s), escolhe a "
+            "probabilidade da classe verdadeira p[2] = {p2} e perda = −log p[2] = {loss}. Na volta, o −log envia "
+            "−1/p[2] = {d:p2} para a escolha; a escolha o espalha de volta só para o elemento 2 (0 nos outros); a "
+            "softmax o transforma em p − onehot. Mesmos W e x do exemplo fundido: ∂perda/∂W é a mesma matriz.",
+        ),
+        "s = W @ x\np = softmax(s)\np2 = p[2]\nloss = -log(p2)",
+        {"W": [[0.2, -0.5], [1.5, 1.3], [0.0, 0.25]], "x": [1.0, -2.0]},
+    ),
+    _example(
+        "batch_bias",
+        ("A batch: the bias gradient sums over the rows", "Um lote: o gradiente do viés soma as linhas"),
+        (
+            "A layer on a batch of N = 3 inputs at once: X is N×D, Z = X Wᵀ + b. The bias b has one entry per "
+            "unit but was added to every row (broadcast), so backward its gradient is the sum over the batch, "
+            "∂loss/∂b = Σₙ δₙ — sum is expand in reverse. Step to the + gate: the upstream is 3×2, the "
+            "downstream to b is 2, summed over axis 0. ∂loss/∂W = δᵀX adds up every example's outer product.",
+            "Uma camada sobre um lote de N = 3 entradas de uma vez: X é N×D, Z = X Wᵀ + b. O viés b tem uma "
+            "entrada por unidade mas foi somado a cada linha (broadcast), então na volta seu gradiente é a soma "
+            "sobre o lote, ∂perda/∂b = Σₙ δₙ — somar é expandir ao contrário. Vá até a porta +: o gradiente de "
+            "cima é 3×2, o que desce para b é 2, somado no eixo 0. ∂perda/∂W = δᵀX soma o produto externo de "
+            "cada exemplo.",
+        ),
+        "Z = X @ transpose(W) + b\nH = tanh(Z)\nloss = mean(H * H)",
+        {
+            "X": [[1.0, 0.5, -1.0], [0.0, -0.5, 2.0], [0.5, 1.0, 0.0]],
+            "W": [[0.3, -0.2, 0.1], [-0.4, 0.6, 0.2]],
+            "b": [0.1, -0.1],
+        },
+    ),
 )
 
 
@@ -257,6 +297,8 @@ DRAWS: dict[str, tuple[Draw, Story]] = {
     # The text explains a violated margin: keep J > 0.
     "max_margin": (lambda r: _tensors("max_margin", r, -1.0, 1.0), lambda v: float(v["J"]) > 0),
     "activations": (_activations, lambda v: True),
+    "cross_entropy_steps": (lambda r: _tensors("cross_entropy_steps", r, -1.5, 1.5), lambda v: True),
+    "batch_bias": (lambda r: _tensors("batch_bias", r, -1.0, 1.0), lambda v: True),
 }
 
 

@@ -8,7 +8,7 @@ from typing import Any
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
-from app import errors
+from app import apidocs, errors
 from app.middleware import BodyLimitMiddleware, HeadersMiddleware, HeadMiddleware, InternalErrorMiddleware
 from app.paths import STATIC_DIR
 from app.routers import graph, lessons, pages, training
@@ -66,6 +66,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     application.include_router(training.router, prefix="/api/v1", responses=API_ERRORS)
     application.include_router(lessons.router, prefix="/api/v1", responses=API_ERRORS)
     application.include_router(pages.router)
+    application.include_router(apidocs.router)  # /docs (offline: Swagger UI needs a CDN) and the API guide
     application.mount("/static", StaticFiles(directory=str(STATIC_DIR), check_dir=False), name="static")
     errors.install(application)
     # Added innermost first: a request meets HeadersMiddleware first, the routes last.

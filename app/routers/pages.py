@@ -11,7 +11,6 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 
-from app.apidocs import HTML as API_DOCS_HTML
 from app.paths import TEMPLATES_DIR
 
 templates = Jinja2Templates(directory=str(TEMPLATES_DIR))
@@ -51,12 +50,6 @@ def optimizers(request: Request) -> Response:
 def handout(request: Request) -> Response:
     """One figure per step of the graph page's state (its #source=…&inputs=… or #lesson=ID), for print."""
     return _page(request, "handout.html")
-
-
-@router.get("/docs", response_class=HTMLResponse)
-def api_docs() -> Response:
-    """The API reference, drawn in the browser from /openapi.json: offline, unlike Swagger UI's CDN."""
-    return HTMLResponse(API_DOCS_HTML)
 
 
 @router.get("/favicon.ico")

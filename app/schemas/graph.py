@@ -187,7 +187,10 @@ class OpOut(BaseModel):
     description: str
     function: str | None
     operator: str | None
-    attrs: dict[str, float | list[int] | None]
+    attrs: dict[str, float | Literal["Infinity", "-Infinity"] | list[int] | None] = Field(
+        description="Literal-only arguments with their defaults: a slope, clamp's bounds (±Infinity: "
+        "none), an axis (null: every axis), an index."
+    )
     elementwise: bool
 
 
