@@ -344,6 +344,8 @@ OPS: tuple[Op, ...] = (
        local=(_max_local_b, _max_local_a), function="min"),
     Op("exp", "exp", 1, np.exp, ("exp({a})",), "Exponential eᵃ.", local=(lambda a, out: out,), function="exp"),
     Op("log", "log", 1, np.log, ("1/{a}",), "Natural logarithm.", local=(lambda a, out: 1.0 / a,), function="log"),
+    Op("sin", "sin", 1, np.sin, ("cos({a})",), "Sine.", local=(lambda a, out: np.cos(a),), function="sin"),
+    Op("cos", "cos", 1, np.cos, ("−sin({a})",), "Cosine.", local=(lambda a, out: -np.sin(a),), function="cos"),
     Op("sqrt", "√", 1, np.sqrt, ("1/(2√{a})",), "Square root.", local=(lambda a, out: 0.5 / out,), function="sqrt"),
     Op("abs", "|·|", 1, np.abs, ("sign({a}) (0 at 0)",), "Absolute value; derivative 0 at 0.",
        local=(lambda a, out: np.sign(a),), function="abs"),

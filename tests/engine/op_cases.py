@@ -115,6 +115,8 @@ CASES: list[Case] = [
     Case("neg(2,3)", "f = -a", {"a": values(2, 3)}, lambda a: -a),
     *_unary("exp", np.exp),
     *_unary("log", np.log, positive),
+    *_unary("sin", np.sin),
+    *_unary("cos", np.cos),
     *_unary("sqrt", np.sqrt, positive),
     *_unary("abs", np.abs, lambda *s: values(*s, margin=0.2)),
     *_unary("sigmoid", lambda a: 1.0 / (1.0 + np.exp(-a)), lambda *s: values(*s, low=-4, high=4)),

@@ -34,6 +34,8 @@ TORCH = {
     "min": torch.minimum,
     "exp": torch.exp,
     "log": torch.log,
+    "sin": torch.sin,
+    "cos": torch.cos,
     "sqrt": torch.sqrt,
     "abs": torch.abs,
     "sigmoid": torch.sigmoid,
