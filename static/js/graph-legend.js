@@ -1,8 +1,12 @@
 // The legend: every gate of the current graph with its local gradients, read from GET /api/v1/ops
 // (the one declaration per op that the engine's forward, backward and trace also read).
 
+// An attribute's default as the formula reads it: an axis of null is every axis, a bound of
+// ±Infinity is no bound, an index is its integers.
+const attrText = (value) => (value === null ? "all" : Array.isArray(value) ? value.join(", ")
+  : String(value).replace("-Infinity", "−∞").replace("Infinity", "∞"));
 const fill = (formula, attrs) => formula.replace(/\{(\w+)\}/g, (all, name) =>
-  (name === "a" || name === "b" ? name : name in attrs ? String(attrs[name]) : name));
+  (name === "a" || name === "b" ? name : name in attrs ? attrText(attrs[name]) : name));
 
 function usage(op) {
   const args = op.arity === 1 ? "a" : "a, b";
