@@ -29,7 +29,7 @@ import numpy as np
 from engine import seam
 from engine.errors import EngineError
 from engine.nodes import CONSTANT, INPUT, Node
-from engine.ops import Array, attr_text
+from engine.ops import Array
 from engine.trace import ACCUMULATE, BACKWARD, FORWARD, EdgeRecord, NodeRecord, Step, Trace
 
 if TYPE_CHECKING:
@@ -152,7 +152,7 @@ def backprop_edge(
         )
     return EdgeRecord(
         edge_id, graph.nodes[source].id, node.id, slot,
-        inputs[slot], local, kind, upstream, downstream, edge_formula(graph, target, slot),
+        inputs[slot], local, kind, upstream, downstream, graph.edge_formulas[graph.first_edge[target] + slot],
     )  # fmt: skip
 
 
@@ -234,20 +234,6 @@ def run(
 def carries_gradient(graph: Graph, target: int, slot: int) -> bool:
     """Does the output's gradient flow back through this input of `target`?"""
     return graph.reaches_output[target] and graph.nodes[target].op.is_differentiable(slot)
-
-
-def edge_formula(graph: Graph, target: int, slot: int) -> str:
-    """∂target/∂input in the inputs' labels: `∂f/∂a = b`."""
-    node = graph.nodes[target]
-    labels = [graph.nodes[s].label for s in graph.sources[target]]
-    names = {"a": labels[0], "b": labels[1] if len(labels) > 1 else "", "slope": ""}
-    for key, value in node.attrs:
-        names[key] = attr_text(value)
-    return f"∂{_wrapped(node.label)}/∂{_wrapped(labels[slot])} = {node.op.formula(slot, names)}"
-
-
-def _wrapped(label: str) -> str:
-    return f"({label})" if " " in label else label
 
 
 def _node_record(node: Node, value: Array, grad: Array) -> NodeRecord:

@@ -17,7 +17,7 @@ import numpy as np
 from engine import autograd, seam
 from engine.errors import EngineError
 from engine.nodes import FLOAT64, INPUT, Node, as_value
-from engine.ops import Array
+from engine.ops import Array, attr_text
 
 
 class Graph:
@@ -73,6 +73,20 @@ class Graph:
                     if self.nodes[i].op.is_differentiable(slot):
                         reaches[source] = True
         return reaches
+
+    @cached_property
+    def edge_formulas(self) -> list[str]:
+        """Per edge (e0, e1, …), the local gradient ∂target/∂input in the inputs' labels: `∂f/∂a = b`."""
+        formulas = []
+        for node, sources in zip(self.nodes, self.sources, strict=True):
+            labels = [self.nodes[s].label for s in sources]
+            names = {"a": labels[0] if labels else "", "b": labels[1] if len(labels) > 1 else "", "slope": ""}
+            names.update((key, attr_text(value)) for key, value in node.attrs)
+            for slot in range(len(sources)):
+                formulas.append(
+                    f"∂{_wrapped(node.label)}/∂{_wrapped(labels[slot])} = {node.op.formula(slot, names)}"
+                )
+        return formulas
 
     def __len__(self) -> int:
         return len(self.nodes)
@@ -146,3 +160,7 @@ class Graph:
         else:
             values, gradients = autograd.run(self, self.input_values(inputs), seed, wrt)
         return values[self.index[self.output]], gradients
+
+
+def _wrapped(label: str) -> str:
+    return f"({label})" if " " in label else label

@@ -22,7 +22,6 @@ from itertools import repeat
 
 import numpy as np
 
-from engine.autograd import edge_formula
 from engine.fast.errstate import IGNORE, ignore_all
 from engine.graph import Graph
 from engine.nodes import CONSTANT
@@ -181,7 +180,7 @@ class _ScalarTrace(Trace):
                             "scalar",
                             grads[target],
                             downstream[e],
-                            edge_formula(graph, target, slot),
+                            graph.edge_formulas[e],
                         )  # fmt: skip
                     )
                     e += 1
