@@ -274,10 +274,9 @@ def next_batch(config: TrainConfig, state: TrainState, n: int) -> tuple[Array, T
 def layer_norms(model: nn.MLP, grads: Mapping[str, Array]) -> list[float]:
     """‖(∂L/∂W, ∂L/∂b)‖ per layer: how strongly each layer is being pushed."""
     norms = []
-    with np.errstate(all="ignore"):  # a diverging run's norm is inf or NaN, not a warning
-        for layer in model.layers:
-            w, b = np.ravel(grads[layer.W.name]), np.ravel(grads[layer.b.name])
-            norms.append(math.sqrt(float(w @ w) + float(b @ b)))
+    for layer in model.layers:  # (under train's errstate: a diverging run's norm is inf or NaN)
+        w, b = grads[layer.W.name].ravel(), grads[layer.b.name].ravel()
+        norms.append(math.sqrt(float(w.dot(w)) + float(b.dot(b))))
     return norms
 
 
