@@ -85,7 +85,7 @@ def _evaluate(graph: Graph, given: dict[str, Array], seed: object | None, check:
         if i == output:
             grads[i] = graph.seed_for(values[i], seed)
         elif not terms:  # the output does not depend on this node (or only through a class index)
-            grads[i] = np.zeros_like(values[i])
+            grads[i] = np.zeros(values[i].shape)
         elif len(terms) == 1:
             grads[i] = terms[0]
         else:
@@ -141,7 +141,7 @@ def backprop_edge(
     op, attrs = node.op, dict(node.attrs)
     local, kind, factor = local_gradient(node, slot, inputs, out)
     if not carries_gradient(graph, target, slot):  # a class index, or off the output's path
-        downstream = np.zeros_like(inputs[slot])
+        downstream = np.zeros(inputs[slot].shape)
     elif op.elementwise:  # upstream ⊙ local
         downstream = unbroadcast(np.asarray(upstream * factor, dtype=np.float64), inputs[slot].shape, node)
     else:
