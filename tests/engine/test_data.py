@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from engine import EngineError
-from engine.data import CLASSIFICATION, DATASETS, features, generate, grid_points, make_dataset
+from engine.data import CLASSIFICATION, DATASETS, custom, features, generate, grid_points, make_dataset
 
 
 @pytest.mark.parametrize("name", sorted(DATASETS))
@@ -78,3 +78,48 @@ def test_bad_arguments_are_named(args, code):
     with pytest.raises(EngineError) as error:
         generate(*args)
     assert error.value.code == code
+
+
+@pytest.mark.parametrize("name", ["gauss", "spiral"])
+@pytest.mark.parametrize("classes", [3, 5])
+def test_many_classes_are_balanced_and_two_keep_the_playgrounds_points(name, classes):
+    X, y = generate(name, 100, 0.0, seed=2, classes=classes)
+    assert X.shape == (100, 2) and set(np.unique(y)) == set(range(classes))
+    counts = np.bincount(y.astype(int))
+    assert counts.sum() == 100 and counts.max() - counts.min() <= 1  # balanced: 34, 33, 33
+    two = generate(name, 100, 0.0, seed=2, classes=2)
+    assert two[0].tobytes() == generate(name, 100, 0.0, seed=2)[0].tobytes()
+
+
+def test_custom_points_split_seeded_and_count_their_classes():
+    points = [[k, -k, k % 3] for k in range(20)]
+    data = custom(points, test_fraction=0.25, seed=1)
+    assert data.classes == 3 and len(data.train_y) == 15 and len(data.test_y) == 5
+    assert custom(points, test_fraction=0.25, seed=1).train_x.tobytes() == data.train_x.tobytes()
+    assert custom([[0, 0, 0], [1, 1, 0]]).classes == 2  # one label still makes a two-class problem
+    regression = custom([[0, 0, 0.5], [1, 1, -2.25]], task="regression")
+    assert regression.classes == 0 and not regression.classification
+
+
+@pytest.mark.parametrize(
+    ("points", "task", "words"),
+    [
+        ([[0, 0, 0]], "classification", "at least 2 points"),
+        ([[0, 0, 0], [1, 1, 5]], "classification", "point 1 has label 5"),
+        ([[0, 0, 0], [1, 1, -1]], "classification", "point 1 has label -1"),
+        ([[0, 0, 0.5], [1, 1, 1]], "classification", "point 0 has label 0.5"),
+        ([[0, float("nan"), 0], [1, 1, 1]], "classification", "finite"),
+        ([[0, 0, 0], [1, 1, 1]], "ranking", "unknown task"),
+    ],
+)
+def test_bad_custom_points_are_named(points, task, words):
+    with pytest.raises(EngineError) as error:
+        custom(points, task)
+    assert error.value.code == "invalid_value" and words in error.value.message
+
+
+def test_classes_apply_only_to_gauss_and_spiral():
+    with pytest.raises(EngineError):
+        generate("circle", 50, classes=3)
+    with pytest.raises(EngineError):
+        generate("gauss", 50, classes=6)
