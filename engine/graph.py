@@ -130,7 +130,8 @@ class Graph:
         fast = seam.fast("run")
         if fast is not None:
             return fast.forward(self, inputs)
-        return autograd.forward(self, self.input_values(inputs))
+        with np.errstate(all="ignore"):  # inf and NaN are values, not warnings
+            return autograd.forward(self, self.input_values(inputs))
 
     def run(
         self,

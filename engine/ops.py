@@ -218,8 +218,8 @@ def _class_rows(logits: Array, index: Array) -> tuple[Array, Array]:
         raise EngineError(
             "shape_mismatch", f"cross_entropy: {batch.shape[0]} rows of logits but {given.size} class indices"
         )
-    whole = np.nan_to_num(given).astype(np.intp)
-    if not np.array_equal(whole, given):
+    whole = given.astype(np.intp)  # NaN or ±inf become some integer, told apart just below
+    if (whole != given).any():
         raise EngineError("invalid_value", "class indices must be whole numbers")
     if whole.size and (whole.min() < 0 or whole.max() >= batch.shape[1]):
         raise EngineError("invalid_value", f"class index out of range 0…{batch.shape[1] - 1}")
