@@ -6,7 +6,6 @@ anything outside the server's origin (no CDN, no external fonts, nothing leaves 
 
 from __future__ import annotations
 
-import os
 import socket
 import threading
 import time
@@ -16,25 +15,9 @@ from urllib.parse import urlsplit
 
 import pytest
 
-CHROMIUM = Path("/usr/bin/chromium")
-ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
+from tests.conftest import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, _unavailable  # noqa: F401 - shared (the browser fixture lives there)
+
 LOCAL_SCHEMES = ("data:", "blob:", "about:")
-
-
-def _unavailable(reason: str) -> None:
-    if os.environ.get("CHAINRULE_REQUIRE_BROWSER") == "1":
-        pytest.fail(f"browser required (CHAINRULE_REQUIRE_BROWSER=1) but {reason}", pytrace=False)
-    pytest.skip(f"browser tests skipped: {reason}")
 
 
 def _free_port() -> int:
@@ -63,21 +46,6 @@ def live_server() -> Iterator[str]:
     yield f"http://127.0.0.1:{port}"
     server.should_exit = True
     thread.join(timeout=5)
-
-
-@pytest.fixture(scope="session")
-def browser():  # -> playwright Browser
-    """Debian's Chromium driven by Playwright (never downloads a browser)."""
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        _unavailable("playwright is not installed (pip install playwright)")
-    if not CHROMIUM.exists():
-        _unavailable(f"{CHROMIUM} is missing (apt-get install chromium)")
-    with sync_playwright() as playwright:
-        instance = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        yield instance
-        instance.close()
 
 
 class PageProblems:

@@ -21,7 +21,7 @@ from types import ModuleType
 
 import pytest
 
-from tests.browser.conftest import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS
+from tests.browser.conftest import ARTIFACTS
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLE = ROOT / "examples" / "chainrule.ipynb"
@@ -127,17 +127,10 @@ def exported(tmp_path_factory) -> dict:
 
 
 @pytest.fixture(scope="module")
-def chromium():
-    sync_api = need("playwright.sync_api")
-    if not CHROMIUM.exists():
-        reason = f"{CHROMIUM} is missing (apt-get install chromium)"
-        if os.environ.get("CHAINRULE_REQUIRE_BROWSER") == "1":
-            pytest.fail(f"browser required (CHAINRULE_REQUIRE_BROWSER=1) but {reason}", pytrace=False)
-        pytest.skip(reason)
-    with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
+def chromium(browser):
+    """The session's one Chromium (tests/conftest.py): Playwright's sync API allows one driver per thread."""
+    need("playwright.sync_api")
+    return browser
 
 
 class Offline:
