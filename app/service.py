@@ -8,6 +8,7 @@ presence. The caches here are bounded in bytes.
 
 from __future__ import annotations
 
+import ctypes
 import math
 import threading
 import time
@@ -309,7 +310,30 @@ def document_bytes(
     prepared: Prepared, step: int | None = None, cancelled: Callable[[], bool] | None = None
 ) -> bytes:
     """The document's strict JSON as UTF-8 bytes, within the request's budget."""
-    return utf8(dumps(document_for(prepared, step, cancelled)))
+    content = utf8(dumps(document_for(prepared, step, cancelled)))
+    if len(content) > RELEASE_AFTER_BYTES:
+        release_memory()
+    return content
+
+
+RELEASE_AFTER_BYTES = 1_000_000
+
+
+def _malloc_trim() -> Callable[[int], int] | None:
+    try:
+        return ctypes.CDLL(None).malloc_trim  # glibc; elsewhere there is nothing to call
+    except (OSError, AttributeError):
+        return None
+
+
+_TRIM = _malloc_trim()
+
+
+def release_memory() -> None:
+    """Give the C heap's free pages back to the system after a large document: its many small
+    objects are freed, but glibc keeps the pages, and a worker would stay at its peak."""
+    if _TRIM is not None:
+        _TRIM(0)
 
 
 def evaluation_document(

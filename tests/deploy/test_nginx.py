@@ -291,6 +291,10 @@ def test_static_files_are_served_by_nginx_with_revalidation(proxy: Proxy) -> Non
     assert body == (STATIC_DIR / "js" / "api.js").read_bytes()
     assert headers["Cache-Control"] == "no-cache"
     assert headers["X-Content-Type-Options"] == "nosniff"
+    from app.middleware import csp
+
+    assert headers["Content-Security-Policy"] == csp("'self'")  # the app's policy, on nginx's files too
+    assert headers["Referrer-Policy"] == "no-referrer"
     assert re.fullmatch(r'"[0-9a-f]+-[0-9a-f]+"', headers["ETag"])  # nginx's ETag, not the app's
     status, _, body, _ = proxy.request("GET", "/static/js/api.js", headers={"If-None-Match": headers["ETag"]})
     assert (status, body) == (304, b"")
