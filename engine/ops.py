@@ -128,19 +128,8 @@ def _pow_local_exponent(a: Array, b: Array, out: Array) -> Array:
 
 
 def _sigmoid(a: Array) -> Array:
-    # 1/(1 + e⁻ᵃ) for a ≥ 0, eᵃ/(1 + eᵃ) for a < 0: neither exponential overflows where it is used.
-    e = np.exp(-np.abs(a))
-    return np.where(a >= 0, 1.0 / (1.0 + e), e / (1.0 + e))
-
-
-def _sigmoid_local(a: Array, out: Array) -> Array:
-    # σ′ = σ(a)·(1 − σ(a)) = σ(a)·σ(−a): the same number without 1 − σ(a) cancelling to 0 at large a.
-    return out * _sigmoid(-a)
-
-
-def _tanh_local(a: Array, out: Array) -> Array:
-    # 1 − tanh²(a) = sech²(a) = (1/cosh a)²: no cancellation to 0 where tanh(a) rounds to ±1.
-    return (1.0 / np.cosh(a)) ** 2
+    # PyTorch's 1/(1 + e⁻ᵃ): for a < −709, e⁻ᵃ overflows to inf and the quotient is 0, the limit.
+    return 1.0 / (1.0 + np.exp(-a))
 
 
 def _matmul_vjp_a(g: Array, a: Array, b: Array, out: Array) -> Array:
@@ -350,8 +339,9 @@ OPS: tuple[Op, ...] = (
     Op("abs", "|·|", 1, np.abs, ("sign({a}) (0 at 0)",), "Absolute value; derivative 0 at 0.",
        local=(lambda a, out: np.sign(a),), function="abs"),
     Op("sigmoid", "σ", 1, _sigmoid, ("σ({a})·(1 − σ({a}))",), "Logistic sigmoid 1/(1 + e⁻ᵃ).",
-       local=(_sigmoid_local,), function="sigmoid"),
-    Op("tanh", "tanh", 1, np.tanh, ("1 − tanh²({a})",), "Hyperbolic tangent.", local=(_tanh_local,), function="tanh"),
+       local=(lambda a, out: out * (1.0 - out),), function="sigmoid"),
+    Op("tanh", "tanh", 1, np.tanh, ("1 − tanh²({a})",), "Hyperbolic tangent.",
+       local=(lambda a, out: 1.0 - out * out,), function="tanh"),
     Op("hardtanh", "hardtanh", 1, lambda a: np.clip(a, -1.0, 1.0), ("1 if −1 < {a} < 1 else 0",),
        "Clip to [−1, 1]; derivative 0 at ±1.", local=(lambda a, out: 1.0 * ((a > -1.0) & (a < 1.0)),),
        function="hardtanh"),
