@@ -148,6 +148,19 @@ def document(trace: Trace, layout: dict[str, Any] | None = None) -> dict[str, An
     }
 
 
+def dumps_document(doc: dict[str, Any]) -> str:
+    """`dumps(doc)`, written one record at a time: json's encoder holds the GIL for a whole call,
+    and one call over a multi-megabyte document would stall every other thread — the event loop
+    answering /healthz among them — for as long; between records the loop gets its turn."""
+    parts = []
+    for key, value in doc.items():
+        if isinstance(value, list) and key in ("nodes", "edges", "steps"):
+            parts.append(f"{dumps(key)}:[{','.join(map(dumps, value))}]")
+        else:
+            parts.append(f"{dumps(key)}:{dumps(value)}")
+    return "{" + ",".join(parts) + "}"
+
+
 def apply_snapshot(doc: dict[str, Any], snapshot: Snapshot) -> dict[str, Any]:
     """The document as it stands after step k: fields not reached yet are null."""
     for node in doc["nodes"]:

@@ -21,7 +21,7 @@ from cachetools import LRUCache
 
 from app.errors import ApiError
 from app.layout import LayoutNode, layout
-from app.serialize import apply_snapshot, array, document, dumps, number, utf8
+from app.serialize import apply_snapshot, array, document, dumps_document, number, utf8
 from app.settings import Settings
 from engine import EngineError, Graph, Node, Trace, evaluate, gradcheck, parse
 from engine.autograd import forward
@@ -310,7 +310,7 @@ def document_bytes(
     prepared: Prepared, step: int | None = None, cancelled: Callable[[], bool] | None = None
 ) -> bytes:
     """The document's strict JSON as UTF-8 bytes, within the request's budget."""
-    content = utf8(dumps(document_for(prepared, step, cancelled)))
+    content = utf8(dumps_document(document_for(prepared, step, cancelled)))
     if len(content) > RELEASE_AFTER_BYTES:
         release_memory()
     return content

@@ -106,3 +106,17 @@ def test_many_distinct_graphs_keep_the_parse_cache_within_its_budget():
             settings,
         )
     assert graphs.size <= settings.cache_bytes * 3 // 8
+
+
+def test_the_document_written_record_by_record_is_dumps_byte_for_byte():
+    from app.serialize import document, dumps, dumps_document
+    from app.service import graph_layout
+    from engine import evaluate, parse
+
+    for source, inputs in [
+        ("a = x + y\nb = max(y, z)\nf = a * b", {"x": 1, "y": 2, "z": 0}),
+        ("z = W @ x\nf = sum(log(z))", {"W": [[1.0, -2.0], [0.5, 0.5]], "x": [1.0, 1.0]}),  # NaN, -inf
+    ]:
+        trace = evaluate(parse(source), inputs)
+        doc = document(trace, graph_layout(trace))
+        assert dumps_document(doc) == dumps(doc)
