@@ -60,12 +60,16 @@ def sanitize(content: Any) -> Any:
     return content
 
 
+# One encoder for every call: json.dumps with options builds a new one each time (~5 µs).
+_ENCODE = json.JSONEncoder(allow_nan=False, ensure_ascii=False, separators=(",", ":")).encode
+
+
 def dumps(content: Any) -> str:
     """Strict JSON text; falls back to sanitising when something non-finite slipped through."""
     try:
-        return json.dumps(content, allow_nan=False, ensure_ascii=False, separators=(",", ":"))
+        return _ENCODE(content)
     except (ValueError, TypeError):
-        return json.dumps(sanitize(content), allow_nan=False, ensure_ascii=False, separators=(",", ":"))
+        return _ENCODE(sanitize(content))
 
 
 def utf8(text: str) -> bytes:

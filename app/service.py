@@ -21,7 +21,7 @@ from cachetools import LRUCache
 
 from app.errors import ApiError
 from app.layout import LayoutNode, layout
-from app.serialize import apply_snapshot, array, document, dumps_document, number, utf8
+from app.serialize import apply_snapshot, array, document, dumps, dumps_document, number, utf8
 from app.settings import Settings
 from engine import EngineError, Graph, Node, Trace, evaluate, gradcheck, parse
 from engine.autograd import forward
@@ -294,28 +294,38 @@ def evaluate_bounded(prepared: Prepared, cancelled: Callable[[], bool] | None = 
     return evaluate(prepared.graph, prepared.inputs, prepared.seed, check=budget), budget
 
 
-def document_for(
-    prepared: Prepared, step: int | None = None, cancelled: Callable[[], bool] | None = None
-) -> dict[str, Any]:
-    """The evaluation document; with `step`, the snapshot after that step."""
+def _document(
+    prepared: Prepared, step: int | None, cancelled: Callable[[], bool] | None
+) -> tuple[dict[str, Any], int]:
+    """The document (the snapshot after `step`, if given) and its estimated size in bytes."""
     trace, budget = evaluate_bounded(prepared, cancelled)
     if step is not None and not 0 <= step < len(trace.steps):
         raise ApiError(400, "step_out_of_range", f"step {step} is outside 0…{len(trace.steps) - 1}")
     doc = document(trace, graph_layout(trace, prepared.settings))
     budget.check_time()
-    return doc if step is None else apply_snapshot(doc, trace.snapshot(step))
+    return (doc if step is None else apply_snapshot(doc, trace.snapshot(step))), budget.document
+
+
+def document_for(
+    prepared: Prepared, step: int | None = None, cancelled: Callable[[], bool] | None = None
+) -> dict[str, Any]:
+    """The evaluation document; with `step`, the snapshot after that step."""
+    return _document(prepared, step, cancelled)[0]
 
 
 def document_bytes(
     prepared: Prepared, step: int | None = None, cancelled: Callable[[], bool] | None = None
 ) -> bytes:
-    """The document's strict JSON as UTF-8 bytes, within the request's budget."""
-    content = utf8(dumps_document(document_for(prepared, step, cancelled)))
+    """The document's strict JSON as UTF-8 bytes, within the request's budget. A large one is
+    written record by record (serialize.dumps_document), a small one in one call."""
+    doc, size = _document(prepared, step, cancelled)
+    content = utf8(dumps_document(doc) if size > SPLIT_ABOVE_BYTES else dumps(doc))
     if len(content) > RELEASE_AFTER_BYTES:
         release_memory()
     return content
 
 
+SPLIT_ABOVE_BYTES = 256_000
 RELEASE_AFTER_BYTES = 1_000_000
 
 

@@ -58,6 +58,41 @@ class _Plan:
             self.ops.append((i, graph.sources[i], forward, locals_, graph.first_edge[i]))
         self.edges = sum(len(s) for s in graph.sources)
         self.ids = [n.id for n in graph.nodes]
+        self._graph = weakref.ref(graph)
+
+    @cached_property
+    def records(self) -> tuple[list, list, list, list]:
+        """What the records hold that depends on the graph alone, made once per graph: per node its
+        fields around value and grad; per edge its fields and which values it reads; the steps."""
+        graph = self._graph()
+        edge_ids = [f"e{e}" for e in range(self.edges)]
+        nodes = []
+        for node in graph.nodes:
+            formula = (
+                ""
+                if node.op is None
+                else f"{node.label} = {node.text}"
+                if node.text != node.label
+                else node.text
+            )
+            head = (node.id, node.kind, node.op.name if node.op else None, node.op.symbol if node.op else "",
+                    node.label, node.inputs)  # fmt: skip
+            nodes.append((head, (formula, node.line, node.column, node.aliases)))
+        edges = [
+            (edge_ids[graph.first_edge[t] + slot], self.ids[source], self.ids[t], slot, source, t,
+             graph.edge_formulas[graph.first_edge[t] + slot])
+            for t, sources in enumerate(graph.sources) for slot, source in enumerate(sources)
+        ]  # fmt: skip
+        incoming = [
+            tuple(edge_ids[graph.first_edge[i] + s] for s in range(len(src)))
+            for i, src in enumerate(graph.sources)
+        ]
+        out, backward = graph.index[graph.output], []
+        for i in range(len(self.ids) - 1, -1, -1):
+            outgoing = [graph.first_edge[t] + slot for t, slot in graph.consumers[i]]
+            fan_out = i != out and len(outgoing) > 1
+            backward.append((i, tuple(edge_ids[e] for e in outgoing), fan_out, outgoing))
+        return nodes, edges, incoming, backward
 
 
 _PLANS: weakref.WeakKeyDictionary[Graph, _Plan] = weakref.WeakKeyDictionary()
@@ -133,85 +168,50 @@ class _ScalarTrace(Trace):
     @cached_property
     def nodes(self) -> tuple[NodeRecord, ...]:
         values, grads, _, _ = self._arrays
-        records = []
-        for i, node in enumerate(self._graph.nodes):
-            formula = (
-                ""
-                if node.op is None
-                else f"{node.label} = {node.text}"
-                if node.text != node.label
-                else node.text
+        rows = _plan(self._graph).records[0]
+        with _collection_paused(len(rows)):
+            return tuple(
+                NodeRecord(*head, value, grad, *tail)
+                for (head, tail), value, grad in zip(rows, values, grads, strict=True)
             )
-            records.append(
-                NodeRecord(
-                    node.id,
-                    node.kind,
-                    node.op.name if node.op else None,
-                    node.op.symbol if node.op else "",
-                    node.label,
-                    node.inputs,
-                    values[i],
-                    grads[i],
-                    formula,
-                    node.line,
-                    node.column,
-                    node.aliases,
-                )  # fmt: skip
-            )
-        return tuple(records)
 
     @cached_property
     def edges(self) -> tuple[EdgeRecord, ...]:
-        graph = self._graph
         values, grads, local, downstream = self._arrays
-        ids = [n.id for n in graph.nodes]
-        records, e = [], 0
-        with _collection_paused(len(graph.nodes)):
-            for target, sources in enumerate(graph.sources):
-                for slot, source in enumerate(sources):
-                    records.append(
-                        EdgeRecord(
-                            f"e{e}",
-                            ids[source],
-                            ids[target],
-                            slot,
-                            values[source],
-                            local[e],
-                            "scalar",
-                            grads[target],
-                            downstream[e],
-                            graph.edge_formulas[e],
-                        )  # fmt: skip
-                    )
-                    e += 1
-        return tuple(records)
+        rows = _plan(self._graph).records[1]
+        with _collection_paused(len(rows)):
+            return tuple(
+                EdgeRecord(
+                    e_id,
+                    source_id,
+                    target_id,
+                    slot,
+                    values[source],
+                    loc,
+                    "scalar",
+                    grads[target],
+                    down,
+                    formula,
+                )
+                for (e_id, source_id, target_id, slot, source, target, formula), loc, down in zip(
+                    rows, local, downstream, strict=True
+                )
+            )
 
     @cached_property
     def steps(self) -> tuple[Step, ...]:
-        graph = self._graph
         values, grads, _, downstream = self._arrays
-        ids, out = [n.id for n in graph.nodes], graph.index[graph.output]
-        with _collection_paused(len(graph.nodes)):
-            steps = [
-                Step(
-                    i,
-                    FORWARD,
-                    ids[i],
-                    tuple(f"e{graph.first_edge[i] + s}" for s in range(len(sources))),
-                    values[i],
-                )
-                for i, sources in enumerate(graph.sources)
-            ]
-            for i in range(len(ids) - 1, -1, -1):
-                outgoing = graph.consumers[i]
-                edge_ids = tuple(f"e{graph.first_edge[t] + s}" for t, s in outgoing)
-                fan_out = i != out and len(outgoing) > 1
+        plan = _plan(self._graph)
+        _, _, incoming, backward = plan.records
+        with _collection_paused(len(values)):
+            steps = [Step(i, FORWARD, plan.ids[i], incoming[i], values[i]) for i in range(len(values))]
+            for i, edge_ids, fan_out, outgoing in backward:
                 steps.append(
-                    Step(len(steps), BACKWARD, ids[i], edge_ids, None, None if fan_out else grads[i])
+                    Step(len(steps), BACKWARD, plan.ids[i], edge_ids, None, None if fan_out else grads[i])
                 )
                 if fan_out:
-                    terms = tuple(downstream[graph.first_edge[t] + s] for t, s in outgoing)
-                    steps.append(Step(len(steps), ACCUMULATE, ids[i], edge_ids, None, grads[i], terms))
+                    terms = tuple([downstream[e] for e in outgoing])
+                    steps.append(Step(len(steps), ACCUMULATE, plan.ids[i], edge_ids, None, grads[i], terms))
         return tuple(steps)
 
 
