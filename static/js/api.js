@@ -10,6 +10,7 @@ export class ApiError extends Error {
     this.line = error?.line ?? null;
     this.column = error?.column ?? null;
     this.input = error?.input ?? null; // the input the error is about, by its name
+    this.retryAfter = null; // seconds, when a busy server (429, 503) says when to come back
   }
 }
 
@@ -30,7 +31,12 @@ export async function request(path, body, { signal } = {}) {
   }
   let data = null;
   try { data = await response.json(); } catch { data = null; }
-  if (!response.ok) throw new ApiError(response.status, data?.error || data?.detail?.error || null);
+  if (!response.ok) {
+    const failure = new ApiError(response.status, data?.error || data?.detail?.error || null);
+    const after = Number(response.headers.get("Retry-After"));
+    if (Number.isFinite(after) && response.headers.has("Retry-After")) failure.retryAfter = after;
+    throw failure;
+  }
   return data;
 }
 

@@ -18,6 +18,10 @@ let presenterKey = null;
 /** Let `p` call fn instead of toggling the theme (the page's presenter view). */
 export function setPresenterKey(fn) {
   presenterKey = fn;
+  // `p` no longer toggles the theme here: the header button must not announce it.
+  for (const button of document.querySelectorAll("[data-theme-toggle]")) {
+    button.removeAttribute("aria-keyshortcuts");
+  }
 }
 
 /** True when a key press belongs to a text field (shortcuts must leave typing alone). */

@@ -28,6 +28,8 @@ export function createRun({ state: s, onResult, onError, onBusy = () => {} }) {
   }
 
   let pendingMark = null; // a live change waits for the first request that carries it
+  const BUSY_RETRIES = 6;
+  const BUSY_WAIT_MAX_SECONDS = 10;
 
   async function send(steps) {
     if (pendingMark) {
@@ -45,13 +47,28 @@ export function createRun({ state: s, onResult, onError, onBusy = () => {} }) {
       ...(remote ? { state: remote } : {}),
     };
     try {
-      return await train(body);
+      return await patiently(body);
     } catch (error) {
       // Another optimiser has other slots (Adam's moments are not SGD's momentum buffer): keep the
       // weights and counters, start the optimiser's own state afresh, and try once more.
       if (!(error instanceof ApiError) || error.code !== "invalid_state" || !remote) throw error;
       remote = { ...remote, optimizer: await freshSlots() };
-      return train({ ...body, state: remote });
+      return patiently({ ...body, state: remote });
+    }
+  }
+
+  /** train(body), waiting and asking again when the server is busy (429 or 503 from a proxy's
+   * rate limit, with its Retry-After): a class behind one address keeps learning, more slowly. */
+  async function patiently(body) {
+    for (let attempt = 1; ; attempt += 1) {
+      try {
+        return await train(body);
+      } catch (error) {
+        const busyServer = error instanceof ApiError && (error.status === 429 || error.status === 503);
+        if (!busyServer || attempt >= BUSY_RETRIES) throw error;
+        const seconds = Math.min(BUSY_WAIT_MAX_SECONDS, Math.max(0, error.retryAfter ?? 1));
+        await new Promise((resolve) => { setTimeout(resolve, seconds * 1000); });
+      }
     }
   }
 

@@ -372,3 +372,28 @@ def test_the_optimiser_controls_read_the_servers_declaration(page) -> None:
     )  # PyTorch's 0.01
     page.click("button[data-lang='pt-BR']")
     assert page.inner_text("#tr-opt-params .opt-about") == adamw["description"]["pt-BR"]
+
+
+def test_a_busy_server_is_waited_for_and_training_goes_on(page) -> None:
+    """Behind nginx's rate limit a class gets 429 with Retry-After: the page waits and asks again
+    instead of stopping."""
+    refusals = []
+
+    def busy(route) -> None:
+        if route.request.method == "POST" and len(refusals) < 2 and '"steps":0' not in (route.request.post_data or ""):
+            refusals.append(route.request.url)
+            route.fulfill(
+                status=429,
+                headers={"Retry-After": "0", "Content-Type": "application/json"},
+                body='{"error": {"code": "too_many_requests", "message": "slow down"}}',
+            )
+        else:
+            route.continue_()
+
+    page.route("**/api/v1/train", busy)
+    _open(page)
+    page.click("#tr-play")
+    until(page, "Number(document.querySelector('#tr-stepcount').textContent) >= 30", timeout=30_000)
+    assert len(refusals) == 2  # both refused, both asked again
+    assert page.get_attribute("#tr-play", "aria-pressed") == "true"  # still playing
+    page.click("#tr-play")
