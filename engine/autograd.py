@@ -237,12 +237,9 @@ def carries_gradient(graph: Graph, target: int, slot: int) -> bool:
 
 
 def _node_record(node: Node, value: Array, grad: Array) -> NodeRecord:
-    formula = (
-        "" if node.op is None else f"{node.label} = {node.text}" if node.text != node.label else node.text
-    )
     return NodeRecord(
         node.id, node.kind, node.op.name if node.op else None, node.op.symbol if node.op else "", node.label,
-        node.inputs, value, grad, formula, node.line, node.column, node.aliases,
+        node.inputs, value, grad, node.formula, node.line, node.column, node.aliases,
     )  # fmt: skip
 
 

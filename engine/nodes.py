@@ -29,6 +29,13 @@ class Node(NamedTuple):
     column: int | None = None
     aliases: tuple[str, ...] = ()  # other names the source gives this node (`t = x`)
 
+    @property
+    def formula(self) -> str:
+        """The forward as the trace shows it: "f = a * b" (empty for an input or a constant)."""
+        if self.op is None:
+            return ""
+        return f"{self.label} = {self.text}" if self.text != self.label else self.text
+
 
 def as_value(raw: object, name: str) -> Array:
     """A number or nested list as a float64 array; anything else is the caller's error."""

@@ -3,9 +3,10 @@
     a = x + y; b = max(y, z); f = a * b
 
 Statements `name = expression`, one per line or separated by `;`; the last one is the output
-(a bare expression last is named `out`). Free names are inputs; literals are constants.
-Everything else — attributes, subscripts, lambdas, comprehensions, imports, conditionals,
-strings — is rejected with its line, column and text. Source length, bracket depth, node count
+(a bare expression last is named `out`; `t = x` makes t another name of x). Free names are
+inputs; literals are constants; `p[1]`, `W[0, -1]` index with literal integers. Everything else —
+attributes, slices, lambdas, comprehensions, imports, conditionals, strings — is rejected with
+its line, column and text. Source length, bracket depth, node count
 and constant exponents are bounded before anything is computed.
 """
 
@@ -24,6 +25,7 @@ from engine.errors import EngineError
 from engine.graph import Graph
 from engine.nodes import CONSTANT, INPUT, OP, Node
 from engine.ops import OPS_BY_FUNCTION, OPS_BY_NAME, OPS_BY_OPERATOR, Op
+from engine.source import char_column, check_brackets, expression_depth
 
 LABEL_MAX = 32
 INDEX = OPS_BY_NAME["index"]
@@ -63,61 +65,6 @@ FORBIDDEN = {  # what each construct is called in the rejection
 }
 
 
-def _char_column(lines: list[bytes], line: int, byte_offset: int) -> int:
-    """ast gives UTF-8 byte offsets; people count characters, from 1."""
-    if 1 <= line <= len(lines):
-        return len(lines[line - 1][:byte_offset].decode("utf-8", errors="ignore")) + 1
-    return byte_offset + 1
-
-
-def _check_brackets(source: str, max_depth: int) -> None:
-    depth, line, column, in_comment = 0, 1, 0, False
-    for char in source:
-        column += 1
-        if char == "\n":
-            line, column, in_comment = line + 1, 0, False
-        elif in_comment:
-            continue
-        elif char == "#":
-            in_comment = True
-        elif char in "([{":
-            depth += 1
-            if depth > max_depth:
-                raise EngineError(
-                    "too_deep",
-                    f"brackets nested deeper than {max_depth} levels at '{char}'",
-                    line,
-                    column,
-                )
-        elif char in ")]}":
-            depth -= 1
-
-
-def _expression_depth(root: ast.AST) -> int:
-    """The depth of the tree as ast.iter_child_nodes walks it (an operator or a Name's context
-    counts as a level); the node types the language allows are read directly, being most."""
-    deepest, stack = 0, [(root, 1)]
-    while stack:  # iterative, so depth itself cannot overflow the stack
-        node, depth = stack.pop()
-        kind = type(node)
-        if kind is ast.Constant:
-            deepest = max(deepest, depth)
-        elif kind is ast.Name:
-            deepest = max(deepest, depth + 1)  # its ctx
-        elif kind is ast.BinOp:
-            stack.append((node.left, depth + 1))
-            stack.append((node.right, depth + 1))
-        elif kind is ast.UnaryOp:
-            stack.append((node.operand, depth + 1))
-        elif kind is ast.Call and not node.keywords:
-            stack.append((node.func, depth + 1))
-            stack.extend([(arg, depth + 1) for arg in node.args])
-        else:
-            deepest = max(deepest, depth)
-            stack.extend([(child, depth + 1) for child in ast.iter_child_nodes(node)])
-    return deepest
-
-
 class _Builder:
     def __init__(self, source: str, limits: Limits, gates: Mapping[str, object]) -> None:
         self.source, self.limits, self.gates = source, limits, gates
@@ -136,7 +83,7 @@ class _Builder:
         column = getattr(where, "col_offset", None)
         if line is None:
             return EngineError(code, message)
-        return EngineError(code, message, line, _char_column(self.lines, line, column))
+        return EngineError(code, message, line, char_column(self.lines, line, column))
 
     def text(self, node: ast.AST) -> str:
         """The source text of a node, as ast.get_source_segment gives it."""
@@ -162,7 +109,7 @@ class _Builder:
         line = where.lineno
         if 1 <= line <= len(self.lines) and self.ascii[line - 1]:  # a byte is a character
             return {"line": line, "column": where.col_offset + 1}
-        return {"line": line, "column": _char_column(self.lines, line, where.col_offset)}
+        return {"line": line, "column": char_column(self.lines, line, where.col_offset)}
 
     def statement(self, stmt: ast.stmt, last: bool) -> str:
         if isinstance(stmt, ast.Assign):
@@ -208,7 +155,7 @@ class _Builder:
             raise self.error("reserved_name", f"'{name}' is a function and cannot be a variable", where)
 
     def bind(self, name: str, value: ast.expr) -> str:
-        if _expression_depth(value) > self.limits.max_depth:
+        if expression_depth(value) > self.limits.max_depth:
             raise self.error(
                 "too_deep", f"expression nested deeper than {self.limits.max_depth} levels", value
             )
@@ -433,7 +380,7 @@ def parse(
         )
     if not source.strip():
         raise EngineError("empty_source", "source is empty: write e.g. 'f = (x + y) * max(y, z)'", 1, 1)
-    _check_brackets(source, limits.max_depth)
+    check_brackets(source, limits.max_depth)
     try:
         with _AST_LOCK:  # CPython's AST recursion guard is not thread-safe: one parse at a time
             module = ast.parse(source, mode="exec")

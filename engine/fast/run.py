@@ -13,8 +13,6 @@ order engine.autograd.accumulate uses, so gradients equal the reference's bit fo
 
 from __future__ import annotations
 
-import threading
-import weakref
 from collections.abc import Callable, Iterable, Mapping
 from functools import partial
 from operator import itemgetter
@@ -24,6 +22,7 @@ import numpy as np
 from engine.autograd import apply, unbroadcast
 from engine.errors import EngineError
 from engine.fast.errstate import IGNORE, ignore_all
+from engine.fast.plans import PerGraph
 from engine.graph import Graph
 from engine.nodes import CONSTANT, FLOAT64, INPUT
 from engine.ops import Array
@@ -129,18 +128,7 @@ class _Plan:
         return values
 
 
-_PLANS: weakref.WeakKeyDictionary[Graph, _Plan] = weakref.WeakKeyDictionary()
-_LOCK = threading.Lock()
-
-
-def _plan(graph: Graph) -> _Plan:
-    plan = _PLANS.get(graph)
-    if plan is None:
-        with _LOCK:
-            plan = _PLANS.get(graph)
-            if plan is None:
-                plan = _PLANS[graph] = _Plan(graph)
-    return plan
+_plan = PerGraph(_Plan)
 
 
 def forward(graph: Graph, inputs: Mapping[str, object] | None) -> list[Array]:

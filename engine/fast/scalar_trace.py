@@ -23,6 +23,7 @@ from itertools import repeat
 import numpy as np
 
 from engine.fast.errstate import IGNORE, ignore_all
+from engine.fast.plans import PerGraph
 from engine.graph import Graph
 from engine.nodes import CONSTANT
 from engine.ops import Array
@@ -68,16 +69,9 @@ class _Plan:
         edge_ids = [f"e{e}" for e in range(self.edges)]
         nodes = []
         for node in graph.nodes:
-            formula = (
-                ""
-                if node.op is None
-                else f"{node.label} = {node.text}"
-                if node.text != node.label
-                else node.text
-            )
             head = (node.id, node.kind, node.op.name if node.op else None, node.op.symbol if node.op else "",
                     node.label, node.inputs)  # fmt: skip
-            nodes.append((head, (formula, node.line, node.column, node.aliases)))
+            nodes.append((head, (node.formula, node.line, node.column, node.aliases)))
         edges = [
             (edge_ids[graph.first_edge[t] + slot], self.ids[source], self.ids[t], slot, source, t,
              graph.edge_formulas[graph.first_edge[t] + slot])
@@ -95,16 +89,7 @@ class _Plan:
         return nodes, edges, incoming, backward
 
 
-_PLANS: weakref.WeakKeyDictionary[Graph, _Plan] = weakref.WeakKeyDictionary()
-_PLAN_LOCK = threading.Lock()
-
-
-def _plan(graph: Graph) -> _Plan:
-    plan = _PLANS.get(graph)
-    if plan is None:
-        with _PLAN_LOCK:
-            plan = _PLANS.setdefault(graph, _Plan(graph))
-    return plan
+_plan = PerGraph(_Plan)
 
 
 def _float(x: object) -> float:

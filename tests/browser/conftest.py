@@ -116,3 +116,13 @@ def screenshot(page, name: str, *, full_page: bool = False) -> Path:
 def shot():
     """The screenshot helper as a fixture, for tests that prefer injection over import."""
     return screenshot
+
+
+def until(page, expression: str, timeout: int = 30_000) -> None:
+    """Wait until the JS expression is truthy, polled from Python: the pages' CSP (script-src
+    'self') forbids the eval that Playwright's wait_for_function uses for a string predicate."""
+    deadline = time.monotonic() + timeout / 1000
+    while not page.evaluate(f"() => Boolean({expression})"):
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting for {expression}")
+        page.wait_for_timeout(50)

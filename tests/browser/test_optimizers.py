@@ -4,23 +4,11 @@ from __future__ import annotations
 
 import json
 import re
-import time
 from urllib.parse import parse_qs
 
 import pytest
 
-from tests.browser.conftest import screenshot
-
-
-def until(page, expression: str, timeout: int = 30_000) -> None:
-    """Wait until the JS expression is truthy, polled from Python: the pages' CSP (script-src
-    'self') forbids the eval that Playwright's wait_for_function uses for a string predicate."""
-    deadline = time.monotonic() + timeout / 1000
-    while not page.evaluate(f"() => Boolean({expression})"):
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {expression}")
-        page.wait_for_timeout(50)
-
+from tests.browser.conftest import screenshot, until
 
 pytestmark = pytest.mark.browser
 

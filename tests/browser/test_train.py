@@ -9,18 +9,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-from tests.browser.conftest import screenshot
-
-
-def until(page, expression: str, timeout: int = 30_000) -> None:
-    """Wait until the JS expression is truthy, polled from Python: the pages' CSP (script-src
-    'self') forbids the eval that Playwright's wait_for_function uses for a string predicate."""
-    deadline = time.monotonic() + timeout / 1000
-    while not page.evaluate(f"() => Boolean({expression})"):
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {expression}")
-        page.wait_for_timeout(50)
-
+from tests.browser.conftest import screenshot, until
 
 pytestmark = pytest.mark.browser
 
@@ -380,7 +369,11 @@ def test_a_busy_server_is_waited_for_and_training_goes_on(page) -> None:
     refusals = []
 
     def busy(route) -> None:
-        if route.request.method == "POST" and len(refusals) < 2 and '"steps":0' not in (route.request.post_data or ""):
+        if (
+            route.request.method == "POST"
+            and len(refusals) < 2
+            and '"steps":0' not in (route.request.post_data or "")
+        ):
             refusals.append(route.request.url)
             route.fulfill(
                 status=429,

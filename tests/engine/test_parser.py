@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from engine import EngineError, Limits, evaluate, parse
-from engine.parser import _expression_depth
+from engine.source import expression_depth
 
 DEEP = "f = " + "(" * 5000 + "x" + ")" * 5000
 
@@ -199,4 +199,4 @@ def test_expression_depth_is_the_ast_walks_depth(wrappers):
     for wrapper in wrappers:
         text = wrapper.format(text)
     tree = ast.parse(text, mode="eval").body
-    assert _expression_depth(tree) == _reference_depth(tree), text
+    assert expression_depth(tree) == _reference_depth(tree), text
