@@ -1,4 +1,7 @@
-"""Every error, in one place, as `{"error": {"code", "message", "line"?, "column"?, "input"?}}`.
+"""Every error, in one place, as `{"error": {"code", "message", "line"?, "column"?, "input"?, …}}`.
+
+`message` is English; beside it travel the parameters a page needs to word the error in its own
+language (docs/api.md's error table names them per code): `name`, `text`, `shapes`, `limit`, …
 
 Engine errors are 400, a body or parameter that does not have the documented form 422
 (`invalid_body`, `invalid_input` for an input value, `invalid_parameter` for the query or path;
@@ -17,6 +20,14 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from app.serialize import StrictJSONResponse
 from engine import EngineError
+
+# Every field an error object may carry beside `code` and `message` (docs/api.md's error table
+# says which code carries which): what a page needs to word the error in the user's language.
+FIELDS = frozenset(
+    {"line", "column", "input", "request_id", "name", "text", "detail", "known", "min", "max", "got"}
+    | {"argument", "reason", "construct", "limit", "length", "shapes", "op", "rule", "columns", "rows"}
+    | {"count", "axis", "index", "size", "field", "value", "method", "path", "step", "last"}
+)
 
 HTTP_CODES = {
     400: "bad_request",
@@ -40,16 +51,24 @@ class ApiError(Exception):
         line: int | None = None,
         column: int | None = None,
         input_name: str | None = None,
+        params: dict[str, Any] | None = None,
     ):
         super().__init__(message)
         self.status, self.code, self.message, self.line, self.column = status, code, message, line, column
         self.input_name = input_name
+        self.params: dict[str, Any] = dict(params or {})
 
 
 def error_body(
-    code: str, message: str, line: int | None = None, column: int | None = None, input_name: str | None = None
+    code: str,
+    message: str,
+    line: int | None = None,
+    column: int | None = None,
+    input_name: str | None = None,
+    params: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
-    error: dict[str, Any] = {"code": code, "message": message}
+    # the parameters first, so that none of them can shadow the fixed fields
+    error: dict[str, Any] = {**(params or {}), "code": code, "message": message}
     if line is not None:
         error["line"] = line
     if column is not None:
@@ -66,8 +85,10 @@ def error_response(
     line: int | None = None,
     column: int | None = None,
     input_name: str | None = None,
+    params: dict[str, Any] | None = None,
 ) -> StrictJSONResponse:
-    return StrictJSONResponse(error_body(code, message, line, column, input_name), status_code=status)
+    body = error_body(code, message, line, column, input_name, params)
+    return StrictJSONResponse(body, status_code=status)
 
 
 def location(loc: tuple | list) -> tuple[str, str]:
@@ -124,11 +145,14 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(EngineError)
     async def engine_error(_: Request, exc: EngineError) -> StrictJSONResponse:
-        return error_response(400, exc.code, exc.message, exc.line, exc.column, exc.input_name)
+        params = getattr(exc, "params", None)
+        return error_response(400, exc.code, exc.message, exc.line, exc.column, exc.input_name, params)
 
     @app.exception_handler(ApiError)
     async def api_error(_: Request, exc: ApiError) -> StrictJSONResponse:
-        return error_response(exc.status, exc.code, exc.message, exc.line, exc.column, exc.input_name)
+        return error_response(
+            exc.status, exc.code, exc.message, exc.line, exc.column, exc.input_name, exc.params
+        )
 
     @app.exception_handler(RequestValidationError)
     async def validation_error(_: Request, exc: RequestValidationError) -> StrictJSONResponse:

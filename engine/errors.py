@@ -13,6 +13,7 @@ class EngineError(Exception):
         line: int | None = None,
         column: int | None = None,
         input_name: str | None = None,
+        params: dict[str, object] | None = None,
     ) -> None:
         super().__init__(message)
         self.code = code
@@ -20,6 +21,9 @@ class EngineError(Exception):
         self.line = line
         self.column = column
         self.input_name = input_name  # the input the error is about, for a client to act on
+        # What a page needs to word the error in its own language (name, text, shapes, limit, …):
+        # JSON-ready values, sent beside `code` and `message`.
+        self.params: dict[str, object] = dict(params or {})
 
     def __repr__(self) -> str:
         where = f" at {self.line}:{self.column}" if self.line is not None else ""

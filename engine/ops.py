@@ -172,7 +172,9 @@ def _softmax_vjp(g: Array, v: Array, out: Array) -> Array:
 def _dot(a: Array, b: Array) -> Array:
     if np.shape(a) != np.shape(b):
         raise EngineError(
-            "shape_mismatch", f"dot needs two arrays of one shape, got {_shape(a)} and {_shape(b)}"
+            "shape_mismatch",
+            f"dot needs two arrays of one shape, got {_shape(a)} and {_shape(b)}",
+            params={"op": "dot", "rule": "same_shape", "shapes": [list(np.shape(a)), list(np.shape(b))]},
         )
     return np.sum(a * b)
 
@@ -199,19 +201,34 @@ def _class_rows(logits: Array, index: Array) -> tuple[Array, Array]:
     """Logits as (batch, classes) and class indices as integers (batch,), checked."""
     if np.ndim(logits) not in (1, 2):
         raise EngineError(
-            "shape_mismatch", f"cross_entropy takes logits of shape C or N×C, got {_shape(logits)}"
+            "shape_mismatch",
+            f"cross_entropy takes logits of shape C or N×C, got {_shape(logits)}",
+            params={"op": "cross_entropy", "rule": "logits", "shapes": [list(np.shape(logits))]},
         )
     batch = np.reshape(logits, (1, -1)) if np.ndim(logits) == 1 else logits
     given = np.reshape(index, -1)
     if given.size != batch.shape[0]:
         raise EngineError(
-            "shape_mismatch", f"cross_entropy: {batch.shape[0]} rows of logits but {given.size} class indices"
+            "shape_mismatch",
+            f"cross_entropy: {batch.shape[0]} rows of logits but {given.size} class indices",
+            params={
+                "op": "cross_entropy",
+                "rule": "rows",
+                "rows": int(batch.shape[0]),
+                "count": int(given.size),
+            },
         )
     whole = given.astype(np.intp)  # NaN or ±inf become some integer, told apart just below
     if (whole != given).any():
-        raise EngineError("invalid_value", "class indices must be whole numbers")
+        raise EngineError(
+            "invalid_value", "class indices must be whole numbers", params={"field": "class_index"}
+        )
     if whole.size and (whole.min() < 0 or whole.max() >= batch.shape[1]):
-        raise EngineError("invalid_value", f"class index out of range 0…{batch.shape[1] - 1}")
+        raise EngineError(
+            "invalid_value",
+            f"class index out of range 0…{batch.shape[1] - 1}",
+            params={"field": "class_index", "max": int(batch.shape[1] - 1)},
+        )
     return batch, whole
 
 
@@ -250,7 +267,9 @@ def _axis(a: Array, axis: float | None) -> int | None:
     ndim = np.ndim(a)
     if axis != int(axis) or not -ndim <= int(axis) < ndim:
         raise EngineError(
-            "invalid_axis", f"axis {attr_text(axis)} does not exist in a value of shape {_shape(a)}"
+            "invalid_axis",
+            f"axis {attr_text(axis)} does not exist in a value of shape {_shape(a)}",
+            params={"axis": attr_text(axis), "shapes": [list(np.shape(a))]},
         )
     return int(axis) % ndim
 
@@ -293,11 +312,17 @@ def _index(a: Array, index: tuple[int, ...]) -> Array:
     shape = np.shape(a)
     if len(index) > len(shape):
         raise EngineError(
-            "invalid_index", f"{len(index)} indices for a value of shape {_shape(a)} ({len(shape)} axes)"
+            "invalid_index",
+            f"{len(index)} indices for a value of shape {_shape(a)} ({len(shape)} axes)",
+            params={"reason": "too_many", "count": len(index), "shapes": [list(shape)]},
         )
     for axis, (i, n) in enumerate(zip(index, shape, strict=False)):
         if not -n <= i < n:
-            raise EngineError("invalid_index", f"index {i} is out of range for axis {axis} of size {n}")
+            raise EngineError(
+                "invalid_index",
+                f"index {i} is out of range for axis {axis} of size {n}",
+                params={"reason": "out_of_range", "index": i, "axis": axis, "size": n},
+            )
     return a[index]
 
 
@@ -321,7 +346,7 @@ OPS: tuple[Op, ...] = (
        local=(lambda a, b, out: 1.0 / b, lambda a, b, out: -out / b), operator="/"),
     Op("pow", "^", 2, np.power, ("{b}·{a}^({b}−1) (0 where {b} = 0)", "{a}^{b}·ln {a} (0 where {a} = 0 ≤ {b})"),
        "Power a ** b.", local=(_pow_local_base, _pow_local_exponent), operator="**"),
-    Op("matmul", "@", 2, np.matmul, ("upstream · {b}ᵀ", "{a}ᵀ · upstream"),
+    Op("matmul", "@", 2, np.matmul, ("{b}ᵀ in row i of ∂outᵢ/∂{a}, 0 elsewhere", "{a}: ∂outᵢ/∂{b}ⱼ = {a}ᵢⱼ"),
        "Matrix product; W @ x with a vector x gives a vector.", vjp=(_matmul_vjp_a, _matmul_vjp_b),
        operator="@"),
     Op("neg", "−", 1, operator.neg, ("−1",), "Negation −a.", local=(minus_one,), operator="neg"),
@@ -372,7 +397,7 @@ OPS: tuple[Op, ...] = (
        vjp=(_index_vjp,), attrs=(("index", ()),)),
     Op("dot", "·", 2, _dot, ("{b}", "{a}"), "Dot product Σᵢ aᵢbᵢ of two arrays of one shape.",
        vjp=(lambda g, a, b, out: g * b, lambda g, a, b, out: g * a), function="dot"),
-    Op("transpose", "ᵀ", 1, np.transpose, ("transpose of the upstream",), "Transpose (reverses the axes).",
+    Op("transpose", "ᵀ", 1, np.transpose, ("∂outⱼᵢ/∂{a}ᵢⱼ = 1 (0 elsewhere)",), "Transpose (reverses the axes).",
        vjp=(lambda g, a, out: np.transpose(g),), function="transpose"),
     Op("mse", "MSE", 2, _mse, ("2({a} − {b})/n", "−2({a} − {b})/n"), "Mean squared error mean((pred − target)²).",
        vjp=(_mse_vjp(1.0), _mse_vjp(-1.0)), function="mse"),

@@ -78,12 +78,13 @@ class _Builder:
         self.used_as_input: set[str] = set()
         self.aliases: dict[str, list[str]] = {}  # node id -> the other names given to it
 
-    def error(self, code: str, message: str, where: ast.AST) -> EngineError:
+    def error(self, code: str, message: str, where: ast.AST, **params: object) -> EngineError:
+        """`params` are what a page needs to word the error itself (name, text, limit, …)."""
         line = getattr(where, "lineno", None)
         column = getattr(where, "col_offset", None)
         if line is None:
-            return EngineError(code, message)
-        return EngineError(code, message, line, char_column(self.lines, line, column))
+            return EngineError(code, message, params=params)
+        return EngineError(code, message, line, char_column(self.lines, line, column), params=params)
 
     def text(self, node: ast.AST) -> str:
         """The source text of a node, as ast.get_source_segment gives it."""
@@ -101,7 +102,11 @@ class _Builder:
 
     def add(self, node: Node) -> str:
         if len(self.nodes) + len(self.inputs) >= self.limits.max_nodes:
-            raise EngineError("too_many_nodes", f"the graph has more than {self.limits.max_nodes} nodes")
+            raise EngineError(
+                "too_many_nodes",
+                f"the graph has more than {self.limits.max_nodes} nodes",
+                params={"limit": self.limits.max_nodes},
+            )
         self.nodes.append(node)
         return node.id
 
@@ -118,15 +123,19 @@ class _Builder:
                     "invalid_assignment",
                     f"assign to one plain name, not '{self.text(stmt.targets[0])}'",
                     stmt,
+                    text=self.text(stmt.targets[0]),
                 )
             target = stmt.targets[0]
             name = target.id
             self.check_name(name, target)
             if name in self.defined:
-                raise self.error("duplicate_name", f"'{name}' is assigned twice", target)
+                raise self.error("duplicate_name", f"'{name}' is assigned twice", target, name=name)
             if name in self.used_as_input:
                 raise self.error(
-                    "assigned_after_use", f"'{name}' is used as an input before this assignment", target
+                    "assigned_after_use",
+                    f"'{name}' is used as an input before this assignment",
+                    target,
+                    name=name,
                 )
             return self.bind(name, stmt.value)
         if isinstance(stmt, ast.Expr) and last:
@@ -135,6 +144,8 @@ class _Builder:
                     "duplicate_name",
                     f"the last line '{self.text(stmt)}' would be named 'out', which is taken",
                     stmt,
+                    name="out",
+                    text=self.text(stmt),
                 )
             return self.bind("out", stmt.value)
         if isinstance(stmt, ast.Expr):
@@ -142,26 +153,40 @@ class _Builder:
                 "bare_expression",
                 f"only the last statement may be a bare expression: '{self.text(stmt)}'",
                 stmt,
+                text=self.text(stmt),
             )
         kind = type(stmt).__name__.lower()
+        first = self.text(stmt).splitlines()[0]
         raise self.error(
-            "forbidden", f"'{kind}' statements are not allowed: '{self.text(stmt).splitlines()[0]}'", stmt
+            "forbidden",
+            f"'{kind}' statements are not allowed: '{first}'",
+            stmt,
+            reason="statement",
+            construct=kind,
+            text=first,
         )
 
     def check_name(self, name: str, where: ast.AST) -> None:
         if name.startswith("_"):
-            raise self.error("forbidden", f"names may not start with '_': '{name}'", where)
+            raise self.error(
+                "forbidden", f"names may not start with '_': '{name}'", where, reason="underscore", name=name
+            )
         if name in OPS_BY_FUNCTION or name in self.gates:
-            raise self.error("reserved_name", f"'{name}' is a function and cannot be a variable", where)
+            raise self.error(
+                "reserved_name", f"'{name}' is a function and cannot be a variable", where, name=name
+            )
 
     def bind(self, name: str, value: ast.expr) -> str:
         if expression_depth(value) > self.limits.max_depth:
             raise self.error(
-                "too_deep", f"expression nested deeper than {self.limits.max_depth} levels", value
+                "too_deep",
+                f"expression nested deeper than {self.limits.max_depth} levels",
+                value,
+                limit=self.limits.max_depth,
             )
         if isinstance(value, ast.Name):  # `t = x`: an alias, another name for the same value
             if value.id == name:
-                raise self.error("alias", f"'{name} = {name}' names a value by itself", value)
+                raise self.error("alias", f"'{name} = {name}' names a value by itself", value, name=name)
             node_id = self.reference(value)
             self.aliases.setdefault(node_id, []).append(name)
             self.defined[name] = node_id
@@ -174,7 +199,14 @@ class _Builder:
         """Add the nodes of `expr`; return the id of its value. `name` names the top node."""
         forbidden = FORBIDDEN.get(type(expr))
         if forbidden:
-            raise self.error("forbidden", f"{forbidden} not allowed: '{self.text(expr)}'", expr)
+            raise self.error(
+                "forbidden",
+                f"{forbidden} not allowed: '{self.text(expr)}'",
+                expr,
+                reason="construct",
+                construct=type(expr).__name__,
+                text=self.text(expr),
+            )
         if isinstance(expr, ast.Name):
             return self.reference(expr)
         constant = self.constant(expr)
@@ -206,10 +238,18 @@ class _Builder:
             return self.op_node(INDEX, [expr.value], (("index", self.index(expr)),), expr, name)
         if isinstance(expr, ast.Constant):
             raise self.error(
-                "forbidden", f"only numbers are allowed as literals, not '{self.text(expr)}'", expr
+                "forbidden",
+                f"only numbers are allowed as literals, not '{self.text(expr)}'",
+                expr,
+                reason="literal",
+                text=self.text(expr),
             )
         raise self.error(
-            "forbidden", f"this is not part of the expression language: '{self.text(expr)}'", expr
+            "forbidden",
+            f"this is not part of the expression language: '{self.text(expr)}'",
+            expr,
+            reason="expression",
+            text=self.text(expr),
         )
 
     def reference(self, expr: ast.Name) -> str:
@@ -220,30 +260,56 @@ class _Builder:
         if name not in self.used_as_input:
             self.used_as_input.add(name)
             if len(self.nodes) + len(self.inputs) >= self.limits.max_nodes:
-                raise EngineError("too_many_nodes", f"the graph has more than {self.limits.max_nodes} nodes")
+                raise EngineError(
+                    "too_many_nodes",
+                    f"the graph has more than {self.limits.max_nodes} nodes",
+                    params={"limit": self.limits.max_nodes},
+                )
             self.inputs.append(Node(name, INPUT, name, **self.position(expr)))
         return name
 
     def call(self, expr: ast.Call, name: str | None) -> str:
         if not isinstance(expr.func, ast.Name):
             raise self.error(
-                "forbidden", f"only named functions can be called, not '{self.text(expr.func)}'", expr.func
+                "forbidden",
+                f"only named functions can be called, not '{self.text(expr.func)}'",
+                expr.func,
+                reason="call",
+                text=self.text(expr.func),
             )
         function = expr.func.id
         if function.startswith("_"):
-            raise self.error("forbidden", f"names may not start with '_': '{function}'", expr.func)
+            raise self.error(
+                "forbidden",
+                f"names may not start with '_': '{function}'",
+                expr.func,
+                reason="underscore",
+                name=function,
+            )
         if function in self.gates:
             op = gate_op(self.gates[function], len(expr.args))
         elif function in OPS_BY_FUNCTION:
             op = OPS_BY_FUNCTION[function]
         else:
             known = ", ".join(sorted(OPS_BY_FUNCTION))
-            raise self.error("unknown_function", f"unknown function '{function}' (known: {known})", expr.func)
+            raise self.error(
+                "unknown_function",
+                f"unknown function '{function}' (known: {known})",
+                expr.func,
+                name=function,
+                known=sorted(OPS_BY_FUNCTION),
+            )
         operands, extra = expr.args[: op.arity], expr.args[op.arity :]
         if len(operands) < op.arity or len(extra) > len(op.attrs):
             expected = f"{op.arity}" + (f" to {op.arity + len(op.attrs)}" if op.attrs else "")
             raise self.error(
-                "wrong_arity", f"{function} takes {expected} arguments, got {len(expr.args)}", expr
+                "wrong_arity",
+                f"{function} takes {expected} arguments, got {len(expr.args)}",
+                expr,
+                name=function,
+                min=op.arity,
+                max=op.arity + len(op.attrs),
+                got=len(expr.args),
             )
         attrs = dict(op.attrs)
         for (attr, _), argument in zip(op.attrs, extra, strict=False):
@@ -251,7 +317,11 @@ class _Builder:
         for keyword in expr.keywords:
             if keyword.arg not in attrs:
                 raise self.error(
-                    "unknown_argument", f"{function} has no argument '{keyword.arg}'", keyword.value
+                    "unknown_argument",
+                    f"{function} has no argument '{keyword.arg}'",
+                    keyword.value,
+                    name=function,
+                    argument=keyword.arg,
                 )
             attrs[keyword.arg] = self.literal(keyword.value, f"{function}'s {keyword.arg}")
         return self.op_node(op, operands, tuple(attrs.items()), expr, name)
@@ -275,11 +345,17 @@ class _Builder:
                     "forbidden",
                     f"slices are not allowed: '{self.text(expr)}'; pick elements with integers, e.g. p[1]",
                     part,
+                    reason="slice",
+                    text=self.text(expr),
                 )
             value = _fold(part)
             if value is None or value != int(value) or isinstance(part, ast.BinOp):
                 raise self.error(
-                    "invalid_index", f"an index must be a literal integer, not '{self.text(part)}'", part
+                    "invalid_index",
+                    f"an index must be a literal integer, not '{self.text(part)}'",
+                    part,
+                    reason="not_integer",
+                    text=self.text(part),
                 )
             index.append(int(value))
         return tuple(index)
@@ -287,7 +363,12 @@ class _Builder:
     def literal(self, expr: ast.expr, what: str) -> float:
         value = self.constant(expr)
         if value is None or value.ndim != 0:
-            raise self.error("not_a_number", f"{what} must be a number, not '{self.text(expr)}'", expr)
+            raise self.error(
+                "not_a_number",
+                f"{what} must be a number, not '{self.text(expr)}'",
+                expr,
+                text=self.text(expr),
+            )
         return float(value)
 
     def constant(self, expr: ast.expr) -> np.ndarray | None:
@@ -310,15 +391,24 @@ class _Builder:
                     "invalid_constant",
                     f"a list must hold numbers or lists of numbers: '{self.text(expr)}'",
                     expr,
+                    text=self.text(expr),
                 )
             if len({item.shape for item in items}) != 1:
                 raise self.error(
-                    "ragged", f"the rows of this list differ in length: '{self.text(expr)}'", expr
+                    "ragged",
+                    f"the rows of this list differ in length: '{self.text(expr)}'",
+                    expr,
+                    text=self.text(expr),
                 )
             array = np.stack(items)
             if array.size > self.limits.max_constant_elements:
                 raise self.error(
-                    "too_large", f"constant has more than {self.limits.max_constant_elements} elements", expr
+                    "too_large",
+                    f"constant has more than {self.limits.max_constant_elements} elements",
+                    expr,
+                    reason="constant",
+                    limit=self.limits.max_constant_elements,
+                    text=self.text(expr),
                 )
             return array
         return None
@@ -328,7 +418,11 @@ class _Builder:
             return float(literal.value)
         except OverflowError:
             raise self.error(
-                "too_large", f"the number '{self.text(literal)[:20]}…' is too large", literal
+                "too_large",
+                f"the number '{self.text(literal)[:20]}…' is too large",
+                literal,
+                reason="number",
+                text=self.text(literal)[:20],
             ) from None
 
     def check_exponent(self, exponent: ast.expr) -> None:
@@ -338,6 +432,8 @@ class _Builder:
                 "exponent_too_large",
                 f"exponent '{self.text(exponent)}' exceeds the limit {self.limits.max_exponent:g}",
                 exponent,
+                text=self.text(exponent),
+                limit=self.limits.max_exponent,
             )
 
 
@@ -376,7 +472,9 @@ def parse(
         raise EngineError("invalid_source", "source must be text")
     if len(source) > limits.max_source_chars:
         raise EngineError(
-            "source_too_long", f"source has {len(source)} characters; the limit is {limits.max_source_chars}"
+            "source_too_long",
+            f"source has {len(source)} characters; the limit is {limits.max_source_chars}",
+            params={"length": len(source), "limit": limits.max_source_chars},
         )
     if not source.strip():
         raise EngineError("empty_source", "source is empty: write e.g. 'f = (x + y) * max(y, z)'", 1, 1)
@@ -390,11 +488,17 @@ def parse(
         column = error.offset or 1
         detail = error.msg.replace("invalid syntax. ", "")
         raise EngineError(
-            "syntax_error", f"{detail}" + (f": '{text}'" if text else ""), line, column
+            "syntax_error",
+            f"{detail}" + (f": '{text}'" if text else ""),
+            line,
+            column,
+            params={"detail": detail, "text": text},  # detail: CPython's own (English) words
         ) from None
     except (ValueError, MemoryError, RecursionError) as error:
         reason = str(error) or "it is nested too deeply"
-        raise EngineError("syntax_error", f"cannot read the source: {reason}", 1, 1) from None
+        raise EngineError(
+            "syntax_error", f"cannot read the source: {reason}", 1, 1, params={"detail": reason, "text": ""}
+        ) from None
     if not module.body:
         raise EngineError("empty_source", "source has no statements", 1, 1)
     builder = _Builder(source, limits, gates or {})
@@ -404,7 +508,9 @@ def parse(
         output_id = builder.statement(stmt, i == last)
     if output is not None:
         if output not in builder.defined and output not in builder.used_as_input:
-            raise EngineError("unknown_output", f"output '{output}' is not defined in the source")
+            raise EngineError(
+                "unknown_output", f"output '{output}' is not defined in the source", params={"name": output}
+            )
         output_id = builder.defined.get(output, output)
     nodes = [
         node._replace(aliases=tuple(builder.aliases[node.id])) if node.id in builder.aliases else node

@@ -36,6 +36,7 @@ def check_brackets(source: str, max_depth: int) -> None:
                     f"brackets nested deeper than {max_depth} levels at '{char}'",
                     line,
                     column,
+                    params={"limit": max_depth, "text": char},
                 )
         elif char in ")]}":
             depth -= 1
