@@ -125,7 +125,11 @@ def apply(node: Node, inputs: list[Array]) -> Array:
         value = node.op.forward(*inputs, **dict(node.attrs))
     except EngineError as error:
         raise EngineError(
-            error.code, f"'{node.text or node.label}': {error.message}", node.line, node.column
+            error.code,
+            f"'{node.text or node.label}': {error.message}",
+            node.line,
+            node.column,
+            params={**error.params, "text": node.text or node.label},
         ) from None
     except (ValueError, IndexError, TypeError):
         raise shape_error(node, inputs) from None
@@ -213,6 +217,7 @@ def unbroadcast(gradient: Array, shape: tuple[int, ...], node: Node | None = Non
             "invalid_gradient",
             f"{where}a gradient of shape {_shape(gradient.shape)} does not fit a value of shape {_shape(shape)}",
             node.line if node is not None else None, node.column if node is not None else None,
+            params={"shapes": [list(gradient.shape), list(shape)]},
         )  # fmt: skip
     return np.asarray(gradient)
 
@@ -225,7 +230,11 @@ def run(
     names = graph.input_names if wrt is None else tuple(wrt)
     unknown = [name for name in names if name not in graph.index]
     if unknown:
-        raise EngineError("unknown_name", f"cannot differentiate with respect to '{unknown[0]}'")
+        raise EngineError(
+            "unknown_name",
+            f"cannot differentiate with respect to '{unknown[0]}'",
+            params={"name": unknown[0]},
+        )
     trace = evaluate(graph, given, seed)
     values = [node.value for node in trace.nodes]
     return values, {name: np.array(trace.nodes[graph.index[name]].grad) for name in names}
@@ -251,21 +260,36 @@ def shape_error(node: Node, inputs: list[Array]) -> EngineError:
     """Why an op cannot combine these shapes, in words (never numpy's gufunc signature)."""
     where, shapes = node.text or node.label, [np.shape(value) for value in inputs]
     described = " and ".join(_shape(shape) for shape in shapes)
+    # what a page needs to say it in its own language: the text, the shapes and which rule
+    params: dict[str, object] = {"text": where, "op": node.op.name, "shapes": [list(s) for s in shapes]}
     if node.op.name == "matmul" and len(shapes) == 2:
         a, b = shapes
         if not a or not b:
-            rule = "@ needs a vector or a matrix on each side, not a scalar (use * to scale)"
+            rule, params["rule"] = (
+                "@ needs a vector or a matrix on each side, not a scalar (use * to scale)",
+                "matmul_scalar",
+            )
         else:
             inner_a, inner_b = a[-1], b[0] if len(b) == 1 else b[-2]
+            params.update(
+                rule="matmul_inner" if inner_a != inner_b else "matmul_batch", columns=inner_a, rows=inner_b
+            )
             rule = (
                 f"in A @ B the columns of A must match the rows of B: {inner_a} ≠ {inner_b}"
                 if inner_a != inner_b
                 else "their leading (batch) axes cannot be broadcast together"
             )
     elif node.op.elementwise:
-        rule = "elementwise ops need equal shapes, or shapes numpy can broadcast (compared from the last axis, each size equal or 1)"
+        rule, params["rule"] = (
+            "elementwise ops need equal shapes, or shapes numpy can broadcast (compared from the last axis, each size equal or 1)",
+            "broadcast",
+        )
     else:
-        rule = f"{node.op.name} cannot take these shapes"
+        rule, params["rule"] = f"{node.op.name} cannot take these shapes", "op"
     return EngineError(
-        "shape_mismatch", f"'{where}': cannot combine shapes {described}: {rule}", node.line, node.column
+        "shape_mismatch",
+        f"'{where}': cannot combine shapes {described}: {rule}",
+        node.line,
+        node.column,
+        params=params,
     )
