@@ -16,6 +16,7 @@ from that very expression (`source`), so there is one definition:
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 
 import numpy as np
@@ -285,8 +286,75 @@ def minibatch_source(
     l2_biases: bool = False,
     l1: float = 0.0,
 ) -> tuple[str, dict[str, object]]:
-    """The network's graph for one (small) minibatch as /evaluate's body: source and inputs."""
+    """The network's graph for one (small) minibatch as /evaluate's body: source and inputs.
+
+    The source is the training graph's own text (`source`), each statement under a `#` comment
+    saying what the notes call it; the logistic loss's logit pair (0, s) is named `logits`, so its
+    line reads `cross_entropy(logits, y)`. Naming a node changes no value and no gradient."""
+    expr = model.loss(loss, l2, l1, l2_biases)
+    if loss == "logistic":
+        _name_logits(expr)
     inputs = {name: np.asarray(value).tolist() for name, value in params.items()}
     inputs["X"] = np.asarray(X).tolist()
     inputs["y"] = np.asarray(y).tolist()
-    return source(model.loss(loss, l2, l1, l2_biases)), inputs
+    return _commented(source(expr), model, np.shape(X), loss, l2 > 0 or l1 > 0, l2_biases), inputs
+
+
+def _name_logits(expr: Expr) -> None:
+    """Call data_loss's `s @ [[0, 1]]` (see `data_loss`) `logits`."""
+    stack = [expr]
+    while stack:
+        node = stack.pop()
+        if node.op is not None and node.op.name == "cross_entropy":
+            node.args[0].named("logits")
+            return
+        stack.extend(node.args)
+
+
+_LOSS_NOTES = {
+    "mse": ["mean squared error over the batch: mean((s − y)²)"],
+    "cross_entropy": ["softmax cross-entropy: the mean over the batch of −log softmax(s)[true class]"],
+    "logistic": [
+        "logistic loss: P(y = 1) = σ(s) and loss = mean(log(1 + eˢ) − y·s) over the batch,",
+        "the two-class softmax cross-entropy over the logits (0, s), which computes it stably",
+    ],
+    "hinge": ["hinge (max-margin) loss with targets y = ±1: mean(max(0, 1 − y·s))"],
+}
+
+
+def _notes(name: str, model: MLP, loss: str, penalised: bool, biases: bool) -> list[str]:
+    """What the notes call the statement that defines `name`."""
+    weights = "weights and biases" if biases else "weights"
+    if re.fullmatch(r"z\d+", name):
+        return [f"layer {name[1:]}: z = Wx + b for every row at once (W{name[1:]} is out×in, as in PyTorch)"]
+    if re.fullmatch(r"h\d+", name):
+        return [f"h = {model.activation}(z), element by element"]
+    if name == "s":
+        return [f"layer {len(model.layers)}: the score s of each point (no activation)"]
+    if name == "logits":
+        return ["each point's two logits (0, s): softmax gives P(y = 1) = eˢ/(e⁰ + eˢ) = σ(s)"]
+    if name == "data_loss" or (name == "loss" and not penalised):
+        return _LOSS_NOTES[loss]
+    if name == "l2_penalty":
+        return [f"L2: the sum of the squared {weights}; the loss adds (λ/2)·ΣW²"]
+    if name == "l1_penalty":
+        return [f"L1: the sum of the absolute {weights}; the loss adds λ₁·Σ|W|"]
+    if name == "loss":
+        return ["what training minimises: the data loss plus the penalties"]
+    return []
+
+
+def _commented(text: str, model: MLP, x_shape: tuple, loss: str, penalised: bool, biases: bool) -> str:
+    """`text` under a header that states the batch, each statement under its comment."""
+    rows, columns = (*x_shape, 1, 1)[:2]
+    lines = [
+        f"# One minibatch: {rows} training point{'' if rows == 1 else 's'} (the rows of X, {rows}×{columns})"
+        f" and {'its label' if rows == 1 else 'their labels'} y,",
+        "# with the network's current weights. Backward gives ∂loss/∂W1, ∂loss/∂b1, …:",
+        "# the gradients of the next training step.",
+    ]
+    for statement in text.splitlines():
+        name = statement.split(" = ", 1)[0]
+        lines += [f"# {note}" for note in _notes(name, model, loss, penalised, biases)]
+        lines.append(statement)
+    return "\n".join(lines)

@@ -136,7 +136,9 @@ def test_regression_sets_need_mse():
 
 def test_minibatch_graph_is_the_next_four_points():
     source, inputs = minibatch_graph(TrainConfig(), size=4)
-    assert source.splitlines()[0] == "z1 = X @ transpose(W1) + b1"
+    statements = [line for line in source.splitlines() if not line.startswith("#")]  # under their comments
+    assert statements[0] == "z1 = X @ transpose(W1) + b1"
+    assert source.startswith("# One minibatch: 4 training points")
     assert np.shape(inputs["X"]) == (4, 2) and np.shape(inputs["W1"]) == (8, 2)
 
 
