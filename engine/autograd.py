@@ -60,13 +60,8 @@ def evaluate(
 
 def _evaluate(graph: Graph, given: dict[str, Array], seed: object | None, check: Check | None) -> Trace:
     values = forward(graph, given, check)
-    ids = [node.id for node in graph.nodes]
-    edge_ids = [f"e{k}" for k in range(sum(map(len, graph.sources)))]  # by consumer, then slot
-    incoming = [
-        tuple(edge_ids[graph.first_edge[i] + slot] for slot in range(len(s)))
-        for i, s in enumerate(graph.sources)
-    ]
-    steps = [Step(i, FORWARD, ids[i], incoming[i], value=values[i]) for i in range(len(ids))]
+    ids, edge_ids = [node.id for node in graph.nodes], graph.edge_ids
+    steps = [Step(i, FORWARD, ids[i], graph.incoming[i], value=values[i]) for i in range(len(ids))]
 
     grads: list[Array | None] = [None] * len(ids)
     edges: list[EdgeRecord | None] = [None] * len(edge_ids)
@@ -75,11 +70,11 @@ def _evaluate(graph: Graph, given: dict[str, Array], seed: object | None, check:
         # Backward step of node i: the downstream gradient along every edge it feeds.
         if check is not None:
             check(graph.nodes[i], None)
-        outgoing = [(graph.first_edge[target] + slot, target, slot) for target, slot in graph.consumers[i]]
+        outgoing = graph.outgoing[i]
         terms, consumers = [], []
         for e, target, slot in outgoing:
-            edges[e] = edge = backprop_edge(graph, target, slot, values, grads[target], edge_ids[e])
-            if carries_gradient(graph, target, slot):
+            edges[e] = edge = backprop_edge(graph, e, target, slot, values, grads[target])
+            if graph.carries_gradient[e]:
                 terms.append(edge.downstream)
                 consumers.append(target)
         if i == output:
@@ -137,26 +132,22 @@ def apply(node: Node, inputs: list[Array]) -> Array:
 
 
 def backprop_edge(
-    graph: Graph, target: int, slot: int, values: list[Array], upstream: Array, edge_id: str
+    graph: Graph, e: int, target: int, slot: int, values: list[Array], upstream: Array
 ) -> EdgeRecord:
-    """One edge input → target: its value, local gradient, upstream and downstream = VJP(upstream)."""
+    """Edge e, input → target: its value, local gradient, upstream and downstream = VJP(upstream)."""
     node, source = graph.nodes[target], graph.sources[target][slot]
     inputs, out = tuple(values[s] for s in graph.sources[target]), values[target]
-    op, attrs = node.op, dict(node.attrs)
     local, kind, factor = local_gradient(node, slot, inputs, out)
-    if not carries_gradient(graph, target, slot):  # a class index, or off the output's path
+    if not graph.carries_gradient[e]:  # a class index, or off the output's path
         downstream = np.zeros(inputs[slot].shape)
-    elif op.elementwise:  # upstream ⊙ local
+    elif node.op.elementwise:  # upstream ⊙ local
         downstream = unbroadcast(np.asarray(upstream * factor, dtype=np.float64), inputs[slot].shape, node)
     else:
-        downstream = unbroadcast(
-            np.asarray(op.vjp[slot](upstream, *inputs, out, **attrs), dtype=np.float64),
-            inputs[slot].shape,
-            node,
-        )
+        vjp = node.op.vjp[slot](upstream, *inputs, out, **dict(node.attrs))
+        downstream = unbroadcast(np.asarray(vjp, dtype=np.float64), inputs[slot].shape, node)
     return EdgeRecord(
-        edge_id, graph.nodes[source].id, node.id, slot,
-        inputs[slot], local, kind, upstream, downstream, graph.edge_formulas[graph.first_edge[target] + slot],
+        graph.edge_ids[e], graph.nodes[source].id, node.id, slot,
+        inputs[slot], local, kind, upstream, downstream, graph.edge_formulas[e],
     )  # fmt: skip
 
 
@@ -238,11 +229,6 @@ def run(
     trace = evaluate(graph, given, seed)
     values = [node.value for node in trace.nodes]
     return values, {name: np.array(trace.nodes[graph.index[name]].grad) for name in names}
-
-
-def carries_gradient(graph: Graph, target: int, slot: int) -> bool:
-    """Does the output's gradient flow back through this input of `target`?"""
-    return graph.reaches_output[target] and graph.nodes[target].op.is_differentiable(slot)
 
 
 def _node_record(node: Node, value: Array, grad: Array) -> NodeRecord:

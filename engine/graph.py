@@ -62,6 +62,31 @@ class Graph:
         return consumers
 
     @cached_property
+    def edge_ids(self) -> tuple[str, ...]:
+        """e0, e1, …: edges numbered by consumer, then by slot."""
+        return tuple(f"e{k}" for k in range(sum(map(len, self.sources))))
+
+    @cached_property
+    def incoming(self) -> list[tuple[str, ...]]:
+        """Per node, the ids of the edges into it, slot by slot."""
+        return [self.edge_ids[first : first + len(s)] for first, s in zip(self.first_edge, self.sources, strict=True)]
+
+    @cached_property
+    def outgoing(self) -> list[list[tuple[int, int, int]]]:
+        """Per node, (edge number, consumer, slot) of every edge it feeds, in edge order."""
+        return [[(self.first_edge[t] + slot, t, slot) for t, slot in feeds] for feeds in self.consumers]
+
+    @cached_property
+    def carries_gradient(self) -> list[bool]:
+        """Per edge: does the output's gradient flow back through it? Not through a class index,
+        nor from a node the output does not depend on."""
+        return [
+            self.reaches_output[t] and self.nodes[t].op.is_differentiable(slot)
+            for t, sources in enumerate(self.sources)
+            for slot in range(len(sources))
+        ]
+
+    @cached_property
     def reaches_output(self) -> list[bool]:
         """Per node: does the output's gradient reach it? Only through differentiable inputs: what
         only computes a class index gets a gradient of 0, as in PyTorch."""
