@@ -69,7 +69,10 @@ class Graph:
     @cached_property
     def incoming(self) -> list[tuple[str, ...]]:
         """Per node, the ids of the edges into it, slot by slot."""
-        return [self.edge_ids[first : first + len(s)] for first, s in zip(self.first_edge, self.sources, strict=True)]
+        return [
+            self.edge_ids[first : first + len(s)]
+            for first, s in zip(self.first_edge, self.sources, strict=True)
+        ]
 
     @cached_property
     def outgoing(self) -> list[list[tuple[int, int, int]]]:
