@@ -1,7 +1,7 @@
 // The source editor (a textarea over a highlighted backdrop, with line numbers) and the inputs
 // editor. Live: onChange fires after a short pause in typing; errors point at line and column.
-import { t } from "./i18n.js";
-import { shapeOf } from "./graph-format.js";
+import { getLanguage, onLanguageChange, t } from "./i18n.js";
+import { exactText, parseNumber, separator, shapeOf } from "./graph-format.js";
 
 const DEBOUNCE_MS = 250;
 
@@ -83,12 +83,19 @@ export function createEditor({ textarea, backdrop, gutter, status, onChange }) {
   };
 }
 
-/** Parse an input field: a number, or a JSON nested list of numbers; null when invalid. */
+/** Parse an input field: a number ("0,5" or "0.5", "−2", "1e-3"), or a nested list of numbers —
+ * JSON ("[[0.5, 1], [2, 3]]") or as Português (Brasil) writes it ("[[0,5; 1]; [2; 3]]"); null when
+ * invalid. Both forms are accepted in either language, as the issue asks. */
 export function parseInputValue(text) {
-  const trimmed = text.trim().replace(/−/g, "-");
-  if (/^[-+]?(\d+([.,]\d*)?|[.,]\d+)(e[-+]?\d+)?$/i.test(trimmed)) return Number(trimmed.replace(",", "."));
+  const trimmed = String(text).trim().replace(/[−–]/g, "-");
+  if (!trimmed.startsWith("[")) {
+    const number = parseNumber(trimmed);
+    return Number.isFinite(number) ? number : null;
+  }
+  // ";" separates the elements only where "," is the decimal separator
+  const json = trimmed.includes(";") ? trimmed.replace(/,/g, ".").replace(/;/g, ",") : trimmed;
   try {
-    const value = JSON.parse(trimmed);
+    const value = JSON.parse(json);
     const ok = (v) => (Array.isArray(v) ? v.length > 0 && v.every(ok) : typeof v === "number" && Number.isFinite(v));
     return Array.isArray(value) && ok(value) ? value : null;
   } catch {
@@ -96,11 +103,32 @@ export function parseInputValue(text) {
   }
 }
 
-const inputText = (value) => (Array.isArray(value) ? JSON.stringify(value) : String(value));
+/** A value as its field shows it, in the language's one decimal rule (the drawing's and the
+ * panel's): exact digits, "0,5" and "[0,5; 1]" in Português (Brasil), "0.5" and "[0.5, 1]" in English. */
+export function inputText(value) {
+  if (!Array.isArray(value)) return exactText(value).replace(/^−/, "-").replace("e−", "e-");
+  const inner = (v) => (Array.isArray(v) ? `[${v.map(inner).join(separator())}]` : inputText(v));
+  return inner(value);
+}
+
+const tensorExample = () => (getLanguage() === "pt-BR" ? "[[0,5; 2]; [3; 4]]" : "[[0.5, 2], [3, 4]]");
+
+// The fields on the page now: re-written in the new language's decimal rule on a switch (except
+// the one being typed into).
+let fields = [];
+onLanguageChange(() => {
+  for (const field of fields) {
+    if (!field.isConnected || field === document.activeElement) continue;
+    const value = parseInputValue(field.value);
+    if (value !== null) field.value = inputText(value);
+    field.title = t(field.dataset.hint, { shape: field.dataset.shape, example: tensorExample() });
+  }
+});
 
 /** One field per input of the graph; onInput(name, value) when a field holds a valid value. */
 export function renderInputs(container, names, values, onInput, onLeave = () => {}) {
   container.replaceChildren();
+  fields = fields.filter((field) => field.isConnected);
   if (!names.length) {
     const empty = document.createElement("p");
     empty.className = "hint";
@@ -126,7 +154,9 @@ export function renderInputs(container, names, values, onInput, onLeave = () => 
     const shape = shapeOf(values[name]);
     field.inputMode = shape.length ? "text" : "decimal";
     field.className = shape.length ? "tensor-input mono" : "scalar-input mono";
-    field.title = shape.length ? t("inputs.tensorHint", { shape: shape.join("×") }) : t("inputs.scalarHint");
+    field.dataset.hint = shape.length ? "inputs.tensorHint" : "inputs.scalarHint";
+    field.dataset.shape = shape.join("×");
+    field.title = t(field.dataset.hint, { shape: field.dataset.shape, example: tensorExample() });
     const note = document.createElement("span");
     note.className = "input-shape";
     note.textContent = shape.length ? shape.join("×") : "";
@@ -140,6 +170,7 @@ export function renderInputs(container, names, values, onInput, onLeave = () => 
       const value = parseInputValue(field.value);
       if (value !== null) field.value = inputText(value);
     });
+    fields.push(field);
     row.append(label, field, note);
     container.append(row);
   }

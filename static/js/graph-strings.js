@@ -1,5 +1,31 @@
 // Every string of the graph playground, in English and Português (Brasil).
-import { addStrings } from "./i18n.js";
+import { addStrings, getLanguage } from "./i18n.js";
+
+// The words inside the engine's local-gradient formulas (engine/ops.py states each op's math once,
+// in English), as the notes say them in Portuguese: "1 if y > z, ½ if equal, else 0" → "1 se y > z,
+// ½ se iguais, senão 0"; upstream/downstream are "a montante"/"a jusante" as in the panel.
+const FORMULA_PT = [
+  [/transpose of the upstream/g, "transposta do gradiente a montante"],
+  [/none: a class index is not differentiable/g, "nenhum: um índice de classe não é diferenciável"],
+  [/ for every element \(summed over axis: ([^)]*)\)/g, " para cada elemento (soma no eixo: $1)"],
+  [/ for every element \(averaged over axis: ([^)]*)\)/g, " para cada elemento (média no eixo: $1)"],
+  [/eixo: all\)/g, "eixo: todos)"],
+  [/ at \[([^\]]*)\], 0 elsewhere/g, " em [$1], 0 nos demais"],
+  [/\(0 at 0\)/g, "(0 em 0)"],
+  [/\bsign\(/g, "sinal("],
+  [/\(0 where /g, "(0 onde "],
+  [/\bupstream\b/g, "a montante"],
+  [/\bdownstream\b/g, "a jusante"],
+  [/½ if equal/g, "½ se iguais"],
+  [/ if /g, " se "],
+  [/\belse\b/g, "senão"],
+];
+
+/** A formula from the API (an op's local gradient, an edge's formula) in the current language. */
+export function formulaText(formula, lang = getLanguage()) {
+  if (lang !== "pt-BR" || typeof formula !== "string") return formula;
+  return FORMULA_PT.reduce((text, [pattern, words]) => text.replace(pattern, words), formula);
+}
 
 addStrings({
   en: {
@@ -16,8 +42,8 @@ addStrings({
     "editor.kept": "showing the last graph that worked",
     "inputs.label": "Inputs",
     "inputs.none": "This graph has no free names.",
-    "inputs.scalarHint": "A number",
-    "inputs.tensorHint": "A {shape} tensor as a nested list, e.g. [[1, 2], [3, 4]]",
+    "inputs.scalarHint": "A number (0.5 or 0,5)",
+    "inputs.tensorHint": "A {shape} tensor as a nested list, e.g. {example}",
     "legend.label": "Gates and their local gradients",
     "check.label": "Gradient check",
     "check.pending": "checking…",
@@ -88,8 +114,8 @@ addStrings({
     "editor.kept": "mostrando o último grafo que funcionou",
     "inputs.label": "Entradas",
     "inputs.none": "Este grafo não tem nomes livres.",
-    "inputs.scalarHint": "Um número",
-    "inputs.tensorHint": "Um tensor {shape} como lista aninhada, p. ex. [[1, 2], [3, 4]]",
+    "inputs.scalarHint": "Um número (0,5 ou 0.5)",
+    "inputs.tensorHint": "Um tensor {shape} como lista aninhada, p. ex. {example} (ou em JSON: [[0.5, 2], [3, 4]])",
     "legend.label": "Portas e seus gradientes locais",
     "check.label": "Verificação do gradiente",
     "check.pending": "verificando…",
