@@ -121,7 +121,11 @@ def features(points: Array, names: Sequence[str] = DEFAULT_FEATURES) -> Array:
     """The Playground's input features of (n, 2) points, one column per name."""
     unknown = [n for n in names if n not in FEATURES]
     if unknown:
-        raise EngineError("unknown_feature", f"unknown feature '{unknown[0]}' (known: {', '.join(FEATURES)})")
+        raise EngineError(
+            "unknown_feature",
+            f"unknown feature '{unknown[0]}' (known: {', '.join(FEATURES)})",
+            params={"name": unknown[0], "known": list(FEATURES)},
+        )
     if not names:
         raise EngineError("no_features", "choose at least one input feature")
     return np.stack([FEATURES[n](points[:, 0], points[:, 1]) for n in names], axis=1)
@@ -152,16 +156,32 @@ def generate(
 ) -> tuple[Array, Array]:
     """X (n, 2) and y (n,) for a named data set; the same arguments give the same bytes."""
     if name not in DATASETS:
-        raise EngineError("unknown_dataset", f"unknown data set '{name}' (known: {', '.join(DATASETS)})")
+        raise EngineError(
+            "unknown_dataset",
+            f"unknown data set '{name}' (known: {', '.join(DATASETS)})",
+            params={"name": name, "known": list(DATASETS)},
+        )
     if samples < 2:
-        raise EngineError("invalid_value", "a data set needs at least 2 samples")
+        raise EngineError(
+            "invalid_value", "a data set needs at least 2 samples", params={"field": "samples", "min": 2}
+        )
     if not 0.0 <= noise <= 1.0:
-        raise EngineError("invalid_value", "noise must lie between 0 and 1")
+        raise EngineError(
+            "invalid_value", "noise must lie between 0 and 1", params={"field": "noise", "min": 0, "max": 1}
+        )
     if classes != 2:
         if name not in MANY_CLASSES:
-            raise EngineError("invalid_value", f"'{name}' has two classes; classes apply to gauss and spiral")
+            raise EngineError(
+                "invalid_value",
+                f"'{name}' has two classes; classes apply to gauss and spiral",
+                params={"field": "classes", "reason": "two_classes", "name": name},
+            )
         if not 2 <= classes <= MAX_CLASSES:
-            raise EngineError("invalid_value", f"classes must lie between 2 and {MAX_CLASSES}")
+            raise EngineError(
+                "invalid_value",
+                f"classes must lie between 2 and {MAX_CLASSES}",
+                params={"field": "classes", "min": 2, "max": MAX_CLASSES},
+            )
         return DATASETS[name](samples, float(noise), np.random.default_rng(seed), classes)
     return DATASETS[name](samples, float(noise), np.random.default_rng(seed))
 
@@ -186,19 +206,36 @@ def custom(
     classes as the largest label + 1, at least 2); for `task` "regression" the label is the target."""
     array = np.asarray(points, dtype=np.float64).reshape(-1, 3) if len(points) else np.zeros((0, 3))
     if len(array) < 2:
-        raise EngineError("invalid_value", "a custom data set needs at least 2 points")
+        raise EngineError(
+            "invalid_value", "a custom data set needs at least 2 points", params={"field": "points", "min": 2}
+        )
     if not np.isfinite(array).all():
-        raise EngineError("invalid_value", "custom points must be finite numbers")
+        raise EngineError(
+            "invalid_value",
+            "custom points must be finite numbers",
+            params={"field": "points", "reason": "finite"},
+        )
     X, y = array[:, :2], array[:, 2]
     if task == "regression":
         return split("custom", X, y, test_fraction, seed, 0)
     if task != "classification":
-        raise EngineError("invalid_value", f"unknown task '{task}' (known: classification, regression)")
+        raise EngineError(
+            "invalid_value",
+            f"unknown task '{task}' (known: classification, regression)",
+            params={"field": "task", "name": task, "known": ["classification", "regression"]},
+        )
     bad = np.flatnonzero((y != np.round(y)) | (y < 0) | (y >= MAX_CLASSES))
     if len(bad):
         raise EngineError(
             "invalid_value",
             f"custom point {int(bad[0])} has label {y[bad[0]]:g}: classes are the integers 0 to {MAX_CLASSES - 1}",
+            params={
+                "field": "points",
+                "reason": "label",
+                "index": int(bad[0]),
+                "value": float(y[bad[0]]),
+                "max": MAX_CLASSES - 1,
+            },
         )
     return split("custom", X, y, test_fraction, seed, max(2, int(y.max()) + 1))
 

@@ -33,7 +33,11 @@ LOSSES = ("mse", "cross_entropy", "logistic", "hinge")
 
 def check_choice(value: str, allowed: Sequence[str], what: str) -> None:
     if value not in allowed:
-        raise EngineError(f"unknown_{what}", f"unknown {what} '{value}' (known: {', '.join(allowed)})")
+        raise EngineError(
+            f"unknown_{what}",
+            f"unknown {what} '{value}' (known: {', '.join(allowed)})",
+            params={"name": value, "known": list(allowed)},
+        )
 
 
 class Linear:

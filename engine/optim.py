@@ -235,7 +235,11 @@ DEFAULTS = {name: dict(o.defaults) for name, o in OPTIMIZERS.items()}
 
 def optimizer(name: str) -> Optimizer:
     if name not in OPTIMIZERS:
-        raise EngineError("unknown_optimizer", f"unknown optimizer '{name}' (known: {', '.join(OPTIMIZERS)})")
+        raise EngineError(
+            "unknown_optimizer",
+            f"unknown optimizer '{name}' (known: {', '.join(OPTIMIZERS)})",
+            params={"name": name, "known": list(OPTIMIZERS)},
+        )
     return OPTIMIZERS[name]
 
 
@@ -246,7 +250,9 @@ def hyperparameters(name: str, given: Mapping[str, object] | None = None) -> dic
     for key, value in (given or {}).items():
         if key not in hyper:
             raise EngineError(
-                "unknown_argument", f"{name} has no hyper-parameter '{key}' (has: {', '.join(hyper)})"
+                "unknown_argument",
+                f"{name} has no hyper-parameter '{key}' (has: {', '.join(hyper)})",
+                params={"name": name, "argument": key, "known": list(hyper)},
             )
         hyper[key] = value
     for key, default in defaults.items():
@@ -257,12 +263,18 @@ def hyperparameters(name: str, given: Mapping[str, object] | None = None) -> dic
     if "betas" in hyper:
         betas = tuple(float(b) for b in hyper["betas"])
         if len(betas) != 2 or not all(0.0 <= b < 1.0 for b in betas):
-            raise EngineError("invalid_value", "betas must be two numbers in [0, 1)")
+            raise EngineError(
+                "invalid_value", "betas must be two numbers in [0, 1)", params={"field": "betas"}
+            )
         hyper["betas"] = betas
     if not float(hyper["lr"]) >= 0.0:
-        raise EngineError("invalid_value", "lr must be ≥ 0")
+        raise EngineError("invalid_value", "lr must be ≥ 0", params={"field": "lr"})
     if name == "sgd" and hyper["nesterov"] and (hyper["momentum"] <= 0 or hyper["dampening"] != 0):
-        raise EngineError("invalid_value", "Nesterov momentum requires a momentum and zero dampening")
+        raise EngineError(
+            "invalid_value",
+            "Nesterov momentum requires a momentum and zero dampening",
+            params={"field": "nesterov", "reason": "nesterov"},
+        )
     return hyper
 
 
@@ -353,22 +365,36 @@ SCHEDULES: dict[str, Schedule] = {
 
 def schedule_parameters(name: str, given: Mapping[str, object] | None = None) -> dict[str, object]:
     if name not in SCHEDULES:
-        raise EngineError("unknown_schedule", f"unknown schedule '{name}' (known: {', '.join(SCHEDULES)})")
+        raise EngineError(
+            "unknown_schedule",
+            f"unknown schedule '{name}' (known: {', '.join(SCHEDULES)})",
+            params={"name": name, "known": list(SCHEDULES)},
+        )
     values = dict(SCHEDULES[name].defaults)
     for key, value in (given or {}).items():
         if value is None:
             continue
         if key not in values:
-            raise EngineError("unknown_argument", f"schedule '{name}' has no parameter '{key}'")
+            raise EngineError(
+                "unknown_argument",
+                f"schedule '{name}' has no parameter '{key}'",
+                params={"name": name, "argument": key, "known": list(values)},
+            )
         values[key] = value
     if name == "step" and int(values["step_size"]) < 1:
-        raise EngineError("invalid_value", "step_size must be at least 1")
+        raise EngineError(
+            "invalid_value", "step_size must be at least 1", params={"field": "step_size", "min": 1}
+        )
     if name == "cosine" and int(values["T_max"]) < 1:
-        raise EngineError("invalid_value", "T_max must be at least 1")
+        raise EngineError("invalid_value", "T_max must be at least 1", params={"field": "T_max", "min": 1})
     if name == "multistep":
         milestones = tuple(int(m) for m in values["milestones"])
         if list(milestones) != sorted(milestones) or any(m < 0 for m in milestones):
-            raise EngineError("invalid_value", "milestones must be epochs ≥ 0 in increasing order")
+            raise EngineError(
+                "invalid_value",
+                "milestones must be epochs ≥ 0 in increasing order",
+                params={"field": "milestones"},
+            )
         values["milestones"] = milestones
     return values
 

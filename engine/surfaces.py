@@ -107,14 +107,21 @@ def surface(
         raise EngineError(
             "unknown_function",
             f"unknown function '{function}' (known: {', '.join(SURFACES)}, or an expression in x and y)",
+            params={"name": function, "known": list(SURFACES), "reason": "surface"},
         )
     s = Surface("expression", function, x_range or EXPRESSION_RANGE, y_range or EXPRESSION_RANGE, None)
     others = [name for name in s.graph.input_names if name not in ("x", "y")]
     if others:
-        raise EngineError("unknown_name", f"a surface is a function of x and y; '{others[0]}' is neither")
+        raise EngineError(
+            "unknown_name",
+            f"a surface is a function of x and y; '{others[0]}' is neither",
+            params={"name": others[0], "reason": "surface"},
+        )
     for x, y in ((x_range or EXPRESSION_RANGE), (y_range or EXPRESSION_RANGE)):
         if not (np.isfinite(x) and np.isfinite(y) and x < y):
-            raise EngineError("invalid_value", "a range is two finite numbers, the smaller first")
+            raise EngineError(
+                "invalid_value", "a range is two finite numbers, the smaller first", params={"field": "range"}
+            )
     if np.shape(s._forward(0.0, 0.0)) != ():
         raise EngineError("invalid_function", "a surface must give one number at each (x, y)")
     return s

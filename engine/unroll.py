@@ -50,7 +50,11 @@ def _matmul(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     a2 = a.reshape(1, -1) if a.ndim == 1 else a
     b2 = b.reshape(-1, 1) if b.ndim == 1 else b
     if a2.ndim > 2 or b2.ndim > 2:
-        raise EngineError("not_unrollable", "unroll draws matrix products of vectors and matrices only")
+        raise EngineError(
+            "not_unrollable",
+            "unroll draws matrix products of vectors and matrices only",
+            params={"reason": "matmul"},
+        )
     out = _grid(
         (a2.shape[0], b2.shape[1]),
         lambda p: _total([apply(MUL, a2[p[0], j], b2[j, p[1]]) for j in range(a2.shape[1])]),
@@ -120,13 +124,17 @@ def _unrolled(op, args: list[np.ndarray], attrs: dict) -> np.ndarray:
         picked = [logits[r, int(_constant_value(k[r]))] for r in range(len(k))]
         losses = [apply(SUB, lse, x) for lse, x in zip(_logsumexp_rows(logits), picked, strict=True)]
         return np.array(apply(DIV, _total(losses), float(len(losses))))
-    raise EngineError("not_unrollable", f"{name} cannot be unrolled into scalar gates")
+    raise EngineError("not_unrollable", f"{name} cannot be unrolled into scalar gates", params={"name": name})
 
 
 def _constant_value(expr: Expr) -> float:
     if expr.kind == INPUT or expr.kind == CONSTANT:
         return float(expr.value)
-    raise EngineError("not_unrollable", "unroll needs class indices given as numbers, not computed")
+    raise EngineError(
+        "not_unrollable",
+        "unroll needs class indices given as numbers, not computed",
+        params={"reason": "class_index"},
+    )
 
 
 def unroll(
@@ -157,6 +165,7 @@ def unroll(
                 f"'{node.text or node.id}' has {grid.size} elements; unroll draws values of at most {UNROLL_MAX_ELEMENTS}",
                 node.line,
                 node.column,
+                params={"text": node.text or node.id, "size": int(grid.size), "limit": UNROLL_MAX_ELEMENTS},
             )
         values.append(grid)
     out = values[graph.index[graph.output]]
@@ -173,6 +182,8 @@ def unroll(
     scalar = build_graph(final)
     if len(scalar) > max_nodes:
         raise EngineError(
-            "too_large_to_unroll", f"the unrolled graph has {len(scalar)} nodes; the limit is {max_nodes}"
+            "too_large_to_unroll",
+            f"the unrolled graph has {len(scalar)} nodes; the limit is {max_nodes}",
+            params={"reason": "nodes", "count": len(scalar), "limit": max_nodes},
         )
     return scalar
