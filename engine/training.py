@@ -84,24 +84,31 @@ class TrainConfig:
         """Every choice known and every number possible; returns the data set."""
         if self.dataset not in DATASETS and self.dataset != "custom":
             raise EngineError(
-                "unknown_dataset", f"unknown data set '{self.dataset}' (known: {', '.join(DATASETS)}, custom)"
+                "unknown_dataset",
+                f"unknown data set '{self.dataset}' (known: {', '.join(DATASETS)}, custom)",
+                params={"name": self.dataset, "known": [*DATASETS, "custom"]},
             )
         nn.check_choice(self.loss, nn.LOSSES, "loss")
         nn.check_choice(self.init, nn.INITS, "init")
         data = self.data()
         if not data.classification and self.loss != "mse":
             raise EngineError(
-                "invalid_loss", f"'{self.dataset}' is a regression data set: use the loss 'mse'"
+                "invalid_loss",
+                f"'{self.dataset}' is a regression data set: use the loss 'mse'",
+                params={"reason": "regression", "name": self.dataset, "field": "mse"},
             )
         if data.classes > 2 and self.loss != "cross_entropy":
             raise EngineError(
                 "invalid_loss",
                 f"{data.classes} classes need one output per class: use the loss 'cross_entropy'",
+                params={"reason": "classes", "count": data.classes, "field": "cross_entropy"},
             )
         if self.batch_size < 1:
-            raise EngineError("invalid_value", "batch_size must be at least 1")
+            raise EngineError(
+                "invalid_value", "batch_size must be at least 1", params={"field": "batch_size", "min": 1}
+            )
         if not (self.l2 >= 0 and self.l1 >= 0):
-            raise EngineError("invalid_value", "l2 and l1 must be ≥ 0")
+            raise EngineError("invalid_value", "l2 and l1 must be ≥ 0", params={"field": "l2, l1", "min": 0})
         optim.hyperparameters(self.optimizer, self.hyper)
         optim.schedule_parameters(self.schedule, self.schedule_params)
         return data
