@@ -3,9 +3,12 @@
 //   backward    upstream ∂f/∂a = 2 · local ∂a/∂x = 1 → downstream 2
 //   accumulate  ∂f/∂y = 2 + 3 = 5
 // Returns lines of segments {text, cls, kind?, ref?}; the page renders them (cls: val, grad, muted,
-// sym). A number that g or v can hide names its kind ("val", "grad", "local") and what reveals it
+// sym). A step through a tensor edge is written as cards (upstream, local, downstream, each with its
+// shape) by explain-tensor.js: segments with a `block` ("card", "table") and a plain `text`, so a page
+// that prints text only still reads it. A number that g or v can hide names its kind ("val", "grad", "local") and what reveals it
 // (ref: "n:<node id>" or "e:<edge id>"), so the page can print "?" in its place.
-import { valueText, wrap } from "./graph-format.js";
+import { tensorEdgeLine } from "./explain-tensor.js";
+import { shapeOf, shapeText, valueText, wrap } from "./graph-format.js";
 import { t } from "./i18n.js";
 
 const INFIX = new Set(["+", "−", "-", "×", "÷", "/", "^", "@", "·", "*"]);
@@ -57,16 +60,25 @@ function edgeLine(edge, doc, byId) {
   ];
 }
 
-/** {phase, node, lines} for step k of the document. */
-export function explainStep(doc, k) {
+const isScalarEdge = (edge) => [edge.upstream, edge.local, edge.downstream].every((v) => !Array.isArray(v));
+
+/** The shape after a tensor's gradient, as the cards write it (nothing for a number). */
+const shapeNote = (value) => (Array.isArray(value) ? [seg(`  ${t("panel.shape", { shape: shapeText(shapeOf(value)) })}`, "shape")] : []);
+
+/**
+ * {phase, node, lines, shortcut} for step k of the document. `jacobian`: draw an @ gate's local
+ * Jacobian instead of the shortcut δ xᵀ / Wᵀδ; `shortcut` says whether the step has one to switch.
+ */
+export function explainStep(doc, k, { jacobian = false } = {}) {
   const step = doc.steps[k];
-  if (!step) return { phase: "", node: "", lines: [] };
+  if (!step) return { phase: "", node: "", lines: [], shortcut: false };
   const byId = Object.fromEntries(doc.nodes.map((n) => [n.id, n]));
   const edgesById = Object.fromEntries(doc.edges.map((e) => [e.id, e]));
   const node = byId[step.node];
   const gradOf = partial(doc, byId, node.id);
   const own = `n:${node.id}`;
   let lines = [];
+  let shortcut = false;
   if (step.phase === "forward") {
     lines = forwardLines(node, byId);
   } else if (step.phase === "backward") {
@@ -76,8 +88,13 @@ export function explainStep(doc, k) {
     } else if (!edges.length) {
       lines = [[seg(`${gradOf} = `), seg(v(step.grad ?? node.grad), "grad", "grad", own), seg(`  ${t("explain.unused")}`, "muted")]];
     } else {
-      lines = edges.map((edge) => edgeLine(edge, doc, byId));
-      if ("grad" in step && step.grad !== null) lines.push([seg(`${gradOf} = `), seg(v(step.grad), "grad", "grad", own)]);
+      lines = edges.map((edge) => {
+        if (isScalarEdge(edge)) return edgeLine(edge, doc, byId);
+        const written = tensorEdgeLine(edge, doc, byId, { jacobian });
+        shortcut ||= written.shortcut;
+        return written.line;
+      });
+      if ("grad" in step && step.grad !== null) lines.push([seg(`${gradOf} = `), seg(v(step.grad), "grad", "grad", own), ...shapeNote(step.grad)]);
       else lines.push([seg(t("explain.sumNext", { name: gradOf }), "muted")]);
     }
   } else if (step.phase === "accumulate") {
@@ -85,7 +102,7 @@ export function explainStep(doc, k) {
     const sum = terms.flatMap((term, i) => (i ? [seg(" + ", "grad"), term] : [term]));
     lines = [[seg(`${gradOf} = `), ...sum, seg(" = "), seg(v(step.grad), "grad", "grad", own)]];
   }
-  return { phase: step.phase, node: node.label, lines };
+  return { phase: step.phase, node: node.label, lines, shortcut };
 }
 
 /** Plain text of explained lines (for tests, titles and the export). */

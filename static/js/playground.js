@@ -8,16 +8,18 @@ import { exportJson, exportPng, exportSvg } from "./export.js";
 import { exportAllSteps } from "./export-steps.js";
 import { createGraphView } from "./graph.js";
 import { explainStep } from "./graph-explain.js";
+import { renderLine } from "./panel-grid.js";
 import { num } from "./graph-format.js";
 import { renderLegend } from "./graph-legend.js";
 import "./graph-strings.js";
 import "./strings-classroom.js";
+import "./strings-panel.js";
 import { onLanguageChange, t } from "./i18n.js";
 import { createLessons } from "./lesson.js";
 import { createPresenter } from "./presenter.js";
 import { createPresets } from "./presets.js";
 import { createQuiz } from "./quiz.js";
-import { createReveal, segmentText } from "./reveal.js";
+import { createReveal } from "./reveal.js";
 import { createShare } from "./share.js";
 import { createStepper } from "./stepper.js";
 import { createState, pageLink } from "./urlstate.js";
@@ -44,6 +46,8 @@ const store = createState({
   embed: { type: "bool", default: false, transient: true },
   hide: { type: "string", default: "", transient: true }, // controls to hide, comma-separated
   view: { type: "string", default: "", transient: true }, // zoom relative to Fit and the centre point
+  unroll: { type: "bool", default: false }, // every tensor op drawn as its scalar gates
+  jacobian: { type: "bool", default: false }, // the @ gate's local Jacobian instead of δ xᵀ / Wᵀδ
 }, { storageKey: "chainrule.playground" });
 const state = store.state;
 
@@ -59,6 +63,7 @@ let pendingInputs = null;
 let checkTimer = null;
 let statusKind = null;
 let waiting = []; // load() promises resolved by the next accepted document
+let unrollNote = null; // {key, params, error}: what the unroll switch last said
 
 const graph = createGraphView($("graph"), {
   onActivate: (target) => reveal.reveal(target),
@@ -68,7 +73,7 @@ const reveal = createReveal({ store, doc: () => current?.doc, onChange: () => { 
 
 const editor = createEditor({
   textarea: $("source"), backdrop: $("backdrop"), gutter: $("gutter"), status: $("editor-status"),
-  onChange: (source) => { store.set({ source }); evaluateNow(); },
+  onChange: (source) => { store.set({ source }); clearUnrollError(); evaluateNow(); },
 });
 
 const stepper = createStepper({
@@ -104,14 +109,17 @@ async function evaluateNow() {
   controller = new AbortController();
   const request = { source: state.source, inputs: inputsFor(state.source) };
   for (let attempt = 0; attempt <= MAX_INPUT_FIXES; attempt++) {
+    const unrolled = state.unroll; // the request stays the tensor graph's (gradcheck, export, links)
     try {
-      const doc = await api.evaluate(request, { signal: controller.signal });
-      if (mine === sequence) accept(doc, request);
+      const doc = await api.evaluate(unrolled ? { ...request, unroll: true } : request, { signal: controller.signal });
+      if (mine === sequence) accept(doc, request, unrolled);
       return;
     } catch (error) {
       if (error.name === "AbortError" || mine !== sequence) return;
       const name = error.input;
-      if (error.code === "missing_input" && name && !(name in request.inputs)) {
+      if (unrolled && (error.code === "too_large_to_unroll" || error.code === "not_unrollable")) {
+        refuseUnroll(error); // the switch goes off and the tensor graph is drawn
+      } else if (error.code === "missing_input" && name && !(name in request.inputs)) {
         request.inputs[name] = remembered[name] ?? 1;
       } else if (error.code === "unknown_input" && name && name in request.inputs) {
         delete request.inputs[name];
@@ -123,12 +131,17 @@ async function evaluateNow() {
   }
 }
 
-function accept(doc, request) {
+function accept(doc, request, unrolled = false) {
   const sameShape = current && current.doc.order.join("\n") === doc.order.join("\n");
-  current = { doc, request };
+  current = { doc, request, unrolled };
   Object.assign(remembered, request.inputs);
   store.set({ inputs: request.inputs });
-  showInputs(doc.nodes.filter((n) => n.kind === "input").map((n) => n.id), request.inputs);
+  // Unrolled, the document's inputs are the elements (W[0,1]); the fields stay the tensors.
+  const names = unrolled ? Object.keys(request.inputs) : doc.nodes.filter((n) => n.kind === "input").map((n) => n.id);
+  showInputs(names, request.inputs);
+  if (unrolled) unrollNote = { key: "unroll.on", params: { nodes: doc.nodes.length } };
+  else if (!unrollNote?.error) unrollNote = null;
+  showUnroll();
   const k = stepper.reset(doc.steps.length, state.step === LAST ? doc.steps.length - 1 : state.step);
   graph.draw(doc, k, { fit: !sameShape });
   applyHidden();
@@ -191,24 +204,41 @@ function applyHidden() {
 
 function renderPanel(k) {
   if (!current) return;
-  const { phase, node, lines } = explainStep(current.doc, k);
+  const { phase, node, lines, shortcut } = explainStep(current.doc, k, { jacobian: state.jacobian });
+  $("panel-view").hidden = !shortcut;
+  $("step-panel").classList.toggle("tensor-panel", current.doc.nodes.some((n) => n.shape.length > 0));
+  $("view-shortcut").setAttribute("aria-pressed", String(!state.jacobian));
+  $("view-jacobian").setAttribute("aria-pressed", String(state.jacobian));
   const badge = $("step-phase");
   badge.className = `phase-badge ${phase}`;
   badge.textContent = `${{ forward: "→", backward: "←", accumulate: "Σ" }[phase] || ""} ${t(`phase.${phase}`)}`;
   $("step-node").textContent = t("phase.node", { name: node });
-  $("step-lines").replaceChildren(...lines.map((line) => {
-    const li = document.createElement("li");
-    for (const part of line) {
-      const span = document.createElement("span");
-      const text = segmentText(part, reveal);
-      if (part.cls) span.className = part.cls === "grad" ? "grad-text" : part.cls;
-      if (text !== part.text) span.classList.add("masked");
-      span.textContent = text;
-      li.append(span);
-    }
-    return li;
-  }));
+  $("step-lines").replaceChildren(...lines.map((line) => renderLine(line, reveal)));
   presets.render();
+}
+
+// ---- unroll: the same graph with every tensor op as its scalar gates ------------------------------
+function showUnroll() {
+  $("unroll-toggle").setAttribute("aria-pressed", String(state.unroll));
+  const status = $("unroll-status");
+  status.hidden = !unrollNote;
+  status.classList.toggle("error", Boolean(unrollNote?.error));
+  status.textContent = unrollNote ? t(unrollNote.key, unrollNote.params) : "";
+}
+
+/** The server would not unroll (too large): say why in the page's language; the switch goes off. */
+function refuseUnroll(error) {
+  const params = error.params || {};
+  const said = /'(.+?)' has (\d+) elements.*?at most (\d+)/.exec(error.message || "");
+  unrollNote = said || params.limit
+    ? { key: "unroll.tooLarge", params: { name: params.name ?? said?.[1], size: params.size ?? said?.[2], limit: params.limit ?? said?.[3] }, error: true }
+    : { key: "unroll.tooLargeGraph", params: { message: error.message }, error: true };
+  store.set({ unroll: false });
+  showUnroll();
+}
+
+function clearUnrollError() {
+  if (unrollNote?.error) unrollNote = null;
 }
 
 function scheduleCheck(request) {
@@ -240,6 +270,7 @@ function scheduleCheck(request) {
 /** Open a graph: set the editor and state, evaluate; resolves with the document (null on error). */
 function load({ source, inputs, step = LAST }) {
   store.set({ source, inputs: { ...inputs }, step });
+  clearUnrollError();
   Object.assign(remembered, inputs);
   editor.value = source;
   const done = new Promise((resolve) => waiting.push(resolve));
@@ -283,10 +314,20 @@ $("zoom-fit").addEventListener("click", () => graph.viewport.fit());
 $("export-svg").addEventListener("click", () => exportSvg(graph.svg));
 $("export-png").addEventListener("click", () => exportPng(graph.svg));
 $("export-json").addEventListener("click", () => current && exportJson(current.doc, current.request));
+$("unroll-toggle").addEventListener("click", () => {
+  unrollNote = null;
+  store.set({ unroll: !state.unroll, step: LAST });
+  showUnroll();
+  evaluateNow();
+});
+for (const [id, jacobian] of [["view-shortcut", false], ["view-jacobian", true]]) {
+  $(id).addEventListener("click", () => { store.set({ jacobian }); renderPanel(stepper.step); });
+}
 $("export-steps").addEventListener("click", () => current && exportAllSteps(graph, current.doc, stepper.step));
 
 onLanguageChange(() => {
   share.build();
+  showUnroll();
   if (!current) return;
   graph.draw(current.doc, stepper.step);
   applyHidden();
@@ -300,6 +341,7 @@ onLanguageChange(() => {
 // ---- start ---------------------------------------------------------------------------------------
 editor.value = state.source;
 applyHidden();
+showUnroll();
 window.chainrule = { graph, stepper, store, page, get document() { return current?.doc ?? null; } };
 if (!state.lesson && !(state.example && state.seed !== null)) evaluateNow(); // else the lesson / quiz loads it
 api.ops().then((list) => { ops = list; if (current) renderLegend($("legend"), current.doc, ops); }).catch(() => {});
