@@ -3,14 +3,31 @@
 // ← move through it (through the step's trace range first, when it names one); the caption is large.
 // A caption's numbers are placeholders ({a}: a's value, {d:y}: ∂out/∂y) filled from the live
 // document, so the text always matches the drawing — and prints "?" while that number is hidden.
+// A step on /train or /optimizers opens that page, which shows the lesson itself (page-lesson.js).
 import * as api from "./api.js";
 import { num } from "./graph-format.js";
 import { getLanguage, onLanguageChange, t } from "./i18n.js";
-import { isShortcut } from "./theme.js";
-import { pageLink } from "./urlstate.js";
+import { getScale, isShortcut } from "./theme.js";
+import { getParam, pageLink } from "./urlstate.js";
 
 const PLACEHOLDER = /\{(d:)?([A-Za-z_]\w*)\}/g;
-const FILE_KEY = "chainrule.lessonFile";
+export const FILE_KEY = "chainrule.lessonFile";
+const PATHS = { graph: "/", train: "/train", optimizers: "/optimizers" };
+
+/**
+ * The address of lesson step k on its own page: the step's page state (train / optimizers), the
+ * lesson and step, and what the teacher had on (presenter view, type size, language, theme).
+ */
+export function stepLink(lesson, k, { present = false } = {}) {
+  const step = lesson.steps[k];
+  const page = PATHS[step.page] ? step.page : "graph";
+  const values = page === "graph" ? {} : { ...(step.state || {}) };
+  Object.assign(values, { lesson: lesson.id, lesson_step: k });
+  if (present) values.present = 1;
+  if (getScale() !== 1) values.scale = getScale();
+  for (const name of ["lang", "theme"]) if (getParam(name)) values[name] = getParam(name);
+  return pageLink(PATHS[page], values);
+}
 
 /** The caption with its placeholders filled from doc (hidden numbers as "?"). */
 export function fillCaption(text, doc, reveal) {
@@ -43,7 +60,7 @@ export function createLessons(page) {
     } catch { /* no lessons: the section stays with its "none" entry */ }
   }
 
-  async function open(id, k = 0) {
+  async function open(id, k = 0, opening = false) {
     if (!id) { close(); return; }
     try {
       const fromFile = JSON.parse(sessionStorage.getItem(FILE_KEY) || "null");
@@ -53,11 +70,11 @@ export function createLessons(page) {
       return;
     }
     $("lesson-status").textContent = "";
-    go(k);
+    go(k, { opening });
   }
 
-  /** Show lesson step k: its graph (or a link to its page), its caption, what it points at. */
-  async function go(k) {
+  /** Show lesson step k: its graph (or its own page), its caption, what it points at. */
+  async function go(k, { opening = false } = {}) {
     if (!lesson) return;
     const index = Math.max(0, Math.min(lesson.steps.length - 1, k));
     store.set({ lesson: lesson.id, lesson_step: index });
@@ -73,9 +90,11 @@ export function createLessons(page) {
       }
       await page.load({ source: step.source, inputs: step.inputs || {}, step: step.step ?? page.LAST });
       if (shownIndex === index) page.graph.setPointed(step.highlight || []);
-    } else if (!page.doc) {
-      // Opened at a step of another page: the canvas shows the page's own graph meanwhile.
-      page.load({ source: state.source, inputs: state.inputs, step: state.step });
+    } else {
+      // A step of another page: that page shows it (a link opened here goes on without a history entry).
+      const url = stepLink(lesson, index, { present: state.present });
+      if (opening) location.replace(url);
+      else location.assign(url);
     }
   }
 
@@ -152,6 +171,6 @@ export function createLessons(page) {
   onLanguageChange(() => { fillList(); renderCaption(); });
 
   fillList();
-  if (state.lesson) open(state.lesson, state.lesson_step);
+  if (state.lesson) open(state.lesson, state.lesson_step, true);
   return { open, go, close, get lesson() { return lesson; } };
 }

@@ -9,7 +9,7 @@ import { formatNumber, getLanguage, onLanguageChange, t, translate } from "./i18
 import { optimize, toNumbers } from "./api.js";
 import { isShortcut, THEME_EVENT } from "./theme.js";
 import {
-  createRaceState, EXAMPLES, MAX_RACERS, optimizeBody, PRESETS, RACER_STYLE, racerParams, SURFACES, surfaceFunction,
+  createRaceState, EXAMPLES, FIELDS, MAX_RACERS, optimizeBody, PRESETS, RACER_STYLE, racerParams, SURFACES, surfaceFunction,
 } from "./race-state.js";
 import { createContourPlot } from "./race-contour.js";
 import { drawArrows, inspect } from "./race-arrows.js";
@@ -17,6 +17,8 @@ import { defaults, loadOptimizers } from "./train-optimizers.js";
 import { createLineChart } from "./linechart.js";
 import { renderRacers, showFinals } from "./race-racers.js";
 import { numberField, selectField } from "./train-controls.js";
+import { createPageLesson, lessonPatch } from "./page-lesson.js";
+import { createPlotPresenter } from "./page-presenter.js";
 
 const $ = (id) => document.getElementById(id);
 // (x, y) — with a decimal comma in Portuguese, the two numbers are kept apart by a semicolon.
@@ -337,6 +339,24 @@ onLanguageChange(() => {
   $("race-start").textContent = pointText(s.start);
 });
 document.addEventListener(THEME_EVENT, () => race.n && show(race.k));
+
+// The classroom: presenter view (p) and a lesson's steps on this page. A step naming a surface gets
+// that surface's preset (start, steps, racers) for whatever it leaves out, as a link does.
+const presenter = createPlotPresenter();
+createPageLesson({
+  page: "optimizers",
+  apply(stepState, options) {
+    const patch = lessonPatch(FIELDS, stepState, options);
+    const preset = SURFACES.includes(patch.surface) ? PRESETS[patch.surface] : null;
+    if (!preset) delete patch.surface;
+    for (const name of ["start", "steps", "racers"]) {
+      if (preset && !(name in stepState)) patch[name] = JSON.parse(JSON.stringify(preset[name]));
+    }
+    change(patch, { rebuild: true });
+  },
+  ownsArrows: (event) => event.target === $("race-plot"), // there they move the start
+  isPresenting: () => presenter.presenting,
+});
 
 drawRacers();
 setPlaying(false);

@@ -7,6 +7,7 @@
 // Type size (scale=), zoom and centre (view=) and the presenter state live in the URL.
 import { t } from "./i18n.js";
 import { getScale, setPresenterKey, THEME_EVENT } from "./theme.js";
+import "./strings-lesson-pages.js";
 
 /** The controls `hide=` can name; each is an element (or several) with data-hide="<name>". */
 export const HIDABLE = ["header", "sidebar", "presets", "editor", "inputs", "legend", "check", "export", "keys",
@@ -62,6 +63,11 @@ export function createPresenter(page) {
   }
 
   setPresenterKey(togglePresent);
+  // `p` is the presenter view here: the theme button's tooltip no longer names it either.
+  for (const theme of document.querySelectorAll("[data-theme-toggle]")) {
+    theme.dataset.i18nTitle = "lessonPage.theme.title";
+    theme.title = t("lessonPage.theme.title");
+  }
   $("present-toggle").addEventListener("click", togglePresent);
   $("present-toggle").title = t("present.title");
   document.addEventListener(THEME_EVENT, (event) => {

@@ -16,6 +16,8 @@ import { buildControls } from "./train-panels.js";
 import { createOutputView } from "./train-output.js";
 import { createDataEditor } from "./data-editor.js";
 import { createWeightCard, GRAPH_LIMIT } from "./weight-card.js";
+import { createPageLesson } from "./page-lesson.js";
+import { createPlotPresenter } from "./page-presenter.js";
 
 await loadOptimizers(); // the server's declaration of every optimiser, before the state reads it
 const store = createTrainState();
@@ -263,6 +265,11 @@ document.addEventListener(THEME_EVENT, () => {
   network.render(s, { force: true });
   if (run.last) run.redraw();
 });
+
+// The classroom: presenter view (p) and the lesson bar.
+const presenter = createPlotPresenter();
+// The controls are built from the address once, so a lesson step reloads the page at its link.
+createPageLesson({ page: "train", fields: store.fields, isPresenting: () => presenter.presenting });
 
 network.render(s);
 setPlaying(false);
