@@ -16,7 +16,8 @@ const PT = {
   "err.forbidden": "isto não é permitido na linguagem de expressões",
   "err.forbidden.statement": "instruções '{construct}' não são permitidas: '{text}'",
   "err.forbidden.underscore": "nomes não podem começar com '_': '{name}'",
-  "err.forbidden.construct": "{construct} não são permitidos: '{text}'",
+  "err.forbidden.construct": "a linguagem de expressões não aceita {construct}: '{text}'",
+  "err.forbidden.decimal_comma": "'{text}': no código, o decimal se escreve com ponto (1.5, não 1,5)",
   "err.forbidden.literal": "só números são permitidos como literais, não '{text}'",
   "err.forbidden.expression": "isto não faz parte da linguagem de expressões: '{text}'",
   "err.forbidden.call": "só funções com nome podem ser chamadas, não '{text}'",
@@ -26,10 +27,10 @@ const PT = {
   "err.alias": "'{name} = {name}' dá a um valor o seu próprio nome",
   "err.invalid_index": "índice inválido",
   "err.invalid_index.not_integer": "um índice deve ser um inteiro literal, não '{text}'",
-  "err.invalid_index.too_many": "{count} índices para um valor de forma {shape}",
-  "err.invalid_index.out_of_range": "o índice {index} está fora do eixo {axis}, de tamanho {size}",
-  "err.invalid_axis": "o eixo {axis} não existe num valor de forma {shape}",
-  "err.not_a_number": "aqui vai um número, não '{text}'",
+  "err.invalid_index.too_many": "'{text}': {count} índices para um valor de forma {shape}",
+  "err.invalid_index.out_of_range": "'{text}': o índice {index} está fora do eixo {axis}, de tamanho {size}",
+  "err.invalid_axis": "'{text}': o eixo {axis} não existe num valor de forma {shape}",
+  "err.not_a_number": "aqui vai um número literal, não '{text}'",
   "err.invalid_constant": "uma lista deve conter números ou listas de números: '{text}'",
   "err.ragged": "as linhas desta lista têm comprimentos diferentes: '{text}'",
   "err.too_large": "valor grande demais",
@@ -81,6 +82,7 @@ const PT = {
   "err.http_error": "o servidor respondeu com o erro HTTP {status}",
   "err.rate_limited": "o servidor está ocupado: tente de novo em instantes",
   "err.unknown_dataset": "conjunto de dados desconhecido '{name}'",
+  "err.unknown_dataset.bare": "conjunto de dados desconhecido",
   "err.unknown_loss": "função de perda desconhecida '{name}'",
   "err.unknown_init": "inicialização desconhecida '{name}'",
   "err.unknown_activation": "ativação desconhecida '{name}'",
@@ -89,8 +91,16 @@ const PT = {
   "err.unknown_feature": "característica de entrada desconhecida '{name}'",
   "err.no_features": "escolha ao menos uma característica de entrada",
   "err.invalid_loss": "esta função de perda não serve para estes dados",
+  "err.invalid_loss.regression": "'{name}' é um conjunto de regressão: use a perda 'mse'",
+  "err.invalid_loss.classes": "{count} classes precisam de uma saída por classe: use a perda 'cross_entropy'",
   "err.invalid_value": "valor inválido",
   "err.invalid_value.field": "valor inválido para {field}",
+  "err.invalid_value.min": "{field} deve ser ao menos {min}",
+  "err.invalid_value.range": "{field} deve estar entre {min} e {max}",
+  "err.invalid_value.nesterov": "o momento de Nesterov pede um momento > 0 e amortecimento zero",
+  "err.invalid_value.two_classes": "'{name}' tem duas classes; o número de classes vale para gauss e spiral",
+  "err.invalid_value.finite": "os pontos devem ser números finitos",
+  "err.invalid_value.label": "o ponto {index} tem o rótulo {value}: as classes são os inteiros de 0 a {max}",
   "err.invalid_state": "o estado enviado não corresponde a este modelo: recomece o treino",
   "err.invalid_model": "toda camada precisa de ao menos um neurônio",
   "err.too_many_steps": "passos demais por chamada: o limite é {limit}",
@@ -98,14 +108,45 @@ const PT = {
   "err.too_many_layers": "camadas demais: o limite é {limit}",
   "err.too_many_neurons": "neurônios demais numa camada: o limite é {limit}",
   "err.invalid_function": "uma superfície deve dar um número em cada (x, y)",
-  "err.not_unrollable": "este grafo não pode ser desdobrado em portas escalares",
-  "err.too_large_to_unroll": "grande demais para desdobrar em portas escalares",
+  "err.not_unrollable": "{name} não pode ser desdobrado em portas escalares",
+  "err.not_unrollable.bare": "este grafo não pode ser desdobrado em portas escalares",
+  "err.too_large_to_unroll.bare": "grande demais para desdobrar em portas escalares",
+  "err.unknown_function.bare": "função desconhecida",
+  "err.unknown_name.bare": "nome desconhecido",
+  "err.missing_input.bare": "falta o valor de uma entrada",
+  "err.unknown_input.bare": "há um valor para algo que não é entrada do grafo",
+  "err.shape_mismatch.bare": "as formas não combinam",
+  "err.too_deep.bare": "aninhamento profundo demais",
+  "err.too_many_nodes.bare": "o grafo tem nós demais",
+  "err.source_too_long.bare": "o código é longo demais",
+  "err.unknown_output.bare": "a saída não está definida no código",
+  "err.step_out_of_range.bare": "este passo não existe",
+  "err.not_found.bare": "caminho inexistente",
+  "err.http_error.bare": "o servidor respondeu com um erro",
+  "err.duplicate_name.bare": "um nome é atribuído duas vezes",
+  "err.invalid_axis.bare": "este eixo não existe no valor",
+  "err.invalid_gradient.bare": "um gradiente não tem a forma do seu valor",
+  "err.too_many_steps.bare": "passos demais por chamada",
+  "err.too_many_samples.bare": "pontos demais",
+  "err.too_many_layers.bare": "camadas demais",
+  "err.too_many_neurons.bare": "neurônios demais numa camada",
+  "err.unknown_loss.bare": "função de perda desconhecida",
+  "err.unknown_init.bare": "inicialização desconhecida",
+  "err.unknown_activation.bare": "ativação desconhecida",
+  "err.unknown_optimizer.bare": "otimizador desconhecido",
+  "err.unknown_schedule.bare": "agenda de taxa de aprendizado desconhecida",
+  "err.unknown_feature.bare": "característica de entrada desconhecida",
+  "err.too_large_to_unroll": "'{text}' tem {size} elementos; o desdobramento desenha valores de até {limit}",
+  "err.too_large_to_unroll.nodes": "o grafo desdobrado teria {count} nós; o limite é {limit}",
+  "err.not_unrollable.matmul": "o desdobramento desenha produtos de matrizes apenas entre vetores e matrizes",
+  "err.not_unrollable.class_index": "o desdobramento pede índices de classe dados como números, não calculados",
+  "err.unknown_function.surface": "função desconhecida '{name}' (conhecidas: {known}, ou uma expressão em x e y)",
   "err.unknown_example": "exemplo desconhecido",
   "err.unknown_lesson": "lição desconhecida",
   "err.invalid_lesson": "o arquivo de lição não tem o formato documentado",
   "err.invalid_gate": "a porta definida pelo usuário falhou",
   "err.unnamed_input": "toda entrada precisa de um nome",
-  "err.fallback": "erro ({code})",
+  "err.fallback": "o servidor recusou o pedido ({code})",
   "err.and": " e ",
   "err.scalar": "escalar",
 };
@@ -160,9 +201,10 @@ function filled(error) {
     p.shapes = p.shapes.map(shapeWords).join(PT["err.and"]);
   }
   if (Array.isArray(p.known)) p.known = p.known.join(", ");
-  if (p.min !== undefined) p.expected = p.min === p.max ? String(p.min) : `${p.min} a ${p.max}`;
-  if (typeof p.limit === "number") p.limit = p.limit.toLocaleString("pt-BR");
-  if (typeof p.size === "number") p.size = p.size.toLocaleString("pt-BR");
+  if (error.code === "wrong_arity" && p.min !== undefined) p.expected = p.min === p.max ? String(p.min) : `${p.min} a ${p.max}`;
+  for (const key of ["limit", "size", "value", "min", "max"]) { // the page's decimal rule, no grouping
+    if (typeof p[key] === "number") p[key] = String(p[key]).replace(".", ",").replace(/^-/, "−");
+  }
   if (p.construct && CONSTRUCTS_PT[p.construct]) p.construct = CONSTRUCTS_PT[p.construct];
   return p;
 }
@@ -170,6 +212,7 @@ function filled(error) {
 /** The key of the sentence for this error: a variant when its parameters allow one. */
 function keyFor(code, p) {
   const variant = (name) => `err.${code}.${name}`;
+  if (code === "forbidden" && p.reason === "construct" && /\d,\s?\d/.test(p.text || "")) return variant("decimal_comma");
   if (p.reason && `err.${code}.${p.reason}` in PT) return variant(p.reason);
   if (code === "duplicate_name" && p.name === "out" && p.text) return variant("out");
   if (code === "shape_mismatch" && p.rule === "rows") return variant("rows");
@@ -177,27 +220,28 @@ function keyFor(code, p) {
   if (code === "invalid_input" && p.input) return variant("named");
   if (code === "too_many_elements" && p.text) return variant("text");
   if (code === "too_many_elements" && p.input && p.limit) return variant("named");
+  if (code === "invalid_value" && p.field && p.min !== undefined && p.max !== undefined) return variant("range");
+  if (code === "invalid_value" && p.field && p.min !== undefined) return variant("min");
   if (code === "invalid_value" && p.field) return variant("field");
   if (code === "internal_error" && !p.request_id) return variant("bare");
   if (code === "http_error" && p.status === 429) return "err.rate_limited";
   return `err.${code}`;
 }
 
-const NEEDS = /\{(\w+)\}/g;
-
 /** The error in the current language: the API's message in English, a Portuguese sentence built
- * from the code and the parameters otherwise (a generic one when a parameter is missing). */
+ * from the code and the parameters otherwise — the most specific sentence whose parameters all
+ * arrived, then the code's own, then a generic one. */
 export function errorText(error) {
-  if (getLanguage() === "en" || !error) return error?.apiMessage ?? "";
+  if (!error) return "";
+  if (getLanguage() === "en") return error.apiMessage ?? "";
   const p = filled(error);
-  let key = keyFor(error.code, p);
-  if (!(key in PT)) key = "err.fallback";
-  const missing = [...PT[key].matchAll(NEEDS)].some(([, name]) => p[name] === undefined && name !== "rule");
-  if (missing && key !== `err.${error.code}` && `err.${error.code}` in PT) key = `err.${error.code}`;
-  if (error.code === "syntax_error") {
-    return syntaxDetail(p.detail) + (p.text ? `: '${p.text}'` : "");
-  }
+  if (error.code === "syntax_error") return syntaxDetail(p.detail) + (p.text ? `: '${p.text}'` : "");
   if (p.rule) p.rule = t(`err.rule.${p.rule}`, p);
-  const text = t(key, p);
-  return /\{\w+\}/.test(text) ? t(`err.${error.code}` in PT ? `err.${error.code}` : "err.fallback", p) : text;
+  const code = error.code;
+  for (const key of [keyFor(code, p), `err.${code}`, `err.${code}.bare`, "err.fallback"]) {
+    if (!(key in PT)) continue;
+    const text = t(key, p);
+    if (!/\{\w+\}/.test(text)) return text;
+  }
+  return t("err.fallback", { code });
 }

@@ -209,3 +209,28 @@ def test_no_controls_overlap_at_1280x800(page, live_server, path, lang):
               Object.assign(s.style, {position: 'fixed', left: `${r.left}px`, top: `${r.top}px`, zIndex: 99}); }"""
         )
         assert page.evaluate(OVERLAPS), "an overlap put there on purpose was not seen"
+
+
+def test_every_engine_error_reads_in_portuguese(page, live_server):
+    """Each error of tests/api/test_error_params.py, asked for by the page's own API client in
+    Português (Brasil): a sentence with no English word and no unfilled {parameter}."""
+    from tests.api.test_error_params import CASES
+
+    open_graph(page, live_server)
+    bodies = [{"source": source, "inputs": inputs} for source, inputs, _, _ in CASES]
+    said = page.evaluate(
+        """async (bodies) => {
+          const api = await import('/static/js/api.js');
+          const out = [];
+          for (const body of bodies) {
+            try { await api.evaluate(body); out.push(null); }
+            catch (e) { out.push({code: e.code, message: e.message, english: e.apiMessage}); }
+          }
+          return out;
+        }""",
+        bodies,
+    )
+    for (source, _, code, _), error in zip(CASES, said, strict=True):
+        assert error and error["code"] == code, (source, error)
+        assert error["message"] != error["english"], error
+        assert "{" not in error["message"] and not ENGLISH_RE.search(error["message"]), (source, error)
