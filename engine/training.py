@@ -383,10 +383,19 @@ def _train(
 def _over_grid(job: Job, params: Mapping[str, Array], size: int) -> tuple[Array, Array, list[Array]]:
     """Axis, the output over a size × size grid of the data square, and every neuron's own grid."""
     axis, points = grid_points(size, SQUARE)
-    values = nn.predict(job.model, params, features(points, job.config.features), job.config.loss)
+    values = predict(job, params, features(points, job.config.features))
     neurons = [values[name].T.reshape(-1, size, size) for name in job.model.activations()]
     out = values["out"]
     return axis, out.reshape(size, size, *out.shape[1:]), neurons
+
+
+def predict(job: Job, params: Mapping[str, Array], X: Array) -> dict[str, Array]:
+    """The prediction graph's values on X: `out`, and each layer's activations (nn.predict;
+    engine.fast.training's when present, with the same bits)."""
+    fast = seam.fast("training")
+    if fast is not None:
+        return fast.predict(job, params, X)
+    return nn.predict(job.model, params, X, job.config.loss)
 
 
 def predicted_class(job: Job, out: Array) -> Array:
@@ -412,7 +421,7 @@ def metrics(job: Job, params: Mapping[str, Array], losses: Mapping[str, float | 
             if len(X) == 0:
                 result[f"{split}_accuracy"] = None
                 continue
-            out = nn.predict(model, params, X, c.loss)["out"]
+            out = predict(job, params, X)["out"]
             result[f"{split}_accuracy"] = float(np.mean(predicted_class(job, out) == y))
     return result
 

@@ -8,13 +8,15 @@ optimiser's state moves to θ's form and back (`flat_slots`, `split_slots`) wher
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from functools import cached_property
+from functools import cached_property, lru_cache, partial
 
 import numpy as np
 
 from engine import nn, optim
+from engine.nodes import as_value
+from engine.ops import OPS_BY_FUNCTION, OPS_BY_NAME
 
 Array = np.ndarray
 
@@ -94,3 +96,154 @@ def split_slots(flat: Mapping[str, object], layout: FlatLayout) -> optim.State:
         name: {key: arrays[key][name] if key in arrays else value for key, value in flat.items()}
         for name in layout.names
     }
+
+
+# The minibatch graph of nn.MLP.loss as straight-line numpy. Every number comes from the ops'
+# own declarations (engine.ops: forward, local, VJP), called with the arguments, in the layouts
+# and in the order engine.fast.run's backward pass uses on that graph; only the per-node
+# bookkeeping is gone. Fan-out sums keep the pass's order: a penalised parameter's gradient is
+# ((l1 term + l2 term) + l2 term) + the data term, the penalties' nodes coming after the data loss.
+_MATMUL_A, _MATMUL_B = OPS_BY_NAME["matmul"].vjp  # upstream · bᵀ, aᵀ · upstream
+_SOFTMAX = OPS_BY_NAME["softmax"].forward
+_SIGMOID = OPS_BY_NAME["sigmoid"].forward
+_SIGN = OPS_BY_NAME["abs"].local[0]
+_MSE_VJP = OPS_BY_NAME["mse"].vjp[0]
+_MEAN_VJP = OPS_BY_NAME["mean"].vjp[0]
+_HINGE = OPS_BY_NAME["hinge"]
+_SEED = np.array(1.0)  # the seed gradient of the scalar loss
+# nn's constants, as its graphs hold them: the logistic loss's logits (0, s), the output's s @ [1],
+# (score + 1) / 2 for hinge, and hinge's 0.
+_LOGITS = as_value([[0.0, 1.0]], "constant")
+_ONE_COLUMN = as_value([1.0], "constant")
+_ONE, _TWO, _ZERO = (as_value(v, "constant") for v in (1, 2, 0.0))
+
+
+def _activation(name: str) -> tuple[Callable, Callable] | None:
+    """The activation's forward and local gradient, its literal attributes at their defaults
+    (what fn.<name>(z) builds); None for a linear network."""
+    if name == "linear":
+        return None
+    op = OPS_BY_FUNCTION[name]
+    attrs = {key: float(value) for key, value in op.attrs}
+    if not attrs:
+        return op.forward, op.local[0]
+    return partial(op.forward, **attrs), partial(op.local[0], **attrs)
+
+
+@dataclass(frozen=True)
+class Network:
+    """One configuration's network: its gradients, predictions and stacked losses."""
+
+    layers: int
+    activation: tuple[Callable, Callable] | None
+    loss: str
+    l2: float
+    l1: float
+    biases: bool
+
+    @staticmethod
+    @lru_cache(maxsize=64)
+    def of(sizes: tuple[int, ...], activation: str, loss: str, l2: float, l1: float, biases: bool) -> Network:
+        return Network(len(sizes) - 1, _activation(activation), loss, l2, l1, biases)
+
+    def _forward(self, params: Mapping[str, Array], X: Array, stacked: bool = False) -> tuple[list, list]:
+        """Each layer's input h and pre-activation z: z = h @ Wᵀ + b (Wᵀ the view, as transpose(W)
+        gives it); over a stack of parameter sets (S, …) when `stacked`."""
+        hs, zs, h = [X], [], X
+        for k in range(1, self.layers + 1):
+            W, b = params[f"W{k}"], params[f"b{k}"]
+            z = np.matmul(h, W.mT) + (b[:, None, :] if stacked else b)
+            zs.append(z)
+            h = z if k == self.layers or self.activation is None else self.activation[0](z)
+            hs.append(h)
+        return hs, zs
+
+    def gradients(self, params: Mapping[str, Array], X: Array, y: Array) -> dict[str, Array]:
+        """∂loss/∂parameter for the minibatch (X, y): nn.loss_and_gradients' gradients, bit for bit."""
+        hs, zs = self._forward(params, X)
+        weights = [params[f"W{k}"].T for k in range(1, self.layers + 1)]
+        grads = self._penalties(params, weights)
+        g = self._scores_gradient(hs[-1], y)
+        for k in range(self.layers, 0, -1):  # z = h @ Wᵀ + b, from the output down
+            h, WT = hs[k - 1], weights[k - 1]
+            db = np.add.reduce(g, axis=0)  # b was added to every row
+            dWT = _MATMUL_B(g, h, WT, None)
+            if k > 1:
+                g = _MATMUL_A(g, h, WT, None)
+                if self.activation is not None:
+                    g = g * self.activation[1](zs[k - 2], h)
+            for name, down in ((f"W{k}", dWT), (f"b{k}", db)):
+                grads[name] = down if name not in grads else grads[name] + down
+            grads[f"W{k}"] = grads[f"W{k}"].T
+        return grads
+
+    def _penalties(self, params: Mapping[str, Array], weights: list[Array]) -> dict[str, Array]:
+        """Each penalised parameter's gradient from the penalties, as the pass adds it up."""
+        terms: dict[str, Array] = {}
+        if not (self.l1 > 0 or self.l2 > 0):
+            return terms
+        penalised = [(f"W{k}", W) for k, W in enumerate(weights, 1)]
+        if self.biases:
+            penalised += [(f"b{k}", params[f"b{k}"]) for k in range(1, self.layers + 1)]
+        l1, half_l2 = _SEED * np.asarray(self.l1), _SEED * np.asarray(self.l2 / 2)
+        for name, P in penalised:
+            total = l1 * _SIGN(P, None) if self.l1 > 0 else None  # l1·Σ|P|: l1 · sign(P)
+            if self.l2 > 0:  # (l2/2)·Σ P ⊙ P: the product's two inputs, one after the other
+                down = half_l2 * P
+                total = down + down if total is None else total + down + down
+            terms[name] = total
+        return terms
+
+    def _scores_gradient(self, s: Array, y: Array) -> Array:
+        """∂(data loss)/∂s, the scores' upstream gradient (nn.data_loss's graph, backward)."""
+        if self.loss in ("logistic", "cross_entropy"):
+            logits = np.matmul(s, _LOGITS) if self.loss == "logistic" else s
+            probs = _SOFTMAX(logits)  # cross_entropy's VJP: (softmax − onehot(y)) / N
+            k = y.astype(np.intp)
+            probs[np.arange(len(k)), k] -= 1.0
+            g = _SEED / len(k) * probs
+            return _MATMUL_A(g, s, _LOGITS, None) if self.loss == "logistic" else g
+        if self.loss == "mse":
+            return _MSE_VJP(_SEED, s, y, None)
+        margin = y * s  # mean(hinge(y ⊙ s, 0))
+        out = _HINGE.forward(margin, _ZERO)
+        g = _MEAN_VJP(_SEED, out, None, axis=None)
+        return g * _HINGE.local[0](margin, _ZERO, out) * y
+
+    def predict(self, params: Mapping[str, Array], X: Array) -> dict[str, Array]:
+        """nn.predict's `out` and each layer's activations (h1, …, or z1, … when linear; then s)."""
+        hs, _ = self._forward(params, X)
+        hidden = "h" if self.activation is not None else "z"
+        values = {f"{hidden}{k}": hs[k] for k in range(1, self.layers)}
+        s = values["s"] = hs[-1]
+        if self.loss == "cross_entropy":
+            values["out"] = _SOFTMAX(s)
+            return values
+        score = np.matmul(s, _ONE_COLUMN)
+        if self.loss == "logistic":
+            score = _SIGMOID(score)
+        elif self.loss == "hinge":
+            score = (score + _ONE) / _TWO
+        values["out"] = score
+        return values
+
+    def stacked_losses(self, stacks: Mapping[str, Array], X: Array, Y: Array) -> list[float]:
+        """The data loss over (X, Y) for each parameter set of the stacks (S, …): one forward pass
+        over all of them, each set's mean reduced on its own contiguous row (the bits of one
+        forward per set)."""
+        s = self._forward(stacks, X, stacked=True)[0][-1]
+        S = len(s)
+        if self.loss in ("logistic", "cross_entropy"):
+            logits = np.matmul(s, _LOGITS) if self.loss == "logistic" else s
+            shifted = logits - logits.max(axis=-1, keepdims=True)  # cross_entropy's forward
+            log_p = shifted - np.log(np.exp(shifted).sum(axis=-1, keepdims=True))
+            k = Y.astype(np.intp)
+            picks = np.ascontiguousarray(log_p[:, np.arange(len(k)), k])
+            losses = -np.mean(picks, axis=1)
+        elif self.loss == "mse":
+            diff = s - Y
+            losses = np.mean(np.ascontiguousarray(diff * diff).reshape(S, -1), axis=1)
+        else:
+            out = np.ascontiguousarray(_HINGE.forward(Y * s, _ZERO)).reshape(S, -1)
+            losses = np.sum(out, axis=1) / out.shape[1]
+        return [float(value) for value in losses]
