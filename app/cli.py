@@ -23,7 +23,7 @@ import numpy as np
 
 from app.errors import ApiError
 from app.serialize import NON_FINITE, dumps
-from app.settings import Settings, get_settings
+from app.settings import Settings, environment_settings
 from engine import EngineError
 
 MAX_SHOWN = 64  # elements of a value printed in full; a larger one is its shape and a summary
@@ -352,7 +352,7 @@ def main(argv: list[str] | None = None) -> int:
     from app.client import ChainruleError
 
     try:
-        return _eval(args, get_settings())
+        return _eval(args, environment_settings())
     except (EngineError, ApiError, ChainruleError) as error:
         line = getattr(error, "line", None)
         where = f" (line {line}, column {error.column})" if line is not None else ""

@@ -14,7 +14,7 @@ from app.paths import STATIC_DIR
 from app.routers import graph, lessons, pages, training
 from app.schemas.graph import ErrorResponse, Health, InternalErrorResponse
 from app.serialize import StrictJSONResponse
-from app.settings import Settings, get_settings
+from app.settings import Settings, environment_settings
 
 API_ERRORS: dict[int | str, dict[str, Any]] = {  # every /api/v1 route answers errors in this one shape
     400: {"model": ErrorResponse, "description": "The request cannot be carried out as given."},
@@ -34,8 +34,8 @@ an `X-Request-ID` (yours, if you send a short one). See docs/api.md."""
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
-    """The application; `settings` (default: the environment's) replace `get_settings` everywhere."""
-    settings = settings or get_settings()
+    """The application, with `settings` (default: the environment's), which `get_settings` serves."""
+    settings = settings or environment_settings()
     # An evaluation in a worker thread is CPU-bound Python holding the GIL; the event loop gets it
     # back at each switch interval. 1 ms instead of CPython's 5 keeps /healthz and small requests
     # quick beside a heavy one, for a throughput cost too small to measure.
@@ -48,7 +48,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         docs_url=None,  # /docs is served offline by app.routers.pages (Swagger UI needs a CDN)
         redoc_url=None,
     )
-    application.dependency_overrides[get_settings] = lambda: settings
     application.state.settings = settings  # for middlewares and handlers, which have no Depends
     application.state.unexpected_errors = 0
 

@@ -19,7 +19,7 @@ import uuid
 from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from app.serialize import dumps, utf8
+from app.serialize import to_bytes
 
 log = logging.getLogger("chainrule")
 
@@ -28,7 +28,7 @@ SANE_REQUEST_ID = re.compile(r"[A-Za-z0-9._:@/+=-]{1,128}")
 
 
 def _error(status: int, body: dict) -> tuple[Message, Message]:
-    content = utf8(dumps(body))
+    content = to_bytes(body)
     headers = [(b"content-type", b"application/json"), (b"content-length", str(len(content)).encode())]
     return (
         {"type": "http.response.start", "status": status, "headers": headers},

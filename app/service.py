@@ -21,7 +21,7 @@ from cachetools import LRUCache
 
 from app.errors import ApiError
 from app.layout import LayoutNode, layout
-from app.serialize import apply_snapshot, array, document, dumps, dumps_document, number, utf8
+from app.serialize import apply_snapshot, array, document, dumps_document, number, to_bytes
 from app.settings import Settings
 from engine import EngineError, Graph, Node, Trace, evaluate, gradcheck, parse
 from engine.autograd import forward
@@ -319,7 +319,7 @@ def document_bytes(
     """The document's strict JSON as UTF-8 bytes, within the request's budget. A large one is
     written record by record (serialize.dumps_document), a small one in one call."""
     doc, size = _document(prepared, step, cancelled)
-    content = utf8(dumps_document(doc) if size > SPLIT_ABOVE_BYTES else dumps(doc))
+    content = dumps_document(doc) if size > SPLIT_ABOVE_BYTES else to_bytes(doc)
     if len(content) > RELEASE_AFTER_BYTES:
         release_memory()
     return content

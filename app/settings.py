@@ -5,8 +5,8 @@
 A plain frozen dataclass (no pydantic-settings): the field name upper-cased, prefixed with
 `CHAINRULE_`, is the variable's name, and each field's `doc` metadata is its documentation
 (`Settings.documentation()` lists them all; docs/api.md copies that table). Routes receive the
-settings through the `get_settings` dependency; `create_app(settings)` overrides it, so a test
-builds an app with other limits without touching the environment.
+settings through the `get_settings` dependency, which returns the settings `create_app(settings)`
+was given, so a test builds an app with other limits without touching the environment.
 """
 
 from __future__ import annotations
@@ -18,6 +18,8 @@ from dataclasses import dataclass, field, fields
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
+
+from starlette.requests import Request
 
 from engine import Limits
 
@@ -122,7 +124,15 @@ def _convert(name: str, kind: str, raw: str) -> Any:
 
 
 @lru_cache(maxsize=1)
-def get_settings() -> Settings:
-    """The running settings, read from the environment once: a FastAPI dependency
-    (`Depends(get_settings)`), overridden by `create_app(settings)`."""
+def environment_settings() -> Settings:
+    """The settings the environment gives, read once (the default of `create_app` and the CLI)."""
     return Settings.from_env()
+
+
+async def get_settings(request: Request) -> Settings:
+    """The running app's settings: a FastAPI dependency (`Depends(get_settings)`).
+
+    It reads the app's own (`create_app(settings)`) rather than being replaced through
+    `dependency_overrides`: FastAPI inspects an overriding function's signature on every request
+    (~0.2 ms), and runs a plain `def` in the thread pool. A test may still override it."""
+    return request.app.state.settings

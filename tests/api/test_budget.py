@@ -119,4 +119,4 @@ def test_the_document_written_record_by_record_is_dumps_byte_for_byte():
     ]:
         trace = evaluate(parse(source), inputs)
         doc = document(trace, graph_layout(trace))
-        assert dumps_document(doc) == dumps(doc)
+        assert dumps_document(doc) == dumps(doc).encode()
