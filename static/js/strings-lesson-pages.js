@@ -6,14 +6,12 @@ import { addStrings } from "./i18n.js";
 
 addStrings({
   en: {
-    "lessonPage.toGraph": "The next step is on the graph page (→)",
     "lessonPage.keys": "← → lesson steps · Esc leaves the lesson",
     "lessonPage.present.title": "Presenter view: the plots fill the screen, + / − make them larger or smaller (p)",
     "lessonPage.theme.title": "Projector theme: large type, high contrast",
     "train.keys.present": "Space: play / pause · →: one epoch · r: reset · p: presenter view · + −: larger, smaller",
   },
   "pt-BR": {
-    "lessonPage.toGraph": "O próximo passo está na página do grafo (→)",
     "lessonPage.keys": "← → passos da lição · Esc sai da lição",
     "lessonPage.present.title": "Modo apresentação: os gráficos ocupam a tela, + / − os aumentam ou diminuem (p)",
     "lessonPage.theme.title": "Tema de projetor: letra grande, alto contraste",
