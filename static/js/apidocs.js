@@ -2,8 +2,10 @@
 // and the language switch of the guide pages (/docs/guide…), which are rendered by the server.
 // Descriptions are Markdown: code spans, links, **bold**, paragraphs and "- " lists are
 // rendered as DOM nodes (never innerHTML), so the page runs under `script-src 'self'`.
-// The page's own words are in the table below; the API's descriptions are English.
+// The page's own words are in the table below; the API's descriptions come from /openapi.json in
+// English and read in Português (Brasil) through strings-apidocs.js.
 import { addStrings, getLanguage, onLanguageChange, setLanguage, t, translate } from "./i18n.js";
+import { apiText } from "./strings-apidocs.js";
 
 const GUIDE = "/docs/guide";
 
@@ -24,8 +26,7 @@ addStrings({
   "pt-BR": {
     "docs.page": "Referência da API do chainrule", "docs.title": "API do chainrule",
     "docs.lede": "Todas as operações da API REST, geradas a partir de /openapi.json sem nada carregado de "
-      + "fora; o guia da API explica o documento de avaliação, os erros e os limites, com exemplos em curl e Python. "
-      + "As descrições da API estão em inglês.",
+      + "fora; o guia da API explica o documento de avaliação, os erros e os limites, com exemplos em curl e Python.",
     "docs.nav.reference": "Referência da API", "docs.nav.guide": "Guia da API", "docs.nav.deploy": "Implantação",
     "docs.operations": "Operações", "docs.schemas": "Esquemas", "docs.loading": "Carregando…",
     "docs.parameters": "Parâmetros", "docs.body": "Corpo da requisição", "docs.try": "Experimente",
@@ -147,7 +148,7 @@ function fields(schema) {
       element("td", {}, element("code", { textContent: name }), required.has(name) ? ` (${t("docs.required")})` : ""),
       element("td", {}, ...typeOf(property)),
       element("td", {}, "default" in property ? element("code", { textContent: JSON.stringify(property.default) }) : ""),
-      element("td", {}, ...inline(property.description ?? property.title ?? ""))));
+      element("td", {}, ...inline(apiText(property.description ?? property.title ?? "")))));
   return element("table", { className: "fields" }, head, ...rows);
 }
 
@@ -187,7 +188,7 @@ function tryIt(method, path, operation) {
     textarea = element("textarea", { value: JSON.stringify(examples[0][1].value, null, 2), spellcheck: false });
     if (examples.length > 1) {
       const choose = element("select", {}, ...examples.map(([key, item]) =>
-        element("option", { value: key, textContent: item.summary ?? key })));
+        element("option", { value: key, textContent: apiText(item.summary ?? key) })));
       choose.addEventListener("change", () => {
         textarea.value = JSON.stringify(Object.fromEntries(examples)[choose.value].value, null, 2);
       });
@@ -207,12 +208,12 @@ function responses(operation) {
   const rows = Object.entries(operation.responses ?? {}).map(([code, response]) => {
     const schema = response.content?.["application/json"]?.schema;
     return element("tr", {}, element("td", {}, element("code", { textContent: code })),
-      element("td", {}, ...inline(response.description ?? "")),
+      element("td", {}, ...inline(apiText(response.description ?? ""))),
       element("td", {}, ...(schema ? typeOf(schema) : [])));
   });
   const examples = Object.entries(operation.responses ?? {}).flatMap(([code, response]) => {
     const content = response.content?.["application/json"] ?? {};
-    const named = Object.entries(content.examples ?? {}).map(([key, item]) => [item.summary ?? key, item.value]);
+    const named = Object.entries(content.examples ?? {}).map(([key, item]) => [apiText(item.summary ?? key), item.value]);
     if ("example" in content) named.unshift([t("docs.sample"), content.example]);
     return named.map(([label, value]) => element("details", { className: "example" },
       element("summary", { textContent: t("docs.response", { code, label }) }),
@@ -223,14 +224,14 @@ function responses(operation) {
 }
 
 function renderOperation(path, method, operation) {
-  const body = element("div", { className: "body" }, ...markdown(operation.description));
+  const body = element("div", { className: "body" }, ...markdown(apiText(operation.description)));
   const parameters = operation.parameters ?? [];
   if (parameters.length) {
     const rows = parameters.map((p) => element("tr", {},
       element("td", {}, element("code", { textContent: p.name })),
       element("td", { textContent: `${t(`docs.in.${p.in}`)}${p.required ? `, ${t("docs.required")}` : ""}` }),
       element("td", {}, ...typeOf(p.schema)),
-      element("td", {}, ...inline(p.description ?? ""))));
+      element("td", {}, ...inline(apiText(p.description ?? "")))));
     body.append(element("h4", { textContent: t("docs.parameters") }), element("table", { className: "fields" }, ...rows));
   }
   const content = operation.requestBody?.content?.["application/json"];
@@ -239,14 +240,14 @@ function renderOperation(path, method, operation) {
   const summary = element("summary", {},
     element("span", { className: `method ${method}`, textContent: method.toUpperCase() }),
     element("code", { className: "path", textContent: path }),
-    element("span", { className: "muted", textContent: operation.summary ?? "" }));
+    element("span", { className: "muted", textContent: apiText(operation.summary ?? "") }));
   return element("details", { id: operation.operationId ?? `${method}-${path}` }, summary, body);
 }
 
 // The reference: drawn once, and again in the other language (open entries stay open).
 function render() {
   const open = new Set([...document.querySelectorAll("details[open]")].map((d) => d.id));
-  document.getElementById("intro").replaceChildren(...markdown(spec.info?.description));
+  document.getElementById("intro").replaceChildren(...markdown(apiText(spec.info?.description)));
   list.removeAttribute("data-i18n");  // no longer "Loading…": translate() must leave it alone
   list.replaceChildren();
   for (const [path, methods] of Object.entries(spec.paths)) {
@@ -255,7 +256,7 @@ function render() {
   document.getElementById("schemas").replaceChildren(...Object.entries(schemas).map(([name, schema]) =>
     element("details", { id: `schema-${name}` },
       element("summary", {}, element("code", { textContent: name })),
-      element("div", { className: "body" }, ...markdown(schema.description), fields(schema)))));
+      element("div", { className: "body" }, ...markdown(apiText(schema.description)), fields(schema)))));
   for (const id of open) document.getElementById(id)?.setAttribute("open", "");
 }
 

@@ -234,3 +234,26 @@ def test_every_engine_error_reads_in_portuguese(page, live_server):
         assert error and error["code"] == code, (source, error)
         assert error["message"] != error["english"], error
         assert "{" not in error["message"] and not ENGLISH_RE.search(error["message"]), (source, error)
+
+
+def test_api_reference_reads_in_portuguese(page, live_server):
+    page.goto(f"{live_server}/docs?lang=pt-BR")
+    until(
+        lambda: (
+            page.evaluate("document.body.dataset.ready === 'true'")
+            and page.locator("#operations details").count()
+        )
+    )
+    text = page.inner_text("body")
+    for english in (
+        "Successful Response",
+        "Evaluate a graph",
+        "The evaluation document",
+        "Liveness",
+        "Our bug",
+    ):
+        assert english not in text, english
+    assert "Avaliar um grafo: ida, volta, o a montante × local = a jusante de cada aresta" in text
+    assert "Resposta bem-sucedida" in text
+    page.click(".lang-switch button[data-lang='en']")
+    until(lambda: "Evaluate a graph" in page.inner_text("body"))
