@@ -81,7 +81,8 @@ def test_the_graph_and_its_stepper_are_on_the_first_screen(phone, lang) -> None:
     assert 0 < first_value["top"] < PHONE["height"], first_value  # was ~2,260 px down
     assert first_value["width"] > 0
     values = phone.eval_on_selector_all(
-        "#graph text.val", "ts => ts.map(t => t.getBoundingClientRect()).filter(r => r.width > 0).map(r => r.bottom)"
+        "#graph text.val",
+        "ts => ts.map(t => t.getBoundingClientRect()).filter(r => r.width > 0).map(r => r.bottom)",
     )
     assert len(values) >= 6 and max(values) < PHONE["height"]  # every value of the lecture slide
     # The stepper sits in a bar at the bottom of the first screen, under the thumb.
@@ -148,7 +149,10 @@ def test_pinch_zooms_the_graph_about_the_fingers(phone) -> None:
     box = rect(phone, "#graph")
     mid_x, mid_y = box["left"] + box["width"] / 2, box["top"] + box["height"] / 2
     # The drawing point under the fingers' starting midpoint…
-    px, py = (mid_x - box["left"] - before["x"]) / before["k"], (mid_y - box["top"] - before["y"]) / before["k"]
+    px, py = (
+        (mid_x - box["left"] - before["x"]) / before["k"],
+        (mid_y - box["top"] - before["y"]) / before["k"],
+    )
     end_x, end_y = pinch(phone, 80, 200, drift=30)
     after = transform(phone)
     assert after["k"] == pytest.approx(before["k"] * 2.5, rel=0.02)
@@ -196,7 +200,9 @@ def test_a_tensor_preset_expands_on_tap(phone) -> None:
     assert 0 < first_value["top"] < PHONE["height"]
     # The step panel's explanation of this backward step fits the phone's width.
     assert overflow(phone) <= PHONE["width"]
-    assert phone.evaluate("() => { const p = document.querySelector('#step-panel'); return p.scrollWidth <= p.clientWidth; }")
+    assert phone.evaluate(
+        "() => { const p = document.querySelector('#step-panel'); return p.scrollWidth <= p.clientWidth; }"
+    )
     screenshot(phone, "phone-tensor")
 
 
@@ -241,14 +247,24 @@ HINTS = {  # page → (keyboard or hover hint, its touch twin)
 TOUCH_TEXT = {
     ("/train", "en"): ("#tr-graph-hint-touch", "Tap a neuron to see its output in the big picture."),
     ("/train", "pt-BR"): ("#tr-graph-hint-touch", "Toque num neurônio para ver sua saída no quadro grande."),
-    ("/optimizers", "en"): ("#race-hint + .touch-hint", "Tap or drag on the plot to move the start · ▶: race"),
-    ("/optimizers", "pt-BR"): ("#race-hint + .touch-hint", "Toque ou arraste no gráfico para mover a partida · ▶: correr"),
+    ("/optimizers", "en"): (
+        "#race-hint + .touch-hint",
+        "Tap or drag on the plot to move the start · ▶: race",
+    ),
+    ("/optimizers", "pt-BR"): (
+        "#race-hint + .touch-hint",
+        "Toque ou arraste no gráfico para mover a partida · ▶: correr",
+    ),
 }
 
 
 def _open_for_hints(page, path: str, lang: str) -> None:
     page.goto(f"{path}#lang={lang}")
-    wanted = {"/": "#editor-status.ok", "/train": "#tr-graph-hint-touch", "/optimizers": "#race-hint + .touch-hint"}
+    wanted = {
+        "/": "#editor-status.ok",
+        "/train": "#tr-graph-hint-touch",
+        "/optimizers": "#race-hint + .touch-hint",
+    }
     page.wait_for_selector(wanted[path], state="attached")
     if path == "/train":
         until(page, "document.querySelector('#tr-graph-hint').textContent.length > 0")
@@ -263,7 +279,17 @@ def test_touch_hints_on_a_phone(phone, path, lang) -> None:
         assert not shown(phone, keyboard), keyboard
         assert shown(phone, finger), finger
     text = phone.inner_text("body")
-    for words in ("wheel", "hover", "Hover", "Space:", "arrow keys", "roda para", "Passe o mouse", "Espaço:", "setas"):
+    for words in (
+        "wheel",
+        "hover",
+        "Hover",
+        "Space:",
+        "arrow keys",
+        "roda para",
+        "Passe o mouse",
+        "Espaço:",
+        "setas",
+    ):
         assert words not in text, words
     if path == "/":
         assert phone.inner_text(".canvas > .touch-hint") == TOUCH_GRAPH_HINT[lang]
