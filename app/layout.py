@@ -1,19 +1,25 @@
-"""Layered left-to-right layout of a computational graph (Sugiyama-style, deterministic).
+"""Layered left-to-right layout of a computational graph (Sugiyama-style, deterministic), in which
+every label has its own reserved box: no label can overlap another, and no wire crosses one.
+
+Each node is a gate (a circle, or a pill for an input or constant) followed by its *shelf*: the
+stretch of wire right of the gate that carries the node's value above it and its gradient below
+(the lecture slide's numbers on the edge). The layout reserves, per node, the gate's half width,
+the shelf's width and the heights above and below the wire that those labels need (`label_box`,
+from the node's shape; numbers at their widest under the page's rounding rule). A column is as
+wide as its widest gate plus shelf; wires leave a node at its column's right edge and run to the
+next column through a gap that holds no labels; a wire spanning several layers crosses each column
+it passes through horizontally, in a slot of its own (a bend point).
 
 1. Layers: an op's layer is the longest path to it from the inputs; an input or constant sits
-   just left of its nearest consumer (so the graph's first inputs are layer 0, and a weight used
-   deep in a network is drawn beside its use, as the lecture slides do); the output gets the
-   last layer alone. A wide graph (a layer over max(WRAP_MIN, WRAP_FACTOR·√n) nodes) is
-   layered again with that cap, pushing ops right and sources left while a layer is full, so
-   that a random 300-node graph is drawn about as wide as tall instead of ten times taller.
+   just left of its nearest consumer; the output gets the last layer alone. A large graph (over
+   WRAP_FROM nodes) caps the nodes per layer, pushing ops right and sources left while a layer is
+   full, with the cap chosen so the drawing's aspect ratio comes near ASPECT (a landscape screen)
+   instead of a tall tower or a long ribbon.
 2. Order within layers: a source whose wires span several layers gets one chain of dummy
    nodes (shared by its wires, bounded in number), then barycentre sweeps (down, then up)
    reorder each layer; the order with the fewest crossings between adjacent layers wins.
-3. Coordinates: layers become columns wide enough for their widest box plus room for the
-   edge labels; in each column nodes are pulled toward the mean height of their neighbours,
-   keeping their order and at least LABEL_ROOM above and below every box for the value
-   (above) and gradient (below) labels of the edges. In a capped graph bend points (no labels)
-   keep only BEND_ROOM, and the pulls stay within the tallest column.
+3. Coordinates: columns side by side; in each column nodes are pulled toward the mean height of
+   their neighbours, keeping their order and their reserved boxes apart by SPACING.
 """
 
 from __future__ import annotations
@@ -23,22 +29,34 @@ from bisect import bisect_right, insort
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from itertools import pairwise
 from operator import sub
 from typing import Any
 
-GATE = 44  # a scalar gate or input: a circle of this diameter
-CELL_W, CELL_H, PAD, CAPTION = 46, 20, 8, 16  # a small tensor drawn as a matrix of cells
-SMALL_ROWS, SMALL_COLS = 6, 6  # the largest tensor drawn cell by cell
-HEATMAP = 96  # larger tensors: a fixed heatmap box
-LABEL_ROOM = 40  # vertical room above and below every box for edge labels
-BEND_ROOM = 6  # …and above and below a wire's bend point, in a capped graph
-COLUMN_GAP = 120  # horizontal room between columns for edge labels
-MARGIN = 40
+# The drawing's measures (static/js/graph-tensor.js and graph.js draw with the same numbers).
+GATE = 44  # a gate: a circle of this diameter (a pill for an input or constant is 28 high)
+EM = 0.64  # the widest advance of a digit or letter, in em (DejaVu Sans's digits: 0.636)
+VALUE_FONT, CELL_FONT, CAPTION_FONT, NAME_FONT = 14, 12, 12, 13  # px in the drawing
+NUMBER_CHARS = 8  # the longest number the rounding rule writes ("−0.0123", "−1.23e−5")
+LABEL_MAX = 12  # characters of a name or of an input's label (longer ones are clipped with …)
+TEXT_H = 17  # the height of one line of 14 px text (ascent + descent)
+ROW, CAPTION_H, BRACKET = 15, 15, 4  # a matrix row; the shape caption above it; bracket padding
+CELL_GAP = 8  # between two matrix columns
+MATRIX_ROWS, MATRIX_COLS = 5, 4  # the largest tensor written cell by cell; larger: a heatmap
+HEAT_MAX, HEAT_BOX = 24, 96  # a heatmap shows at most 24×24 cells in at most 96×96 px
+LINE = 3  # between the wire and the labels above and below it
+ARROW = 14  # the shelf's end: room for an arrowhead
+GRAD_MARK = 16  # "∇ " before a gradient
+SPACING = 10  # between the reserved boxes of two nodes in a column
+BEND_ROOM = 4  # above and below a wire crossing a column (a bend point)
+COLUMN_GAP = 56  # between columns: only the wires' curves, no labels
+MARGIN = 24
 SWEEPS = 4
 DUMMIES_PER_NODE = 2  # bound on dummy nodes (and bend points): 2 per real node, plus 100
-BIG = 600  # above this many nodes, half the sweeps
-WRAP_MIN, WRAP_FACTOR = 12, 0.6  # a layer holds at most max(WRAP_MIN, WRAP_FACTOR·√n) nodes
+BIG = 600  # above this many vertices (nodes and bend points), half the sweeps
+WRAP_FROM = 24  # graphs with more nodes may have their layers capped…
+ASPECT = 1.8  # …so that width / height comes near a landscape screen's
 
 
 @dataclass(frozen=True)
@@ -49,37 +67,128 @@ class LayoutNode:
     kind: str = "op"
 
 
-def box_size(shape: Sequence[int]) -> tuple[int, int]:
-    """Width and height a node needs: a gate circle, a small matrix, or a heatmap."""
-    if len(shape) == 0:
-        return GATE, GATE
-    rows, cols = (shape[0], 1) if len(shape) == 1 else (shape[0], shape[1]) if len(shape) == 2 else (0, 0)
-    if len(shape) <= 2 and 0 < rows <= SMALL_ROWS and 0 < cols <= SMALL_COLS:
-        return max(GATE, cols * CELL_W + 2 * PAD), max(GATE, rows * CELL_H + 2 * PAD + CAPTION)
-    return HEATMAP, HEATMAP + CAPTION
+@dataclass(frozen=True)
+class LabelBox:
+    """A node's reserved room: the gate's half width, the shelf right of it, the heights above and
+    below the wire (value labels above, gradient labels below)."""
+
+    half: float
+    shelf: float
+    above: float
+    below: float
 
 
-def _layers(nodes: Sequence[LayoutNode], index: dict[str, int], output: str | None) -> tuple[list[int], bool]:
-    """Each node's layer, and whether a layer was over the cap (a large, wide graph)."""
+def matrix_dims(shape: Sequence[int]) -> tuple[int, int]:
+    """Rows × columns as the drawing writes a tensor: a vector as one row, leading axes folded."""
+    if not shape:
+        return 1, 1
+    cols = shape[-1]
+    return math.prod(shape[:-1]), cols
+
+
+def _tensor_block(shape: Sequence[int]) -> tuple[float, float]:
+    """Width and height of a tensor's numbers (a bracketed grid) or of its heatmap."""
+    rows, cols = matrix_dims(shape)
+    if rows <= MATRIX_ROWS and cols <= MATRIX_COLS:
+        cell = NUMBER_CHARS * EM * CELL_FONT + CELL_GAP
+        return cols * cell + 2 * BRACKET, rows * ROW + BRACKET
+    cell = max(3, min(8, HEAT_BOX // max(rows, cols, 1)))
+    return min(cols, HEAT_MAX) * cell, min(rows, HEAT_MAX) * cell
+
+
+def label_box(node: LayoutNode) -> LabelBox:
+    """The room `node` needs, from its kind, name and shape (the widest numbers assumed)."""
+    named = node.kind == "op" and not node.id.startswith("#")
+    return _label_box(
+        node.kind, min(len(node.id), LABEL_MAX) if named or node.kind == "input" else 0, node.shape
+    )
+
+
+@lru_cache(maxsize=4096)
+def _label_box(kind: str, chars: int, shape: tuple[int, ...]) -> LabelBox:
+    """label_box by what it depends on (`chars`: the name's or input label's length): a 600-node
+    unrolled graph has a handful of distinct boxes."""
+    node = LayoutNode("x" * chars if chars else "#", (), shape, kind)
+    if node.kind == "op":
+        half = GATE / 2
+    else:  # a pill with the input's name, or the constant's value (at most LABEL_MAX characters)
+        chars = (
+            min(len(node.id), LABEL_MAX)
+            if node.kind == "input"
+            else LABEL_MAX
+            if node.shape
+            else NUMBER_CHARS
+        )
+        half = max(15.0, chars * 4.6 + 10)
+    named = node.kind == "op" and not node.id.startswith("#")
+    name = (min(len(node.id), LABEL_MAX) * EM * NAME_FONT + 6) if named else 0.0
+    if node.shape:
+        width, height = _tensor_block(node.shape)
+        value_w, grad_w = max(width, 6 * EM * CAPTION_FONT), GRAD_MARK + width
+        above, below = LINE + height + CAPTION_H, LINE + height
+    else:
+        value_w = NUMBER_CHARS * EM * VALUE_FONT
+        grad_w = GRAD_MARK + value_w
+        above = below = LINE + TEXT_H
+    shelf = 6 + max(name + value_w, grad_w) + ARROW
+    gate = GATE / 2 if node.kind == "op" else 14
+    return LabelBox(half, shelf, max(gate, above), max(gate, below))
+
+
+def box_size(shape: Sequence[int]) -> tuple[float, float]:
+    """Width and height an op of this shape reserves (gate, shelf and labels)."""
+    box = label_box(LayoutNode("#", (), tuple(shape)))
+    return 2 * box.half + box.shelf - box.half, box.above + box.below
+
+
+def _layers(
+    nodes: Sequence[LayoutNode], index: dict[str, int], output: str | None, boxes: list[LabelBox]
+) -> list[int]:
+    """Each node's layer: longest paths, capped per layer in a large graph (toward ASPECT)."""
     sources = [[index[s] for s in node.inputs if s in index] for node in nodes]
     consumers: list[list[int]] = [[] for _ in nodes]
     for i, wires in enumerate(sources):
         for s in wires:
             consumers[s].append(i)
     layer = _longest_path_layers(sources, consumers, len(nodes) + 1)
-    cap = max(WRAP_MIN, math.ceil(WRAP_FACTOR * math.sqrt(len(nodes))))
-    tallest = max(Counter(layer).values())
-    capped = tallest > cap
-    if capped:  # a column too tall to read: no layer holds more than cap (inputs at 0 may)
-        wrapped = _longest_path_layers(sources, consumers, cap)
-        if max(Counter(wrapped).values()) < tallest:  # not when the inputs are the tall column
-            layer = wrapped
+    if len(nodes) > WRAP_FROM:
+        slot = [b.above + b.below + SPACING for b in boxes]
+        width = [b.half * 2 + b.shelf for b in boxes]
+        tallest = max(Counter(layer).values())
+        best, best_score = layer, _aspect_miss(layer, slot, width, consumers)
+        cap = tallest
+        while cap > 4 and best_score > 0.15:  # caps down by a fifth each time; the nearest aspect wins
+            cap = max(4, int(cap * 0.8))
+            wrapped = _longest_path_layers(sources, consumers, cap)
+            if max(Counter(wrapped).values()) >= tallest:
+                break  # not when the inputs are the tall column: capping cannot shorten it
+            score = _aspect_miss(wrapped, slot, width, consumers)
+            if score < best_score:
+                best, best_score = wrapped, score
+        layer = best
     if output is not None and output in index:
         out = index[output]
         others = [layer[i] for i in range(len(nodes)) if i != out]
         if others and max(others) >= layer[out]:
             layer[out] = max(others) + 1
-    return layer, capped
+    return layer
+
+
+def _aspect_miss(
+    layer: list[int], slot: list[float], width: list[float], consumers: list[list[int]]
+) -> float:
+    """How far the drawing's estimated width / height is from ASPECT (|log ratio|; 0 is on it).
+    A column's height counts its nodes' boxes and the wires crossing it (one chain per source)."""
+    heights: Counter[int] = Counter()
+    widths: dict[int, float] = {}
+    for i, k in enumerate(layer):
+        heights[k] += slot[i]
+        widths[k] = max(widths.get(k, 0.0), width[i])
+        if consumers[i]:
+            for crossed in range(k + 1, max(layer[c] for c in consumers[i])):
+                heights[crossed] += 2 * BEND_ROOM + SPACING
+    total_w = sum(widths.values()) + COLUMN_GAP * (len(widths) - 1)
+    return abs(math.log(total_w / max(heights.values()) / ASPECT))
 
 
 def _longest_path_layers(sources: list[list[int]], consumers: list[list[int]], cap: int) -> list[int]:
@@ -94,6 +203,18 @@ def _longest_path_layers(sources: list[list[int]], consumers: list[list[int]], c
                 k += 1
             layer[i] = k
             count[k] += 1
+    # A one-input op of an input or constant (transpose(W)) moves right to just left of its nearest
+    # consumer, as the input itself does below: no long wire from the far left to where it is used.
+    for i in range(len(sources) - 1, -1, -1):
+        wires = sources[i]
+        if len(wires) == 1 and consumers[i] and not sources[wires[0]]:
+            k = min(layer[c] for c in consumers[i]) - 1
+            while k > layer[i] and count[k] >= cap:
+                k -= 1
+            if k > layer[i]:
+                count[layer[i]] -= 1
+                layer[i] = k
+                count[k] += 1
     for i, wires in enumerate(sources):  # sources sit just left of their nearest consumer
         if not wires:
             k = max(0, min(layer[c] for c in consumers[i]) - 1) if consumers[i] else 0
@@ -190,7 +311,7 @@ def _order(
     for layer in order:
         for i, v in enumerate(layer):
             pos[v] = i
-    sweeps = 0 if not best_crossings else SWEEPS if len(layer_of) <= 3 * BIG else SWEEPS // 2
+    sweeps = 0 if not best_crossings else SWEEPS if len(layer_of) <= BIG else SWEEPS // 2
     for sweep in range(sweeps):
         downward = sweep % 2 == 0
         span = range(1, depth) if downward else range(depth - 2, -1, -1)
@@ -248,75 +369,84 @@ def _heights(
     order: list[list[int]],
     pred: list[list[int]],
     succ: list[list[int]],
-    heights: list[float],
-    rooms: list[float],
-    capped: bool,
+    above: list[float],
+    below: list[float],
 ) -> list[float]:
-    """Each vertex's centre height: columns stacked, then three sweeps pulling every vertex toward
-    the mean height of its neighbours on one side (alternating), keeping order and spacing."""
-    gaps = [[(heights[a] + heights[b]) / 2 + rooms[a] + rooms[b] for a, b in pairwise(m)] for m in order]
-    y = [0.0] * len(heights)
-    for members, column_gaps in zip(order, gaps, strict=True):  # initial: stacked
+    """Each vertex's height on the wire: columns stacked, then three sweeps pulling every vertex
+    toward the mean height of its neighbours on one side (alternating), keeping order and boxes."""
+    gaps = [[below[a] + SPACING + above[b] for a, b in pairwise(m)] for m in order]
+    columns = [(members, column_gaps) for members, column_gaps in zip(order, gaps, strict=True) if members]
+    y = [0.0] * len(above)
+    for members, column_gaps in columns:  # initial: stacked
         for v, value in zip(members, _place_column(column_gaps, [0.0] * len(members)), strict=True):
             y[v] = value
-    # In a capped graph the pulls stay within the tallest stacked column: unbounded, they let the
-    # columns drift apart and the drawing grow many times taller than any column needs.
-    band = max(map(abs, y)) if capped else math.inf
-    columns = [(members, column_gaps) for members, column_gaps in zip(order, gaps, strict=True) if members]
+    # The pulls stay within the tallest stacked column: unbounded, they let the columns drift
+    # apart and the drawing grow many times taller than any column needs.
+    band = max(map(abs, y))
     for sweep in range(3):
         neighbours = pred if sweep % 2 == 0 else succ
         for members, column_gaps in columns if sweep % 2 == 0 else columns[::-1]:
-            desired = [  # the mean height of the neighbours (as in _order's barycentres)
-                y[near[0]]
-                if len(near := neighbours[v]) == 1
-                else sum([y[u] for u in near]) / len(near)
-                if near
-                else y[v]
-                for v in members
-            ]
-            if capped:
-                desired = [band if want > band else -band if want < -band else want for want in desired]
+            desired = []
+            for v in members:
+                near = neighbours[v]
+                want = (
+                    (y[near[0]] if len(near) == 1 else sum([y[u] for u in near]) / len(near))
+                    if near
+                    else y[v]
+                )
+                desired.append(band if want > band else -band if want < -band else want)
             for v, value in zip(members, _place_column(column_gaps, desired), strict=True):
                 y[v] = value
     return y
 
 
 def layout(nodes: Sequence[LayoutNode], output: str | None = None) -> dict[str, Any]:
-    """{"nodes": {id: {x, y, width, height, layer}}, "edges": {…}, "width", "height"}."""
+    """{"nodes": {id: {x, y, layer, half, shelf, above, below}}, "columns": [{x, left, right}],
+    "bends": {"source->target": [[x, y], …]}, "width", "height"}: x, y is the gate's centre."""
     if not nodes:
         return {"nodes": {}, "width": 0, "height": 0}
     index = {n.id: i for i, n in enumerate(nodes)}
-    layer_of, capped = _layers(nodes, index, output)
-    sizes = [box_size(n.shape) for n in nodes]
+    boxes = [label_box(n) for n in nodes]
+    layer_of = _layers(nodes, index, output, boxes)
+    sizes: list[tuple[int, int]] = [(0, 0)] * len(nodes)  # _wires appends one per dummy
     succ, pred, adjacent, bends = _wires(nodes, index, layer_of, sizes)
     order = _order(layer_of, succ, pred, adjacent)
 
-    x_of_layer, x = [], MARGIN
+    columns, x = [], MARGIN
     for k, members in enumerate(order):
-        width = max((sizes[v][0] for v in members), default=0)
+        real = [boxes[v] for v in members if v < len(nodes)]
+        left = max((b.half for b in real), default=0.0)
+        right = max((b.half + b.shelf for b in real), default=0.0)
         if k:
             x += COLUMN_GAP
-        x_of_layer.append(x + width / 2)
-        x += width
-    heights = [float(max(h, 8)) for _, h in sizes]
-    # A bend point carries no labels: in a capped (large) graph wires pass close together.
-    rooms = [float(LABEL_ROOM)] * len(nodes) + [float(BEND_ROOM if capped else LABEL_ROOM)] * (
-        len(layer_of) - len(nodes)
-    )
-    y = _heights(order, pred, succ, heights, rooms, capped)
-    top = min(y[v] - heights[v] / 2 for v in range(len(y))) - LABEL_ROOM - MARGIN
+        columns.append({"x": round(x + left, 1), "left": round(x, 1), "right": round(x + left + right, 1)})
+        x += left + right
+    dummies = len(layer_of) - len(nodes)
+    above = [b.above for b in boxes] + [float(BEND_ROOM)] * dummies
+    below = [b.below for b in boxes] + [float(BEND_ROOM)] * dummies
+    y = _heights(order, pred, succ, above, below)
+    top = min(y[v] - above[v] for v in range(len(y))) - MARGIN
     placed: dict[str, dict[str, Any]] = {}
     for i, node in enumerate(nodes):
+        b = boxes[i]
         placed[node.id] = {
-            "x": round(x_of_layer[layer_of[i]], 1),
+            "x": columns[layer_of[i]]["x"],
             "y": round(y[i] - top, 1),
-            "width": sizes[i][0],
-            "height": sizes[i][1],
             "layer": layer_of[i],
+            "half": round(b.half, 1),
+            "shelf": round(b.shelf, 1),
+            "above": round(b.above, 1),
+            "below": round(b.below, 1),
         }
-    bottom = max(y[v] + heights[v] / 2 for v in range(len(y))) - top + LABEL_ROOM + MARGIN
+    bottom = max(y[v] + below[v] for v in range(len(y))) - top + MARGIN
     bends = {
-        wire: [[round(x_of_layer[layer_of[d]], 1), round(y[d] - top, 1)] for d in chain]
+        wire: [[columns[layer_of[d]]["x"], round(y[d] - top, 1)] for d in chain]
         for wire, chain in bends.items()
     }
-    return {"nodes": placed, "bends": bends, "width": round(x + MARGIN, 1), "height": round(bottom, 1)}
+    return {
+        "nodes": placed,
+        "columns": columns,
+        "bends": bends,
+        "width": round(x + MARGIN, 1),
+        "height": round(bottom, 1),
+    }

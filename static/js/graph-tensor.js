@@ -1,10 +1,22 @@
-// Tensors on a wire: the shape plus a small matrix of numbers, or a heatmap when large.
-// Markup strings centred on x = 0: "above" grows upward (values), "below" downward (gradients).
-import { asMatrix, num, shapeOf, shapeText } from "./graph-format.js";
+// Labels on a wire, as markup with a known box: a number, or a tensor as a bracketed grid of numbers
+// in aligned columns (a heatmap when large). The measures are app/layout.py's (the server reserves
+// the same boxes). A label is drawn relative to its anchor on the wire: "above" labels grow up from
+// y = 0, "below" labels grow down from it; both start at x = 0 and grow right.
+import { asMatrix, exactText, formatNumber, shapeOf, shapeText } from "./graph-format.js";
 
-const MATRIX_MAX_ROWS = 5;
-const MATRIX_MAX_COLS = 4;
+export const FONT = { value: 14, cell: 12, caption: 12, name: 13, symbol: 14 };
+export const ROW = 15;
+export const CAPTION_H = 15;
+export const BRACKET = 4;
+export const CELL_GAP = 8;
+export const GRAD_MARK = 16;
+export const TEXT_H = 17;
+export const MATRIX_ROWS = 5;
+export const MATRIX_COLS = 4;
 const HEAT_MAX = 24;
+const HEAT_BOX = 96;
+const ASCENT = 0.93; // of the font size, from the top of a line to its baseline (DejaVu Sans)
+const DESCENT = 0.24;
 
 const ESCAPES = { "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;" };
 export const esc = (text) => String(text).replace(/[&<>"]/g, (c) => ESCAPES[c]);
@@ -16,43 +28,75 @@ export function tag(name, attrs, content = "", raw = false) {
   return `${out}>${raw ? content : esc(content)}</${name}>`;
 }
 
-/** {markup, width} drawing `value` (a nested list) as numbers or a heatmap, captioned with its shape. */
-export function tensorGlyph(value, { placement = "above", kind = "val", prefix = "", attrs = {} } = {}) {
+// Advances in em, at least as wide as DejaVu Sans (the widest common sans), so a box estimated here
+// holds the text as drawn on any machine; no DOM measuring (a 600-node drawing is laid out in one go).
+const NARROW = new Set([".", ",", " ", "[", "]", "(", ")", "|", "i", "l", "j", "t", "f", "r"]);
+const WIDE = new Set(["−", "×", "∇", "m", "w", "M", "W", "∞", "…", "Σ", "σ"]);
+/** The width of `text` at `font` px. */
+export function textWidth(text, font) {
+  let em = 0;
+  for (const c of String(text)) em += NARROW.has(c) ? 0.4 : WIDE.has(c) ? 0.92 : c === "-" ? 0.4 : 0.66;
+  return em * font;
+}
+const r1 = (v) => Math.round(v * 10) / 10;
+const baselineBelow = (top, font) => r1(top + ASCENT * font); // a line whose top is at `top`
+const baselineAbove = (bottom, font) => r1(bottom - DESCENT * font); // …whose bottom is at `bottom`
+
+/** A single number: {markup, width, height} above (value) or below (gradient, marked ∇). */
+export function numberLabel(value, { placement = "above", kind = "val", attrs = {} } = {}) {
+  const text = `${kind === "grad" ? "∇ " : ""}${formatNumber(value)}`;
+  const y = placement === "above" ? baselineAbove(-1, FONT.value) : baselineBelow(1, FONT.value);
+  // The exact value as the tooltip (a <title> beside the text keeps the text's own content the number).
+  const markup = tag("g", {}, tag("title", {}, exactText(value))
+    + tag("text", { class: `${kind} halo-text`, x: 0, y, ...attrs }, text), true);
+  return { markup, width: textWidth(text, FONT.value), height: TEXT_H, text };
+}
+
+/** {markup, width, height}: `value` (a nested list) as numbers or a heatmap; values carry their shape. */
+export function tensorGlyph(value, { placement = "above", kind = "val", attrs = {} } = {}) {
   const shape = shapeOf(value);
   const raw = asMatrix(value);
   // Round-off dust (1e-17 beside 2.4) would only widen the grid: show it as the 0 it stands for.
   const top = Math.max(0, ...raw.flat().filter(Number.isFinite).map(Math.abs));
   const matrix = raw.map((row) => row.map((v) => (Math.abs(v) < 1e-12 * top ? 0 : v)));
-  const numbers = matrix.length <= MATRIX_MAX_ROWS && (matrix[0]?.length ?? 0) <= MATRIX_MAX_COLS;
+  const numbers = matrix.length <= MATRIX_ROWS && (matrix[0]?.length ?? 0) <= MATRIX_COLS;
   const body = numbers ? numberGrid(matrix, kind) : heatmap(matrix, kind);
-  const caption = `${prefix}${shapeText(shape)}`;
-  const width = Math.max(body.width, caption.length * 6.5);
-  const [captionY, bodyY] = placement === "above" ? [-body.height - 6, -body.height] : [10, 16];
-  const markup = tag("g", { class: `tensor ${kind}`, ...attrs },
-    tag("title", {}, `${shapeText(shape)}: ${summary(matrix)}`)
-    + tag("text", { class: `shape ${kind}`, "text-anchor": "middle", y: captionY }, caption)
-    + tag("g", { transform: `translate(${-body.width / 2} ${bodyY})` }, body.markup, true), true);
-  return { markup, width, height: body.height + 18 };
+  const mark = kind === "grad" ? GRAD_MARK : 0;
+  const caption = kind === "grad" ? "" : shapeText(shape); // the shape once per node, with its value
+  const width = Math.max(mark + body.width, caption ? textWidth(caption, FONT.caption) : 0);
+  const height = body.height + (caption ? CAPTION_H : 0);
+  const y0 = placement === "above" ? -height : 0; // the glyph's top
+  let inner = tag("title", {}, `${shapeText(shape)}: ${summary(matrix)}`);
+  if (caption) inner += tag("text", { class: `shape ${kind}`, x: 0, y: baselineBelow(y0, FONT.caption) }, caption);
+  if (mark) inner += tag("text", { class: "mark grad", x: 0, y: baselineBelow(y0 + body.height / 2 - 8, FONT.cell) }, "∇");
+  inner += tag("g", { transform: `translate(${mark} ${r1(y0 + (caption ? CAPTION_H : 0))})` }, body.markup, true);
+  const markup = tag("g", { class: `tensor ${kind}`, ...attrs }, inner, true);
+  return { markup, width, height };
 }
 
 function summary(matrix) {
   const flat = matrix.flat();
-  if (flat.length <= 64) return matrix.map((row) => row.map((v) => num(v)).join(" ")).join(" | ");
+  if (flat.length <= 64) return matrix.map((row) => row.map((v) => exactText(v)).join(" ")).join(" | ");
   const finite = flat.filter(Number.isFinite);
-  return `min ${num(Math.min(...finite))}, max ${num(Math.max(...finite))}`;
+  return `min ${formatNumber(Math.min(...finite))}, max ${formatNumber(Math.max(...finite))}`;
 }
 
+/** Numbers right-aligned in columns, each column as wide as its widest number plus a gap. */
 function numberGrid(matrix, kind) {
-  const cellW = Math.max(26, ...matrix.flat().map((v) => num(v, 3).length * 7 + 9));
-  const cellH = 13;
-  const width = matrix[0].length * cellW + 8;
-  const height = matrix.length * cellH + 4;
+  const texts = matrix.map((row) => row.map((v) => formatNumber(v)));
+  const cols = texts[0].length;
+  const widths = Array.from({ length: cols }, (_, c) => Math.max(...texts.map((row) => textWidth(row[c], FONT.cell))));
+  const width = widths.reduce((a, b) => a + b + CELL_GAP, 0) - CELL_GAP + 2 * BRACKET + 4;
+  const height = matrix.length * ROW + BRACKET;
   const bracket = (x, dir) => `M${x + 4 * dir} 0 H${x} V${height} H${x + 4 * dir}`;
   let markup = tag("path", { class: "bracket", d: `${bracket(0.5, 1)} ${bracket(width - 0.5, -1)}` });
-  matrix.forEach((row, r) => {
-    row.forEach((v, c) => {
-      markup += tag("text", { class: `cell ${kind}`, x: 4 + c * cellW + cellW / 2, y: r * cellH + 12,
-        "text-anchor": "middle" }, num(v, 3));
+  texts.forEach((row, r) => {
+    let right = BRACKET + 2;
+    row.forEach((text, c) => {
+      right += widths[c];
+      markup += tag("g", {}, tag("title", {}, exactText(matrix[r][c])) + tag("text", { class: `cell ${kind}`,
+        x: r1(right), y: baselineBelow(BRACKET / 2 + r * ROW, FONT.cell), "text-anchor": "end" }, text), true);
+      right += CELL_GAP;
     });
   });
   return { markup, width, height };
@@ -61,7 +105,7 @@ function numberGrid(matrix, kind) {
 function heatmap(matrix, kind) {
   const rows = Math.min(matrix.length, HEAT_MAX);
   const cols = Math.min(matrix[0].length, HEAT_MAX);
-  const cell = Math.max(3, Math.min(8, Math.floor(96 / Math.max(rows, cols))));
+  const cell = Math.max(3, Math.min(8, Math.floor(HEAT_BOX / Math.max(matrix.length, matrix[0].length, 1))));
   const finite = matrix.flat().filter(Number.isFinite).map(Math.abs);
   const scale = finite.length ? Math.max(...finite) || 1 : 1;
   let markup = tag("rect", { class: "heat-frame", x: -0.5, y: -0.5, width: cols * cell + 1, height: rows * cell + 1 });
@@ -74,5 +118,5 @@ function heatmap(matrix, kind) {
         height: cell, "fill-opacity": opacity });
     }
   }
-  return { markup, width: cols * cell, height: rows * cell };
+  return { markup, width: cols * cell, height: rows * cell + 1 };
 }

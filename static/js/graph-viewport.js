@@ -8,6 +8,7 @@ const MIN_SCALE = 0.01;
 const MAX_SCALE = 4;
 const FAR = 0.4;
 const FARTHEST = 0.07;
+const READABLE = 0.55; // the least zoom at which numbers show (graph-lod.js: 11 px from 12 px type grown ≤ 2.2×, with room)
 
 /** extent(): the drawing's bounds {x, y, width, height} when known without layout, else null. */
 export function createViewport(svg, group, { extent = () => null, onChange = () => {} } = {}) {
@@ -16,6 +17,12 @@ export function createViewport(svg, group, { extent = () => null, onChange = () 
   let moved = false; // the user zoomed or panned: leave their view alone on resize
   let multiplier = 1; // the page's type scale
   let fitK = 1; // the scale at which the whole drawing fits (before the multiplier)
+  // The first view's point of interest: a refit (the canvas resized) keeps the readable view until
+  // the person acts (a press or a key anywhere: the Fit button then frames the whole drawing).
+  let focus = null;
+  for (const type of ["pointerdown", "keydown"]) {
+    document.addEventListener(type, () => { focus = null; }, { capture: true });
+  }
 
   function apply() {
     group.setAttribute("transform", `translate(${view.x.toFixed(1)} ${view.y.toFixed(1)}) scale(${view.k.toFixed(4)})`);
@@ -52,8 +59,13 @@ export function createViewport(svg, group, { extent = () => null, onChange = () 
     zoomAt(factor, box.width / 2, box.height / 2);
   }
 
-  /** Frame the drawing's content with a margin (never enlarged beyond maxFit), times the type scale. */
-  function fit(margin = 24) {
+  /**
+   * Frame the drawing's content with a margin (never enlarged beyond maxFit), times the type scale.
+   * With {readable: {x, y}}, a drawing whose Fit would be too small to read any number (under
+   * READABLE) is shown at READABLE about that point instead (the page's first view; Fit shows all).
+   */
+  function fit(margin = 24, { readable = focus } = {}) {
+    focus = readable;
     const box = size && size.width ? size : measure();
     let content = extent();
     if (!content) {
@@ -66,6 +78,15 @@ export function createViewport(svg, group, { extent = () => null, onChange = () 
     moved = false;
     view.x = (box.width - content.width * view.k) / 2 - content.x * view.k;
     view.y = (box.height - content.height * view.k) / 2 - content.y * view.k;
+    if (readable && fitK < READABLE) {
+      view.k = READABLE * multiplier;
+      const clampTo = (c, lo, hi) => (lo > hi ? (lo + hi) / 2 : Math.min(hi, Math.max(lo, c)));
+      // The point at the centre, without showing empty room beyond the drawing's edges.
+      view.x = clampTo(box.width / 2 - readable.x * view.k, box.width - margin - (content.x + content.width) * view.k,
+        margin - content.x * view.k);
+      view.y = clampTo(box.height / 2 - readable.y * view.k, box.height - margin - (content.y + content.height) * view.k,
+        margin - content.y * view.k);
+    }
     apply();
   }
 

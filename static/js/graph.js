@@ -3,55 +3,89 @@
 // Three phases (NN-SVG): topology + layout once per document in draw() (one markup string,
 // parsed by the browser in one go); a step only flips attributes of existing elements, found
 // once by their data-r (reveal step) and joined by id (setStep), never rebuilding the DOM.
-import { isTensor, num } from "./graph-format.js";
+import { isTensor, valueText } from "./graph-format.js";
+import { createLod, samplePath } from "./graph-lod.js";
 import { bucketByStep, outgoingEdges, revealSteps } from "./graph-snapshot.js";
-import { tag, tensorGlyph } from "./graph-tensor.js";
+import { FONT, numberLabel, tag, tensorGlyph, textWidth } from "./graph-tensor.js";
 import { createViewport } from "./graph-viewport.js";
 import { t } from "./i18n.js";
 
+import "./strings-drawing.js";
+
 const GATE_R = 22;
 const IN_STUB = 16;
-const LABEL_MAX = 14;
+const LABEL_MAX = 12; // characters of an input's or constant's label (app/layout.py's LABEL_MAX)
+const LINE = 3; // between the wire and its labels
+const ARROW = 14;
+const COLUMN_GAP = 56;
+const PILL_FONT = 15;
 const STATES = { v: ["hidden", "visible"], l: ["0", "1"] }; // data-k → [off, on]
 const ATTRS = { v: "visibility", l: "data-live" };
 
-const clip = (text) => (text.length > LABEL_MAX ? `${text.slice(0, LABEL_MAX - 1)}…` : text);
+const clip = (text, max = LABEL_MAX) => (text.length > max ? `${text.slice(0, max - 1)}…` : text);
 const named = (node) => node.kind === "op" && !node.id.startsWith("#");
+const r1 = (v) => Math.round(v * 10) / 10;
+const idle = (work) => (window.requestIdleCallback ? requestIdleCallback(work, { timeout: 500 }) : setTimeout(work, 50));
 
-/** Where each node sits and how wide it is; inputs and constants are pills, ops are circles. */
-function geometry(doc, out) {
+/** What a pill says: an input's name; a constant's value when short ([[0, 1]]), else "const". */
+function pillText(node) {
+  if (node.kind === "input") return clip(node.label);
+  const text = valueText(node.value);
+  return text.length <= LABEL_MAX ? text : t("drawing.constant");
+}
+
+/** The symbol in a gate, and the gate's half width: a circle, or a stadium for a long name (hardtanh). */
+function gateShape(node) {
+  const symbol = node.symbol || node.op || "?";
+  const font = symbol.length <= 1 ? 20 : FONT.symbol;
+  const width = textWidth(symbol, font);
+  return { symbol, font, half: node.kind === "op" ? Math.max(GATE_R, width / 2 + 9) : Math.max(15, textWidth(pillText(node), PILL_FONT) / 2 + 10) };
+}
+
+/**
+ * Every node's labels (built once, with their sizes) and position: columns from the server's
+ * layers, as wide as what they hold here; heights from the server, which reserved each label's room.
+ */
+function geometry(doc) {
   const geo = {};
-  const incoming = {};
+  const layout = doc.layout || { nodes: {} };
   for (const node of doc.nodes) {
-    const box = doc.layout.nodes[node.id] || { x: 0, y: 0 };
-    const half = node.kind === "op" ? GATE_R : Math.max(15, clip(node.label).length * 4.6 + 10);
-    geo[node.id] = { x: box.x, y: box.y, half, ports: {}, stubEnd: box.x + half + 60 };
-    incoming[node.id] = [];
-  }
-  for (const edge of doc.edges) incoming[edge.target].push(edge);
-  for (const node of doc.nodes) {
-    const edges = incoming[node.id].sort((a, b) => a.slot - b.slot);
-    const g = geo[node.id];
-    const gap = Math.min(16, (2 * GATE_R - 8) / Math.max(1, edges.length - 1));
-    edges.forEach((edge, i) => {
-      const dy = (i - (edges.length - 1) / 2) * gap;
-      g.ports[edge.id] = { x: g.x - Math.sqrt(Math.max(0, GATE_R ** 2 - dy ** 2)), y: g.y + dy };
-    });
-  }
-  for (const node of doc.nodes) {
-    const g = geo[node.id];
-    const start = g.x + g.half;
-    let room = Infinity;
-    for (const e of out[node.id]) room = Math.min(room, geo[e.target].ports[e.id].x - IN_STUB - 24 - start);
-    const length = Number.isFinite(room) ? room * 0.55 : 70;
-    g.stubEnd = start + Math.max(30, Math.min(110, length));
+    const box = layout.nodes[node.id] || { x: 0, y: 0, layer: 0 };
+    const gate = gateShape(node);
+    const name = named(node) ? clip(node.label) : "";
+    const nameW = name ? textWidth(name, FONT.name) + 4 : 0;
+    geo[node.id] = { x: box.x, y: box.y, layer: box.layer ?? 0, half: gate.half, gate, name, nameW, ports: {} };
   }
   return geo;
 }
 
-const cubic = (p0, p1, p2, p3, s) => (1 - s) ** 3 * p0 + 3 * (1 - s) ** 2 * s * p1 + 3 * (1 - s) * s * s * p2 + s ** 3 * p3;
-const r1 = (v) => Math.round(v * 10) / 10;
-const idle = (work) => (window.requestIdleCallback ? requestIdleCallback(work, { timeout: 500 }) : setTimeout(work, 50));
+/** Columns from each node's half width and shelf; x of every node and of every bend point. */
+function place(doc, geo) {
+  const layers = [];
+  for (const node of doc.nodes) {
+    const g = geo[node.id];
+    const col = (layers[g.layer] ||= { left: 0, right: 0 });
+    col.left = Math.max(col.left, g.half);
+    col.right = Math.max(col.right, g.half + 6 + g.shelf + ARROW);
+  }
+  let x = 24;
+  for (let k = 0; k < layers.length; k++) {
+    const col = (layers[k] ||= { left: 0, right: 8 }); // a layer of bend points only
+    col.x0 = x;
+    col.x = x + col.left;
+    col.x1 = x + col.left + col.right;
+    x = col.x1 + COLUMN_GAP;
+  }
+  for (const node of doc.nodes) {
+    const g = geo[node.id];
+    g.x = layers[g.layer].x;
+    g.colRight = layers[g.layer].x1;
+  }
+  // The server's bend points name their column by its x; its columns list maps that x to a layer.
+  const serverCols = doc.layout?.columns || [];
+  const layerAt = new Map(serverCols.map((c, k) => [c.x, k]));
+  return { layers, layerAt };
+}
 
 /**
  * The drawing in `svg`. onActivate({node} | {edge}) is called when a node or wire is clicked or has
@@ -66,8 +100,9 @@ export function createGraphView(svg, { onActivate = () => {}, onView = () => {} 
     + tag("g", { class: "viewport" });
   svg.setAttribute("aria-describedby", "graph-desc");
   const root = svg.querySelector(".viewport");
-  const viewport = createViewport(svg, root, { extent: () => drawn?.extent ?? null, onChange: () => onView() });
   let drawn = null;
+  const viewport = createViewport(svg, root, { extent: () => drawn?.extent ?? null,
+    onChange: () => { drawn?.lod?.update(viewport.transform.k); onView(); } });
 
   /**
    * Topology and layout: the whole drawing for `doc`, already showing the snapshot after `step`;
@@ -77,125 +112,150 @@ export function createGraphView(svg, { onActivate = () => {}, onView = () => {} 
     const last = doc.steps.length - 1;
     const shown = Math.max(0, Math.min(last, step));
     const out = outgoingEdges(doc);
-    const geo = geometry(doc, out);
+    const geo = geometry(doc);
     const reveal = revealSteps(doc);
     const state = (kind, at) => ({ "data-r": at ?? last + 1, "data-k": kind,
       [ATTRS[kind]]: STATES[kind][Number(at !== undefined && at <= shown)] });
-    const box = { x0: Infinity, y0: Infinity, x1: -Infinity, y1: -Infinity };
-    const grow = (x0, y0, x1, y1) => {
-      box.x0 = Math.min(box.x0, x0); box.y0 = Math.min(box.y0, y0);
-      box.x1 = Math.max(box.x1, x1); box.y1 = Math.max(box.y1, y1);
-    };
-    let wires = "";
-    let gates = "";
-    let labels = "";
+    const items = []; // every label, for the semantic zoom (graph-lod.js)
+    const obstacles = [];
+    const wireList = [];
+    const built = {};
 
-    for (const edge of doc.edges) {
-      const s = geo[edge.source];
-      const port = geo[edge.target].ports[edge.id];
-      const x1 = r1(s.stubEnd);
-      const x2 = r1(port.x - IN_STUB);
-      const dx = r1(Math.max(12, (x2 - x1) * 0.5));
-      const c = [x1, s.y, x1 + dx, s.y, x2 - dx, r1(port.y), x2, r1(port.y)];
-      // Each wire starts with its source's stub (the value/gradient shelf); fan-out wires share it.
-      wires += tag("path", { class: "wire", id: `w-${edge.id}`, "data-edge": edge.id, tabindex: 0,
-        d: `M${r1(s.x + s.half)} ${s.y} H${x1} C${c[2]} ${c[3]} ${c[4]} ${c[5]} ${c[6]} ${c[7]} H${r1(port.x - 1)}`,
-        "marker-end": "url(#arrow)", ...state("l", reveal.edgeValue[edge.id]) });
-      if (out[edge.source].length > 1 && edge.downstream !== null && !isTensor(edge.downstream)) {
-        // Fan-out: each branch carries its own downstream; the node's gradient is their sum.
-        const at = { x: r1(cubic(c[0], c[2], c[4], c[6], 0.62)), y: r1(cubic(c[1], c[3], c[5], c[7], 0.62) + 15),
-          "text-anchor": "middle", "data-edge": edge.id, ...state("v", reveal.edgeBackward[edge.id]) };
-        labels += tag("text", { class: "grad edge-grad halo-text", ...at }, `∇ ${num(edge.downstream)}`)
-          + tag("text", { class: "mask grad-mask halo-text", ...at }, "∇ ?");
-      }
-    }
-
+    // Labels first (their widths set the columns): value above the node's shelf, gradient below.
     for (const node of doc.nodes) {
       const g = geo[node.id];
-      const start = g.x + g.half;
-      grow(g.x - g.half, g.y - 30, g.stubEnd + 12, g.y + 30);
-      if (!out[node.id].length) {
-        wires += tag("path", { class: "wire stub", d: `M${start} ${g.y} H${r1(g.stubEnd)}`, "data-node": node.id,
-          "marker-end": node.id === doc.output ? "url(#arrow)" : undefined, ...state("l", reveal.nodeValue[node.id]) });
-      }
-      const shape = node.kind === "op"
-        ? tag("circle", { class: "gate", cx: g.x, cy: g.y, r: GATE_R })
-          + tag("text", { class: "symbol", x: g.x, y: g.y, "text-anchor": "middle",
-            "font-size": node.symbol.length <= 1 ? 20 : node.symbol.length <= 3 ? 14 : 11 }, clip(node.symbol || node.op || "?"))
-        : tag("rect", { class: "terminal", x: g.x - g.half, y: g.y - 14, width: 2 * g.half, height: 28, rx: 14 })
-          + tag("text", { class: "term-label", x: g.x, y: g.y, "text-anchor": "middle" }, clip(node.label));
-      gates += tag("g", { class: `node ${node.kind}${node.id === doc.output ? " output" : ""}`, id: `n-${node.id}`,
-        "data-node": node.id, tabindex: 0 }, tag("title", {}, nodeTitle(node)) + shape, true);
-
-      let nameWidth = 0;
-      if (named(node)) {
-        const name = clip(node.label);
-        nameWidth = name.length * 7.5 + 12;
-        labels += tag("text", { class: "name", x: start + 11, y: g.y - 8, "data-node": node.id }, name);
-      }
-      const mid = (start + nameWidth + g.stubEnd) / 2;
-      // A computed value (data-op) can be hidden with v; a mask "?" stands in for a hidden number.
       const valueState = { "data-node": node.id, "data-op": node.kind === "op" ? 1 : undefined,
         ...state("v", reveal.nodeValue[node.id]) };
       const gradState = { "data-node": node.id, ...state("v", reveal.nodeGrad[node.id]) };
-      const valueMask = (x, y) => (node.kind === "op"
-        ? tag("text", { class: "mask val-mask halo-text", x: r1(x), y, "text-anchor": "middle", ...valueState }, "?") : "");
-      const gradMask = (x, y) => tag("text", { class: "mask grad-mask halo-text", x: r1(x), y, "text-anchor": "middle",
-        ...gradState }, "∇ ?");
-      if (isTensor(node.value)) {
-        const glyph = tensorGlyph(node.value, { placement: "above", kind: "val", attrs: valueState });
-        labels += placed(glyph, start + nameWidth + 4, g.y - 4) + valueMask(start + nameWidth + 14, g.y - 8);
-        grow(start, g.y - 4 - glyph.height, start + nameWidth + 4 + glyph.width, g.y);
-      } else {
-        const text = num(node.value);
-        const x = r1(Math.max(mid, start + nameWidth + 4 + text.length * 4.6));
-        labels += tag("text", { class: "val halo-text", x, y: g.y - 8, "text-anchor": "middle", ...valueState }, text)
-          + valueMask(x, g.y - 8);
-      }
-      if (isTensor(node.grad)) {
-        const glyph = tensorGlyph(node.grad, { placement: "below", kind: "grad", prefix: "∇ ", attrs: gradState });
-        labels += placed(glyph, start + 8, g.y + 4) + gradMask(start + 24, g.y + 20);
-        grow(start, g.y, start + 8 + glyph.width, g.y + 4 + glyph.height);
-      } else {
-        const text = num(node.grad);
-        const x = r1(Math.max((start + g.stubEnd) / 2, start + 13 + text.length * 4.5));
-        labels += tag("text", { class: "grad halo-text", x, y: g.y + 20, "text-anchor": "middle", ...gradState }, `∇ ${text}`)
-          + gradMask(x, g.y + 20);
-      }
+      const value = isTensor(node.value) ? tensorGlyph(node.value, { placement: "above", kind: "val", attrs: valueState })
+        : numberLabel(node.value, { placement: "above", kind: "val", attrs: valueState });
+      const grad = node.grad === null || node.grad === undefined ? null
+        : isTensor(node.grad) ? tensorGlyph(node.grad, { placement: "below", kind: "grad", attrs: gradState })
+          : numberLabel(node.grad, { placement: "below", kind: "grad", attrs: gradState });
+      built[node.id] = { value, grad, valueState, gradState };
+      g.shelf = Math.max(g.nameW + value.width, grad ? grad.width : 0);
     }
-
-    const extent = { x: box.x0, y: box.y0, width: box.x1 - box.x0, height: box.y1 - box.y0 };
-    if (fit) {
-      // Frame before the new elements exist: a far view then never lays its labels out.
-      drawn = { extent };
-      viewport.fit();
-    }
-    // Semantic zoom: zoomed out past reading (the viewport's .far), each node keeps one short name
-    // drawn at a constant size on screen (--far-scale = 1 / zoom) in place of its full labels.
-    let far = "";
+    const { layers, layerAt } = place(doc, geo);
+    const incoming = Object.fromEntries(doc.nodes.map((n) => [n.id, []]));
+    for (const edge of doc.edges) incoming[edge.target].push(edge);
     for (const node of doc.nodes) {
       const g = geo[node.id];
-      const text = node.kind === "op" && !named(node) ? node.symbol || node.op : node.label;
-      far += tag("text", { class: "far-label halo-text", x: g.x, y: g.y, "text-anchor": "middle", "data-node": node.id },
-        text.length > 6 ? `${text.slice(0, 5)}…` : text);
+      const edges = incoming[node.id].sort((a, b) => a.slot - b.slot);
+      const gap = Math.min(16, (2 * GATE_R - 8) / Math.max(1, edges.length - 1));
+      edges.forEach((e, i) => {
+        const dy = (i - (edges.length - 1) / 2) * gap;
+        g.ports[e.id] = { x: g.x - g.half + GATE_R - Math.sqrt(Math.max(0, GATE_R ** 2 - dy ** 2)), y: g.y + dy };
+      });
     }
+
+    let wires = "";
+    let gates = "";
+    let labels = "";
+    let far = "";
+    const label = (markup, x, y, w, h, up, font, rank, node) => {
+      labels += `<g class="lab" transform="translate(${r1(x)} ${r1(y)})">${markup}</g>`;
+      items.push({ x: r1(x), y: r1(y), w, h, up, font, rank, node });
+    };
+    for (const edge of doc.edges) {
+      const s = geo[edge.source];
+      const tgt = geo[edge.target];
+      const port = tgt.ports[edge.id];
+      const segs = [[s.x + s.half, s.y, s.colRight, s.y]];
+      let x = s.colRight;
+      let y = s.y;
+      const curveTo = (x2, y2) => {
+        const dx = Math.max(12, (x2 - x) / 2);
+        segs.push([x, y, x + dx, y, x2 - dx, y2, x2, y2]);
+        x = x2; y = y2;
+      };
+      for (const [bx, by] of doc.layout?.bends?.[`${edge.source}->${edge.target}`] || []) {
+        const col = layers[layerAt.get(bx)];
+        if (!col) continue;
+        curveTo(col.x0, by);
+        segs.push([x, y, col.x1, y]);
+        x = col.x1;
+      }
+      curveTo(Math.min(layers[tgt.layer].x0, port.x - IN_STUB), port.y);
+      segs.push([x, y, port.x - 1, y]);
+      const d = segs.map((g, i) => (g.length === 4 ? `${i ? "" : `M${r1(g[0])} ${r1(g[1])} `}H${r1(g[2])}`
+        : `C${r1(g[2])} ${r1(g[3])} ${r1(g[4])} ${r1(g[5])} ${r1(g[6])} ${r1(g[7])}`)).join(" ");
+      wires += tag("path", { class: "wire", id: `w-${edge.id}`, "data-edge": edge.id, tabindex: 0, d,
+        "marker-end": "url(#arrow)", ...state("l", reveal.edgeValue[edge.id]) });
+      wireList.push({ points: samplePath(segs.slice(1)), ends: [edge.source, edge.target] });
+    }
+
+    const box = { x0: Infinity, y0: Infinity, x1: -Infinity, y1: -Infinity };
+    for (const node of doc.nodes) {
+      const g = geo[node.id];
+      const { value, grad, valueState, gradState } = built[node.id];
+      const start = g.x + g.half;
+      box.x0 = Math.min(box.x0, g.x - g.half); box.x1 = Math.max(box.x1, g.colRight);
+      box.y0 = Math.min(box.y0, g.y - Math.max(GATE_R, value.height + LINE));
+      box.y1 = Math.max(box.y1, g.y + Math.max(GATE_R, (grad?.height ?? 0) + LINE));
+      if (!out[node.id].length) {
+        wires += tag("path", { class: "wire stub", d: `M${r1(start)} ${g.y} H${r1(g.colRight)}`, "data-node": node.id,
+          "marker-end": node.id === doc.output ? "url(#arrow)" : undefined, ...state("l", reveal.nodeValue[node.id]) });
+      }
+      const { symbol, font } = g.gate;
+      const shape = node.kind === "op"
+        ? (g.half > GATE_R
+          ? tag("rect", { class: "gate", x: r1(g.x - g.half), y: g.y - GATE_R, width: r1(2 * g.half), height: 2 * GATE_R, rx: GATE_R })
+          : tag("circle", { class: "gate", cx: g.x, cy: g.y, r: GATE_R }))
+          + tag("text", { class: "symbol", x: g.x, y: g.y, "text-anchor": "middle", "font-size": font }, symbol)
+        : tag("rect", { class: "terminal", x: r1(g.x - g.half), y: g.y - 14, width: r1(2 * g.half), height: 28, rx: 14 })
+          + tag("text", { class: "term-label", x: g.x, y: g.y, "text-anchor": "middle" }, pillText(node));
+      gates += tag("g", { class: `node ${node.kind}${node.id === doc.output ? " output" : ""}`, id: `n-${node.id}`,
+        "data-node": node.id, tabindex: 0 }, tag("title", {}, nodeTitle(node)) + shape, true);
+      const gateH = node.kind === "op" ? GATE_R : 14;
+      obstacles.push({ x0: g.x - g.half, y0: g.y - gateH, x1: g.x + g.half, y1: g.y + gateH, node: node.id });
+      // The gate's own text shows only at full size (it must stay inside its gate).
+      items.push({ inside: true, font: node.kind === "op" ? font : PILL_FONT, rank: -2, node: node.id });
+
+      const sx = start + 6;
+      if (g.name) {
+        label(tag("text", { class: "name", x: 0, y: r1(-LINE - 4), "data-node": node.id }, g.name), sx, g.y - LINE,
+          g.nameW, 17, true, FONT.name, 3, node.id);
+      }
+      const mask = node.kind === "op" ? tag("text", { class: "mask val-mask halo-text", x: 0, y: -4, ...valueState }, "?") : "";
+      const tensorValue = isTensor(node.value);
+      label(value.markup + mask, sx + g.nameW, g.y - LINE, value.width, value.height, true,
+        tensorValue ? FONT.cell : FONT.value, tensorValue ? 4 : 1, node.id);
+      if (grad) {
+        const tensorGrad = isTensor(node.grad);
+        label(grad.markup + tag("text", { class: "mask grad-mask halo-text", x: 0, y: 14, ...gradState }, "∇ ?"),
+          sx, g.y + LINE, grad.width, grad.height, false, tensorGrad ? FONT.cell : FONT.value, tensorGrad ? 5 : 2, node.id);
+      }
+      // Semantic zoom's last resort: the node's short name, centred on it, at a readable size.
+      const farText = node.kind === "op" ? symbol : pillText(node);
+      const short = farText.length > 8 ? `${farText.slice(0, 7)}…` : farText;
+      far += tag("g", { class: "lab far-lab", transform: `translate(${g.x} ${g.y})` },
+        tag("text", { class: "far-label halo-text", x: 0, y: 4.5, "text-anchor": "middle", "data-node": node.id }, short), true);
+      items.push({ x: g.x, y: g.y, w: textWidth(short, 12) * 1.1 + 4, h: 16, font: 12, rank: -1, node: node.id, far: true });
+    }
+
+    const extent = { x: box.x0 - 8, y: box.y0 - 8, width: box.x1 - box.x0 + 16, height: box.y1 - box.y0 + 16 };
     root.innerHTML = tag("g", { class: "wires" }, wires, true) + tag("g", { class: "gates" }, gates, true)
       + tag("g", { class: "labels" }, labels, true) + tag("g", { class: "far-labels" }, far, true)
       + tag("circle", { class: "halo", r: GATE_R + 7, visibility: "hidden" });
+    // Join the label items to their elements (written in the same order).
+    const labs = root.querySelectorAll(".labels > .lab");
+    const farLabs = root.querySelectorAll(".far-labels > .lab");
+    const symbols = root.querySelectorAll(".gates .node > text");
+    let [a, b, c] = [0, 0, 0];
+    for (const item of items) item.el = item.inside ? symbols[c++] : item.far ? farLabs[b++] : labs[a++];
+    const lod = createLod(items, obstacles, wireList);
+    drawn = { doc, geo, extent, lod, halo: root.lastElementChild, buckets: null, step: shown, active: [], current: [] };
+    const focus = geo[doc.steps[shown]?.node] || geo[doc.output];
+    if (fit) viewport.fit(24, { readable: focus ? { x: focus.x, y: focus.y } : null });
+    else lod.update(viewport.transform.k);
     const byId = Object.fromEntries(doc.nodes.map((n) => [n.id, n]));
     svg.querySelector("#graph-title").textContent = t("graph.title", { output: byId[doc.output]?.label ?? doc.output,
       nodes: doc.nodes.length });
     svg.querySelector("#graph-desc").textContent = t("graph.desc");
-    drawn = { doc, geo, extent, halo: root.lastElementChild, buckets: null, step: shown, active: [], current: [] };
     markRevealed();
     highlight(doc.steps[shown]);
     const mine = drawn;
     idle(() => { if (drawn === mine) buckets(); }); // ready before the first step is asked for
-  }
-
-  /** Glyph markup (centred on x = 0) moved so that its left edge is at x. */
-  function placed(glyph, x, y) {
-    return `<g transform="translate(${r1(x + glyph.width / 2)} ${r1(y)})">${glyph.markup}</g>`;
   }
 
   /** Every revealable element bucketed by its reveal step (found once, on the first step). */

@@ -1,20 +1,21 @@
-"""app.layout: layers left to right, few crossings, deterministic, boxes sized by shape, room for labels."""
+"""app.layout: layers left to right, few crossings, deterministic, every label's box reserved (by
+shape: a scalar's number, a tensor's grid or heatmap), columns apart, landscape big graphs."""
 
 from __future__ import annotations
 
-import math
 import random
-from collections import Counter
 
 from app.layout import (
+    ASPECT,
     GATE,
-    HEATMAP,
-    LABEL_ROOM,
-    WRAP_FACTOR,
-    WRAP_MIN,
+    MATRIX_COLS,
+    MATRIX_ROWS,
+    NUMBER_CHARS,
+    ROW,
+    SPACING,
     LayoutNode,
     _total_crossings,
-    box_size,
+    label_box,
     layout,
 )
 
@@ -40,25 +41,43 @@ def _random_graph(n: int, seed: int) -> list[LayoutNode]:
 
 
 def _overlap_free(result: dict) -> None:
+    """In each column the reserved boxes (above and below each node's wire) keep SPACING apart,
+    and every node's shelf ends within its column, left of the next column."""
     by_layer: dict[int, list[dict]] = {}
     for box in result["nodes"].values():
         by_layer.setdefault(box["layer"], []).append(box)
-    for boxes in by_layer.values():
+    columns = result["columns"]
+    for layer, boxes in by_layer.items():
         boxes.sort(key=lambda b: b["y"])
         assert len({b["x"] for b in boxes}) == 1  # one column per layer
         for upper, lower in zip(boxes, boxes[1:], strict=False):
-            assert (lower["y"] - lower["height"] / 2) - (
-                upper["y"] + upper["height"] / 2
-            ) >= 2 * LABEL_ROOM - 1e-6
+            assert (lower["y"] - lower["above"]) - (upper["y"] + upper["below"]) >= SPACING - 1e-6
+        for b in boxes:
+            assert b["x"] - b["half"] >= columns[layer]["left"] - 0.1
+            assert b["x"] + b["shelf"] <= columns[layer]["right"] + 0.1
+    for left, right in zip(columns, columns[1:], strict=False):
+        assert right["left"] > left["right"]  # the gap between columns holds only wires
 
 
-def test_box_sizes_follow_shapes():
-    assert box_size(()) == (GATE, GATE)
-    small = box_size((2, 3))
-    assert small[0] > GATE and small[1] > GATE
-    assert box_size((3,))[1] > box_size((2,))[1]  # a column vector grows downward
-    assert box_size((100, 100)) == box_size((7, 7)) == (HEATMAP, box_size((7, 7))[1])
-    assert box_size((2, 2, 2))[0] == HEATMAP
+def test_label_boxes_follow_shapes():
+    scalar = label_box(LayoutNode("a", ("x",)))
+    assert scalar.half == GATE / 2 and scalar.above >= GATE / 2 and scalar.below >= GATE / 2
+    assert scalar.shelf > NUMBER_CHARS * 0.6 * 14  # the widest number, 8 characters of 14 px type
+    matrix = label_box(LayoutNode("#1", ("x",), (2, 3)))
+    assert (
+        matrix.above >= 2 * ROW + 15 and matrix.below >= 2 * ROW
+    )  # the grid above (with its shape) and below
+    assert matrix.shelf > 3 * NUMBER_CHARS * 0.6 * 12  # three columns of the widest numbers
+    assert label_box(LayoutNode("v", ("x",), (3,))).above < matrix.above  # a vector is one row
+    taller = label_box(LayoutNode("#2", ("x",), (MATRIX_ROWS, MATRIX_COLS)))
+    assert taller.above > matrix.above and taller.shelf > matrix.shelf
+    heat = label_box(LayoutNode("#3", ("x",), (100, 100)))
+    assert heat == label_box(LayoutNode("#4", ("x",), (32, 32)))  # a heatmap: at most 24×24 cells of ≥ 3 px
+    named = label_box(LayoutNode("loss", ("x",)))
+    assert named.shelf > scalar.shelf  # the name is written before the value
+    long_input = label_box(LayoutNode("a_long_name", (), (), "input"))
+    assert long_input.half > label_box(LayoutNode("x", (), (), "input")).half
+    assert layout([], None) == {"nodes": {}, "width": 0, "height": 0}
 
 
 def test_lecture_layers_and_columns():
@@ -164,27 +183,39 @@ def _wide_random_graph(n: int, seed: int) -> list[LayoutNode]:
     return nodes
 
 
-def test_lecture_coordinates_are_unchanged_by_the_large_graph_rules():
+def test_lecture_coordinates():
+    """The lecture slide: three inputs stacked, a and b between their inputs, f between a and b."""
     result = layout(_lecture(), "f")
-    placed = {k: (v["x"], v["y"], v["layer"]) for k, v in result["nodes"].items()}
-    assert placed == {
-        "x": (62.0, 102.0, 0),
-        "y": (62.0, 226.0, 0),
-        "z": (62.0, 350.0, 0),
-        "a": (226.0, 164.0, 1),
-        "b": (226.0, 288.0, 1),
-        "f": (390.0, 226.0, 2),
-    }
-    assert (result["width"], result["height"], result["bends"]) == (452, 452.0, {})
+    n = result["nodes"]
+    assert n["x"]["y"] < n["a"]["y"] < n["y"]["y"] < n["b"]["y"] < n["z"]["y"]  # pulled to their inputs
+    assert abs(n["f"]["y"] - (n["a"]["y"] + n["b"]["y"]) / 2) < 1
+    assert result["bends"] == {} and result["height"] < result["width"]
+    _overlap_free(result)
 
 
-def test_wide_graph_columns_are_capped_and_the_drawing_is_not_a_tower():
-    for n in (300, 500):
+def test_transposes_of_weights_sit_beside_their_use():
+    """transpose(W2) feeds the second layer: it (and W2) sit just left of it, not at the far left."""
+    nodes = [LayoutNode(n, (), (4, 2) if n == "X" else (3, 4), "input") for n in ("X", "W1", "W2")]
+    nodes += [
+        LayoutNode("#1", ("W1",), (4, 3)),
+        LayoutNode("z1", ("X", "#1"), (4, 3)),
+        LayoutNode("h1", ("z1",), (4, 3)),
+        LayoutNode("#2", ("W2",), (3, 3)),
+        LayoutNode("z2", ("h1", "#2"), (4, 3)),
+    ]
+    n = layout(nodes, "z2")["nodes"]
+    assert n["#2"]["layer"] == n["z2"]["layer"] - 1 and n["W2"]["layer"] == n["#2"]["layer"] - 1
+
+
+def test_big_graphs_come_near_a_landscape_aspect():
+    for n in (60, 300, 500):
         nodes = _wide_random_graph(n, seed=n)
         result = layout(nodes, nodes[-1].id)
-        per_layer = Counter(box["layer"] for box in result["nodes"].values())
-        assert max(per_layer.values()) <= max(WRAP_MIN, math.ceil(WRAP_FACTOR * math.sqrt(n)))
-        assert result["height"] <= 1.5 * result["width"]  # uncapped: about 11 times taller than wide
+        aspect = result["width"] / result["height"]
+        assert ASPECT / 2.5 <= aspect <= ASPECT * 2.5, (
+            n,
+            aspect,
+        )  # uncapped: about 11 times taller than wide
         _overlap_free(result)
         layer = {k: box["layer"] for k, box in result["nodes"].items()}
         assert all(layer[s] < layer[node.id] for node in nodes for s in node.inputs)  # wires go right

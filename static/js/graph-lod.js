@@ -1,0 +1,111 @@
+// Semantic zoom: which labels the drawing shows at zoom k, and how large. A label is never drawn
+// under MIN_PX on screen: one whose type would be smaller grows about its anchor on the wire (up to
+// MAX_GROW times) when the room around it is free — of other labels, gates and wires — and is left
+// out otherwise, until the user zooms in. At k ≥ MIN_PX / font every label sits in the box the
+// layout reserved for it, so at a readable zoom everything shows. Greedy, in priority order, on a
+// grid of cells in drawing units: a few milliseconds for a 600-node drawing, run once per zoom.
+export const MIN_PX = 11;
+const MAX_GROW = 2.2;
+const CELL = 32; // the grid's cell, in drawing units
+const SAMPLE = 6; // a wire is sampled every SAMPLE drawing units
+
+/**
+ * items: [{el, x, y, w, h, up, font, rank, node?, far?, inside?}] — the label's anchor (x, y) on the
+ * wire, its size at scale 1 (growing up from y when `up`, down otherwise), its smallest type;
+ * `inside` labels (a gate's symbol) show only at full size; `far` ones (a node's short name, centred
+ * on it) always have MIN_PX + 1 type on screen. obstacles: gate boxes {x0, y0, x1, y1, node}.
+ * wires: [{points: [[x, y], …], ends: [source, target]}].
+ */
+export function createLod(items, obstacles, wires) {
+  const points = new Map();
+  const put = (map, key, value) => { const list = map.get(key); if (list) list.push(value); else map.set(key, [value]); };
+  for (const wire of wires) {
+    for (const [x, y] of wire.points) put(points, `${Math.floor(x / CELL)},${Math.floor(y / CELL)}`, { x, y, ends: wire.ends });
+  }
+  const gates = new Map();
+  for (const box of obstacles) eachCell(box, (key) => put(gates, key, box));
+  const ranked = [...items].sort((a, b) => a.rank - b.rank);
+  let lastK = null;
+
+  /** Show, grow or hide every label for zoom k (nothing to do when k has not changed). */
+  function update(k) {
+    if (k === lastK) return;
+    lastK = k;
+    const placed = new Map();
+    const named = new Set(); // nodes whose own gate text shows: no far label for them
+    for (const item of ranked) {
+      if (item.far && named.has(item.node)) { apply(item, false, 1); continue; }
+      const grow = item.far ? (MIN_PX + 1) / (item.font * k) : Math.max(1, MIN_PX / (item.font * k));
+      let show = item.inside ? grow <= 1.0001 : item.far || grow <= MAX_GROW;
+      let box = null;
+      if (show && !item.inside) {
+        const w = item.w * grow;
+        const h = item.h * grow;
+        box = item.far ? { x0: item.x - w / 2, y0: item.y - h / 2, x1: item.x + w / 2, y1: item.y + h / 2 }
+          : { x0: item.x, x1: item.x + w, y0: item.up ? item.y - h : item.y, y1: item.up ? item.y : item.y + h };
+        // A label in its own reserved box needs no search: the layout kept that room free.
+        show = (grow <= 1 && !item.far) || free(box, item, placed);
+      }
+      if (show && box) eachCell(box, (key) => put(placed, key, box));
+      if (show && item.inside) named.add(item.node);
+      apply(item, show, item.inside ? 1 : grow);
+    }
+  }
+
+  function free(box, item, placed) {
+    let ok = true;
+    eachCell(box, (key) => {
+      if (!ok) return;
+      for (const other of placed.get(key) || []) if (overlaps(box, other)) { ok = false; return; }
+      for (const gate of gates.get(key) || []) {
+        if (gate.node !== item.node && overlaps(box, gate)) { ok = false; return; }
+      }
+      for (const p of points.get(key) || []) {
+        if (item.far && (p.ends[0] === item.node || p.ends[1] === item.node)) continue; // its own wires end on it
+        if (p.x > box.x0 && p.x < box.x1 && p.y > box.y0 && p.y < box.y1) { ok = false; return; }
+      }
+    });
+    return ok;
+  }
+
+  return { update, get k() { return lastK; } };
+}
+
+function apply(item, show, grow) {
+  if (item.shown !== show) {
+    item.el.classList.toggle("lod-off", !show);
+    item.shown = show;
+  }
+  if (show && !item.inside && item.grow !== grow) {
+    item.grow = grow;
+    item.el.setAttribute("transform", `translate(${item.x} ${item.y})${grow === 1 ? "" : ` scale(${grow.toFixed(3)})`}`);
+  }
+}
+
+const overlaps = (a, b) => a.x0 < b.x1 && b.x0 < a.x1 && a.y0 < b.y1 && b.y0 < a.y1;
+
+function eachCell(box, visit) {
+  const [i0, i1] = [Math.floor(box.x0 / CELL), Math.floor(box.x1 / CELL)];
+  const [j0, j1] = [Math.floor(box.y0 / CELL), Math.floor(box.y1 / CELL)];
+  for (let i = i0; i <= i1; i++) for (let j = j0; j <= j1; j++) visit(`${i},${j}`);
+}
+
+/** Points every SAMPLE units along a path made of horizontal runs and cubic curves. */
+export function samplePath(segments) {
+  const out = [];
+  for (const seg of segments) {
+    if (seg.length === 4) { // [x0, y, x1, y]: a horizontal run
+      const n = Math.max(1, Math.ceil(Math.abs(seg[2] - seg[0]) / SAMPLE));
+      for (let i = 0; i <= n; i++) out.push([seg[0] + ((seg[2] - seg[0]) * i) / n, seg[1]]);
+    } else { // [x0, y0, c1x, c1y, c2x, c2y, x1, y1]
+      const n = Math.max(2, Math.ceil((Math.abs(seg[6] - seg[0]) + Math.abs(seg[7] - seg[1])) / SAMPLE));
+      for (let i = 0; i <= n; i++) {
+        const s = i / n;
+        const b = [(1 - s) ** 3, 3 * (1 - s) ** 2 * s, 3 * (1 - s) * s * s, s ** 3];
+        out.push([b[0] * seg[0] + b[1] * seg[2] + b[2] * seg[4] + b[3] * seg[6],
+          b[0] * seg[1] + b[1] * seg[3] + b[2] * seg[5] + b[3] * seg[7]]);
+      }
+    }
+  }
+  return out;
+}
