@@ -230,9 +230,15 @@ function showUnroll() {
 function refuseUnroll(error) {
   const params = error.params || {};
   const said = /'(.+?)' has (\d+) elements.*?at most (\d+)/.exec(error.message || "");
-  unrollNote = said || params.limit
-    ? { key: "unroll.tooLarge", params: { name: params.name ?? said?.[1], size: params.size ?? said?.[2], limit: params.limit ?? said?.[3] }, error: true }
-    : { key: "unroll.tooLargeGraph", params: { message: error.message }, error: true };
+  const name = params.text ?? params.name ?? said?.[1];
+  if (name !== undefined) {
+    unrollNote = { key: "unroll.tooLarge", error: true,
+      params: { name, size: params.size ?? said?.[2], limit: params.limit ?? said?.[3] } };
+  } else if (params.size !== undefined && params.limit !== undefined) {
+    unrollNote = { key: "unroll.tooManyNodes", error: true, params: { size: params.size, limit: params.limit } };
+  } else {
+    unrollNote = { key: "unroll.tooLargeGraph", error: true, params: { message: error.message } };
+  }
   store.set({ unroll: false });
   showUnroll();
 }
