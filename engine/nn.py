@@ -289,19 +289,22 @@ def minibatch_source(
     l2: float = 0.0,
     l2_biases: bool = False,
     l1: float = 0.0,
+    batch_size: int | None = None,
 ) -> tuple[str, dict[str, object]]:
     """The network's graph for one (small) minibatch as /evaluate's body: source and inputs.
 
     The source is the training graph's own text (`source`), each statement under a `#` comment
     saying what the notes call it; the logistic loss's logit pair (0, s) is named `logits`, so its
-    line reads `cross_entropy(logits, y)`. Naming a node changes no value and no gradient."""
+    line reads `cross_entropy(logits, y)`. Naming a node changes no value and no gradient.
+    `batch_size`: the run's, when X holds only the first points of a larger minibatch."""
     expr = model.loss(loss, l2, l1, l2_biases)
     if loss == "logistic":
         _name_logits(expr)
     inputs = {name: np.asarray(value).tolist() for name, value in params.items()}
     inputs["X"] = np.asarray(X).tolist()
     inputs["y"] = np.asarray(y).tolist()
-    return _commented(source(expr), model, np.shape(X), loss, l2 > 0 or l1 > 0, l2_biases), inputs
+    header = _header(np.shape(X), batch_size)
+    return _commented(header, source(expr), model, loss, l2 > 0 or l1 > 0, l2_biases), inputs
 
 
 def _name_logits(expr: Expr) -> None:
@@ -348,15 +351,25 @@ def _notes(name: str, model: MLP, loss: str, penalised: bool, biases: bool) -> l
     return []
 
 
-def _commented(text: str, model: MLP, x_shape: tuple, loss: str, penalised: bool, biases: bool) -> str:
-    """`text` under a header that states the batch, each statement under its comment."""
+def _header(x_shape: tuple, batch_size: int | None) -> list[str]:
+    """What the graph holds: the minibatch's points (or the first of them), the current weights."""
     rows, columns = (*x_shape, 1, 1)[:2]
-    lines = [
-        f"# One minibatch: {rows} training point{'' if rows == 1 else 's'} (the rows of X, {rows}×{columns})"
-        f" and {'its label' if rows == 1 else 'their labels'} y,",
+    shape = f"(the rows of X, {rows}×{columns})"
+    if batch_size is not None and batch_size > rows:
+        first = f"# The first {rows} of the {batch_size} training points of one minibatch {shape} and their labels y,"
+    else:
+        points = f"{rows} training point{'' if rows == 1 else 's'}"
+        first = f"# One minibatch: {points} {shape} and {'its label' if rows == 1 else 'their labels'} y,"
+    return [
+        first,
         "# with the network's current weights. Backward gives ∂loss/∂W1, ∂loss/∂b1, …:",
         "# the gradients of the next training step.",
     ]
+
+
+def _commented(header: list[str], text: str, model: MLP, loss: str, penalised: bool, biases: bool) -> str:
+    """`text` under its header, each statement under its comment."""
+    lines = list(header)
     for statement in text.splitlines():
         name = statement.split(" = ", 1)[0]
         lines += [f"# {note}" for note in _notes(name, model, loss, penalised, biases)]

@@ -82,6 +82,17 @@ def test_the_header_states_the_real_batch_size(size):
     )
 
 
+def test_a_graph_of_the_first_points_of_a_larger_minibatch_says_so():
+    model = MLP((2, 3, 1), "tanh")
+    params = model.init("xavier_uniform", seed=2)
+    text, inputs = minibatch_source(model, params, X[:4], LABELS[:4], "logistic", batch_size=25)
+    assert text.splitlines()[0] == (
+        "# The first 4 of the 25 training points of one minibatch (the rows of X, 4×2) and their labels y,"
+    )
+    same, _ = minibatch_source(model, params, X[:4], LABELS[:4], "logistic", batch_size=4)
+    assert same.startswith("# One minibatch: 4 training points") and len(inputs["X"]) == 4
+
+
 def test_the_api_graph_evaluates_to_the_engine_step(client):
     """POST /train with graph: true, then /evaluate on it: the loss and ∂loss/∂W equal nn's step."""
     body = strict(
