@@ -79,13 +79,17 @@ _TEMPLATES: tuple[dict[str, Any], ...] = (
         ("The score s = uᵀ f(Wx + b)", "O escore s = uᵀ f(Wx + b)"),
         (
             "A one-hidden-layer scorer from the notes: z = Wx + b, h = σ(z), s = uᵀh. Backward, "
-            "δ = ∂s/∂z = u ∘ σ′(z) is the error signal at the hidden layer; then ∂s/∂b = δ and "
-            "∂s/∂W = δᵀxᵀ, an outer product with the shape of W (the shape convention). Step through the "
-            "@ gate to see both of its local gradients.",
+            "δ = ∂s/∂z = u ⊙ σ′(z) is the error signal at the hidden layer (⊙: element by element, since "
+            "the σ gate's local Jacobian is diag(σ′(z))); then ∂s/∂b = δ and ∂s/∂W = δ xᵀ: the outer "
+            "product of δ as a column (2×1) and xᵀ as a row (1×3), whose cell i, j is δᵢ·xⱼ, with the shape "
+            "of W, 2×3 (the notes write δᵀxᵀ, δ as a row). ∂s/∂x = Wᵀδ, a matrix product. Step to W to see "
+            "the six products, or switch on Unroll to see each one as a scalar × gate.",
             "Um pontuador de uma camada oculta das notas: z = Wx + b, h = σ(z), s = uᵀh. Na volta, "
-            "δ = ∂s/∂z = u ∘ σ′(z) é o sinal de erro da camada oculta; então ∂s/∂b = δ e "
-            "∂s/∂W = δᵀxᵀ, um produto externo com a forma de W (a convenção de formas). Avance pela porta @ "
-            "para ver os dois gradientes locais.",
+            "δ = ∂s/∂z = u ⊙ σ′(z) é o sinal de erro da camada oculta (⊙: elemento a elemento, pois a "
+            "jacobiana local da porta σ é diag(σ′(z))); então ∂s/∂b = δ e ∂s/∂W = δ xᵀ: o produto externo "
+            "de δ como coluna (2×1) por xᵀ como linha (1×3), cuja célula i, j é δᵢ·xⱼ, com a forma de W, 2×3 "
+            "(as notas escrevem δᵀxᵀ, δ como linha). ∂s/∂x = Wᵀδ, um produto matricial. Vá até W para ver os "
+            "seis produtos, ou ligue Desenrolar para ver cada um como uma porta × escalar.",
         ),
         "z = W @ x + b\nh = sigmoid(z)\ns = dot(u, h)",
         {
@@ -99,12 +103,14 @@ _TEMPLATES: tuple[dict[str, Any], ...] = (
         "mlp_mse",
         ("A 2-layer MLP with mean squared error", "Um MLP de 2 camadas com erro quadrático médio"),
         (
-            "h = relu(W1 x + b1), y = W2 h + b2, loss = mean((y − t)²). The loss gradient 2(y − t)/n enters "
-            "at the top, the second layer's weights get an outer product with h, and the relu lets the "
+            "h = relu(W1 x + b1), y = W2 h + b2, loss = mean((y − t)²). The loss gradient δ = 2(y − t)/n "
+            "enters at the top, the second layer's weights get the outer product ∂loss/∂W2 = δ hᵀ, and the "
+            "relu (local Jacobian diag(relu′)) multiplies element by element, δ ⊙ relu′: it lets the "
             "gradient through only where its input was positive — a dead unit passes nothing back.",
-            "h = relu(W1 x + b1), y = W2 h + b2, perda = média((y − t)²). O gradiente da perda 2(y − t)/n "
-            "entra pelo topo, os pesos da segunda camada recebem um produto externo com h, e a relu só deixa "
-            "o gradiente passar onde sua entrada era positiva — uma unidade morta não devolve nada.",
+            "h = relu(W1 x + b1), y = W2 h + b2, perda = média((y − t)²). O gradiente da perda δ = 2(y − t)/n "
+            "entra pelo topo, os pesos da segunda camada recebem o produto externo ∂perda/∂W2 = δ hᵀ, e a "
+            "relu (jacobiana local diag(relu′)) multiplica elemento a elemento, δ ⊙ relu′: só deixa o "
+            "gradiente passar onde sua entrada era positiva — uma unidade morta não devolve nada.",
         ),
         "h = relu(W1 @ x + b1)\ny = W2 @ h + b2\nloss = mse(y, t)",
         {
@@ -196,13 +202,14 @@ _TEMPLATES: tuple[dict[str, Any], ...] = (
         (
             "A layer on a batch of N = 3 inputs at once: X is N×D, Z = X Wᵀ + b. The bias b has one entry per "
             "unit but was added to every row (broadcast), so backward its gradient is the sum over the batch, "
-            "∂loss/∂b = Σₙ δₙ — sum is expand in reverse. Step to the + gate: the upstream is 3×2, the "
-            "downstream to b is 2, summed over axis 0. ∂loss/∂W = δᵀX adds up every example's outer product.",
+            "∂loss/∂b = Σₙ δₙ — sum is expand in reverse. Step to b: the upstream δ is 3×2, the downstream "
+            "to b is 2, Σ over the batch axis 0 of δ ⊙ 1. ∂loss/∂W = δᵀX, a matrix product, adds up every "
+            "example's outer product δₙ xₙᵀ.",
             "Uma camada sobre um lote de N = 3 entradas de uma vez: X é N×D, Z = X Wᵀ + b. O viés b tem uma "
             "entrada por unidade mas foi somado a cada linha (broadcast), então na volta seu gradiente é a soma "
-            "sobre o lote, ∂perda/∂b = Σₙ δₙ — somar é expandir ao contrário. Vá até a porta +: o gradiente de "
-            "cima é 3×2, o que desce para b é 2, somado no eixo 0. ∂perda/∂W = δᵀX soma o produto externo de "
-            "cada exemplo.",
+            "sobre o lote, ∂perda/∂b = Σₙ δₙ — somar é expandir ao contrário. Vá até b: o δ que chega é 3×2, "
+            "o que desce para b é 2, Σ sobre o eixo do lote 0 de δ ⊙ 1. ∂perda/∂W = δᵀX, um produto "
+            "matricial, soma o produto externo δₙ xₙᵀ de cada exemplo.",
         ),
         "Z = X @ transpose(W) + b\nH = tanh(Z)\nloss = mean(H * H)",
         {

@@ -2,6 +2,7 @@
 // downstream with its shape) a small box, a "table" block (a matrix, diag(f′), a Jacobian, the
 // outer-product grid δ xᵀ) a grid of cells. A number that is hidden (g, v, a quiz) prints "?" and
 // keeps no trace of itself (no title).
+import { exactText } from "./graph-format.js";
 import { segmentText } from "./reveal.js";
 
 function span(part, reveal) {
@@ -10,7 +11,7 @@ function span(part, reveal) {
   if (part.cls) el.className = part.cls === "grad" ? "grad-text" : part.cls;
   if (text !== part.text) el.classList.add("masked");
   else if (part.exact !== undefined) {
-    el.title = String(part.exact); // the exact value behind the rounded one
+    el.title = exactText(part.exact); // the exact value behind the rounded one
     el.dataset.exact = String(part.exact);
   }
   el.textContent = text;
