@@ -333,7 +333,7 @@ def _notes(name: str, model: MLP, loss: str, penalised: bool, biases: bool) -> l
     """What the notes call the statement that defines `name`."""
     weights = "weights and biases" if biases else "weights"
     if re.fullmatch(r"z\d+", name):
-        return [f"layer {name[1:]}: z = Wx + b for every row at once (W{name[1:]} is out×in, as in PyTorch)"]
+        return [f"layer {name[1:]}: z = Wx + b for every row (point) at once"]
     if re.fullmatch(r"h\d+", name):
         return [f"h = {model.activation}(z), element by element"]
     if name == "s":
