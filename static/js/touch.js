@@ -67,7 +67,8 @@ function mirrorGraphHint(hint) {
 }
 
 // ---- the graph: pinch, two-finger pan, tap to expand ----------------------------------------------
-const READABLE = 0.9; // below this zoom a tensor's 10.5 px cells are under ~9.5 px: a tap expands
+const READABLE_PX = 11; // a label's box under this height on screen (type under ~9 px) is too small to read
+const EXPANDED = 1; // the zoom a tap expands to: the drawing's own sizes (a tensor's cells at 10.5 px)
 
 /** The drawing's viewport, published by the graph page as window.chainrule.graph.viewport. */
 const viewportOf = () => window.chainrule?.graph?.viewport ?? null;
@@ -125,7 +126,19 @@ export function attachPinch(svg, getViewport = viewportOf) {
   window.addEventListener("pointercancel", lift, true);
 }
 
-/** A tap on a gate drawn too small to read zooms the view to it (tensors become readable). */
+/** Are the numbers drawn for this node (its values and gradients, matrices included) too small to
+ * read, or not drawn at all (a zoomed-out drawing shows bare gates)? Measured on screen, so it holds
+ * whatever the drawing's level of detail does. */
+function tooSmall(svg, id) {
+  const key = CSS.escape(id);
+  const boxes = [...svg.querySelectorAll(`.labels [data-node="${key}"], .labels [data-node="${key}"] text`)]
+    .filter((el) => el.tagName.toLowerCase() === "text")
+    .map((el) => el.getBoundingClientRect())
+    .filter((r) => r.height > 0);
+  return !boxes.length || Math.min(...boxes.map((r) => r.height)) < READABLE_PX;
+}
+
+/** A tap on a gate whose numbers are too small to read zooms the view to it (tensors included). */
 export function attachTapExpand(svg, getViewport = viewportOf) {
   let press = null;
   svg.addEventListener("pointerdown", (event) => {
@@ -138,9 +151,9 @@ export function attachTapExpand(svg, getViewport = viewportOf) {
     const id = press.el?.closest?.("[data-node]")?.getAttribute("data-node");
     press = null;
     const g = id && geometry[id];
-    if (!g || viewport.transform.k >= READABLE) return;
+    if (!g || viewport.transform.k >= EXPANDED || !tooSmall(svg, id)) return;
     // Centre a little right of the gate: its values and gradients are drawn on its outgoing wire.
-    glide(viewport, { zoom: 1 / viewport.fitScale, cx: g.x + g.half + 40, cy: g.y });
+    glide(viewport, { zoom: EXPANDED / viewport.fitScale, cx: g.x + g.half + 40, cy: g.y });
   });
 }
 

@@ -174,36 +174,60 @@ def test_pinch_zooms_the_graph_about_the_fingers(phone) -> None:
     assert panned["x"] == pytest.approx(before["x"] + 50, abs=1)
 
 
-def test_a_tensor_preset_expands_on_tap(phone) -> None:
-    open_graph(phone)
-    phone.select_option("#preset", "window_score")
-    until(phone, "document.querySelector('#graph [data-node=\"W\"]')")
-    until(phone, "document.querySelector('#editor-status.ok')")
-    phone.wait_for_timeout(300)
+READABLE_CELLS = """(selector) => [...document.querySelectorAll(selector)].map(c => c.getBoundingClientRect())
+  .filter(r => r.height > 0 && r.left >= 0 && r.right <= 390 && r.top >= 0 && r.bottom < 844).map(r => r.height)"""
+
+
+def open_tensor_preset(page) -> None:
+    open_graph(page)
+    page.select_option("#preset", "window_score")
+    until(page, "document.querySelector('#graph .node[data-node=\"W\"]')")
+    until(page, "document.querySelector('#editor-status.ok')")
+    page.wait_for_timeout(300)
+
+
+def tap_gate(page, node: str) -> None:
+    """Tap where the finger sees the gate: the centre of its circle (or of its name, drawn over it)."""
+    gate = rect(page, f"#graph .node[data-node='{node}']")
+    page.touchscreen.tap(gate["left"] + gate["width"] / 2, gate["top"] + gate["height"] / 2)
+
+
+def test_a_tensor_preset_is_readable_on_the_first_screen(phone) -> None:
+    open_tensor_preset(phone)
     gate = rect(phone, "#graph .node[data-node='W']")
     assert 0 < gate["top"] < PHONE["height"] - 100  # the drawing is on the first screen
-    far = transform(phone)["k"]
-    assert far < 0.9  # the whole graph at 390 px: too small to read a matrix
-    name = rect(phone, "#graph .far-labels [data-node='W']")  # what the finger sees: W's name
-    phone.touchscreen.tap(name["left"] + name["width"] / 2, name["top"] + name["height"] / 2)
-    until(phone, "window.chainrule.graph.viewport.transform.k > 0.99")
-    phone.wait_for_timeout(300)
-    # W's value, a 2×3 matrix, is now drawn readably within the first screen.
-    values = phone.eval_on_selector_all(
-        "#graph .tensor.val .cell",
-        "cs => cs.map(c => c.getBoundingClientRect()).filter(r => r.width > 0 && r.left >= 0 && r.right <= 390"
-        " && r.top >= 0 && r.bottom < 844).map(r => r.height)",
-    )
-    assert len(values) >= 6, values
-    assert min(values) >= 9  # on-screen text height in CSS px
-    first_value = rect(phone, "#graph .tensor.val")
-    assert 0 < first_value["top"] < PHONE["height"]
-    # The step panel's explanation of this backward step fits the phone's width.
+    if not phone.evaluate(READABLE_CELLS, "#graph .tensor.val[data-node='W'] .cell"):
+        tap_gate(phone, "W")  # bare gates: the tap expands W
+        until(phone, "window.chainrule.graph.viewport.transform.k > 0.99")
+        phone.wait_for_timeout(300)
+    # W's value, a 2×3 matrix, is drawn readably within the first screen: 11 px boxes, ~9 px type.
+    cells = phone.evaluate(READABLE_CELLS, "#graph .tensor.val[data-node='W'] .cell")
+    assert len(cells) == 6 and min(cells) >= 11, cells
     assert overflow(phone) <= PHONE["width"]
+    # The step panel's explanation of this backward step fits the phone's width.
     assert phone.evaluate(
         "() => { const p = document.querySelector('#step-panel'); return p.scrollWidth <= p.clientWidth; }"
     )
     screenshot(phone, "phone-tensor")
+
+
+def test_a_tap_expands_a_gate_too_small_to_read(phone) -> None:
+    open_tensor_preset(phone)
+    start = transform(phone)["k"]
+    pinch(phone, 240, 60)  # zoomed out to a quarter: the numbers are too small, or not drawn
+    assert transform(phone)["k"] == pytest.approx(start / 4, rel=0.03)
+    small = phone.evaluate(READABLE_CELLS, "#graph .tensor.val[data-node='W'] .cell")
+    assert not small or min(small) < 11, small
+    tap_gate(phone, "W")
+    until(phone, "window.chainrule.graph.viewport.transform.k > 0.99")
+    phone.wait_for_timeout(300)
+    cells = phone.evaluate(READABLE_CELLS, "#graph .tensor.val[data-node='W'] .cell")
+    assert len(cells) == 6 and min(cells) >= 11, cells
+    # A tap on a gate already readable leaves the view alone (and stays a reveal / a click).
+    k = transform(phone)["k"]
+    tap_gate(phone, "W")
+    phone.wait_for_timeout(400)
+    assert transform(phone)["k"] == pytest.approx(k)
 
 
 @pytest.mark.parametrize("path", ["/", "/train", "/optimizers"])
