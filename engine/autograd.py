@@ -61,7 +61,7 @@ def evaluate(
 def _evaluate(graph: Graph, given: dict[str, Array], seed: object | None, check: Check | None) -> Trace:
     values = forward(graph, given, check)
     ids, edge_ids = [node.id for node in graph.nodes], graph.edge_ids
-    steps = [Step(i, FORWARD, ids[i], graph.incoming[i], value=values[i]) for i in range(len(ids))]
+    steps = [Step(i, FORWARD, ids[i], graph.incoming[i], values[i]) for i in range(len(ids))]
 
     grads: list[Array | None] = [None] * len(ids)
     edges: list[EdgeRecord | None] = [None] * len(edge_ids)
@@ -135,8 +135,8 @@ def backprop_edge(
     graph: Graph, e: int, target: int, slot: int, values: list[Array], upstream: Array
 ) -> EdgeRecord:
     """Edge e, input → target: its value, local gradient, upstream and downstream = VJP(upstream)."""
-    node, source = graph.nodes[target], graph.sources[target][slot]
-    inputs, out = tuple(values[s] for s in graph.sources[target]), values[target]
+    node, sources = graph.nodes[target], graph.sources[target]
+    inputs, out = [values[s] for s in sources], values[target]
     local, kind, factor = local_gradient(node, slot, inputs, out)
     if not graph.carries_gradient[e]:  # a class index, or off the output's path
         downstream = np.zeros(inputs[slot].shape)
@@ -146,13 +146,13 @@ def backprop_edge(
         vjp = node.op.vjp[slot](upstream, *inputs, out, **dict(node.attrs))
         downstream = unbroadcast(np.asarray(vjp, dtype=np.float64), inputs[slot].shape, node)
     return EdgeRecord(
-        graph.edge_ids[e], graph.nodes[source].id, node.id, slot,
+        graph.edge_ids[e], graph.nodes[sources[slot]].id, node.id, slot,
         inputs[slot], local, kind, upstream, downstream, graph.edge_formulas[e],
     )  # fmt: skip
 
 
 def local_gradient(
-    node: Node, slot: int, inputs: tuple[Array, ...], out: Array
+    node: Node, slot: int, inputs: list[Array], out: Array
 ) -> tuple[Array | None, str, object]:
     """∂node/∂input as the trace shows it, and its kind: a number (scalars), the elementwise
     derivative (the diagonal of diag(f′(z))), the full Jacobian when it is small, or omitted.
@@ -160,13 +160,14 @@ def local_gradient(
     op, attrs = node.op, dict(node.attrs)
     if not op.is_differentiable(slot):
         return None, "omitted", None
-    if op.elementwise:
+    if op.local is not None:  # elementwise
         factor = op.local[slot](*inputs, out, **attrs)
         local = np.asarray(factor, dtype=np.float64)
+        if not out.shape:  # a scalar: the number itself
+            return local, "scalar", factor
         if local.shape != out.shape:  # a constant local gradient (1 for add), spread over the output
             local = np.array(np.broadcast_to(local, out.shape))
-        scalar = out.ndim == 0 and inputs[slot].ndim == 0
-        return local, "scalar" if scalar else "elementwise", factor
+        return local, "elementwise", factor
     if out.size * inputs[slot].size > LOCAL_JACOBIAN_MAX:
         return None, "omitted", None
     rows = []  # one VJP per output element: row k of the Jacobian is VJP(e_k)
