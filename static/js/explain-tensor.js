@@ -39,8 +39,9 @@ function table(rows, cls = "") {
 }
 
 /** One term of upstream · local = downstream: a title (word and shape) over its formula and numbers. */
-function card(cls, title, body, { kind, ref } = {}) {
-  return { block: "card", cls, title, body, kind, ref, text: `${plain(title)}: ${plain(body.filter((p) => p.cls !== "note"))}` };
+function card(cls, title, body, { kind, ref, text } = {}) {
+  const said = text ?? plain(body.filter((p) => p.cls !== "note"));
+  return { block: "card", cls, title, body, kind, ref, text: `${plain(title.filter((p) => p.cls !== "combine"))}: ${said}` };
 }
 
 /** A value: inline when short, a grid of numbers when a small matrix, else its summary. */
@@ -207,7 +208,8 @@ export function tensorEdgeLine(edge, doc, byId, { jacobian = false } = {}) {
   }
   const between = elementwise ? "⊙" : scalarUp ? "×" : "";
   const localTitle = [...(between ? [seg(between, "combine")] : []), seg(t("panel.local"), "muted"), chip(localShape)];
-  const local = card("local", localTitle, localBody, { kind: "local", ref });
+  const localText = `${plain(localBody.slice(0, 1))}${edge.local === null || edge.local === undefined ? "" : ` = ${valueText(edge.local)}`}`;
+  const local = card("local", localTitle, localBody, { kind: "local", ref, text: localText });
 
   // The downstream gradient, with the notation of how upstream and local combine.
   const downTitle = [seg(t("panel.downstream"), "muted"), chip(shapeOf(edge.downstream))];
@@ -227,7 +229,9 @@ export function tensorEdgeLine(edge, doc, byId, { jacobian = false } = {}) {
     downBody = [seg(`${d(source)} = Σᵢ δᵢ ∂${wrap(target.label)}ᵢ/∂${wrap(source.label)} = `), ...result,
       note(t("panel.vjp", { source: wrap(source.label) }))];
   }
-  const downstream = card("downstream", downTitle, downBody, { kind: "grad", ref });
+  // As text (handout, export, the quiz's worked answer): the formula, then the numbers in one line.
+  const formula = plain(downBody.filter((p) => !p.block && p.cls !== "note" && p.cls !== "grad"));
+  const downstream = card("downstream", downTitle, downBody, { kind: "grad", ref, text: `${formula}${valueText(edge.downstream)}` });
   return {
     line: [upstream, local, seg(" → ", "combine"), downstream],
     shortcut: Boolean(shortcut),

@@ -171,3 +171,41 @@ def test_g_hides_every_gradient_in_the_grid_and_leaves_no_trace(page, live_serve
     page.keyboard.press("r")
     until(page, "!document.querySelector('#graph').classList.contains('hide-grads')")
     assert "?" not in page.locator("#step-lines").inner_text()
+
+
+def test_every_step_of_every_preset_is_written_in_both_views(page, live_server):
+    """explainStep and the panel's renderer on every step of every preset, Jacobian view or not: no
+    error, every tensor edge written as three cards with their shapes, every number hideable."""
+    open_example(page, live_server, SCORE, "&lang=en")
+    report = page.evaluate(
+        """async () => {
+          const { explainStep } = await import('/static/js/graph-explain.js');
+          const { renderLine } = await import('/static/js/panel-grid.js');
+          const shown = { isHidden: () => false };
+          const out = {};
+          for (const ex of await (await fetch('/api/v1/examples')).json()) {
+            const doc = await (await fetch('/api/v1/evaluate', { method: 'POST',
+              headers: { 'Content-Type': 'application/json' },
+              body: JSON.stringify({ source: ex.source, inputs: ex.inputs }) })).json();
+            let cards = 0, unnamed = 0;
+            for (const jacobian of [false, true]) {
+              for (let k = 0; k < doc.steps.length; k++) {
+                const li = explainStep(doc, k, { jacobian }).lines.map((line) => renderLine(line, shown));
+                for (const el of li) {
+                  cards += el.querySelectorAll('.term-card').length;
+                  for (const card of el.querySelectorAll('.term-card')) {
+                    if (!card.querySelector('.term-title .shape')) unnamed += 1;
+                  }
+                }
+              }
+            }
+            out[ex.id] = { cards, unnamed };
+          }
+          return out;
+        }"""
+    )
+    assert set(report) >= {"lecture", "window_score", "batch_bias", "mlp_mse", "cross_entropy_steps"}
+    assert report["lecture"]["cards"] == 0  # scalars keep the lecture's one-line reading
+    for example_id in ("window_score", "batch_bias", "mlp_mse", "softmax_cross_entropy", "max_margin"):
+        assert report[example_id]["cards"] > 0 and report[example_id]["cards"] % 3 == 0, example_id
+    assert all(r["unnamed"] == 0 for r in report.values()), report

@@ -104,3 +104,22 @@ def test_too_large_to_unroll_is_said_plainly_and_the_switch_stays_off(page, live
     assert "unroll=1" not in page.url
     assert node_count(page) == 4  # the tensor graph, drawn as usual: W, x, W @ x, s
     screenshot(page, f"unroll-too-large-{lang}")
+
+
+def test_the_quiz_asks_the_unrolled_graphs_scalar_gradients(page, live_server):
+    page.goto(link(live_server, SCORE["source"], SCORE["inputs"], "&lang=en&unroll=1&quiz=1"))
+    page.wait_for_selector("#editor-status.ok", state="attached")
+    until(page, f"{DOC} && {DOC}.nodes.length === 30 && !document.querySelector('#quiz-bar').hidden")
+    page.focus("#graph")
+    page.keyboard.press("Home")
+    while page.evaluate("document.activeElement?.id") != "quiz-answer":
+        page.keyboard.press("ArrowRight")
+    question = page.locator("#quiz-question").inner_text()
+    step = page.evaluate(f"{DOC}.steps[window.chainrule.stepper.step]")
+    node = page.evaluate(f"{DOC}.nodes.find((n) => n.id === '{step['node']}')")
+    assert question == f"∂s/∂{node['label'] if len(node['label']) == 1 else '(' + node['label'] + ')'} = ?"
+    assert set(page.locator("#step-lines .grad-text").all_inner_texts()[1:]) == {"?"}  # the answer hidden
+    page.keyboard.type(str(step["grad"]))
+    page.keyboard.press("Enter")
+    until(page, "document.querySelector('#quiz-feedback').textContent.startsWith('✓')")
+    assert page.locator("#quiz-score").inner_text() == "Score 1 / 1"
