@@ -278,3 +278,15 @@ def test_presenter_view_on_the_race_scales_the_contours_with_their_axes(wide, li
     page.click("#present-toggle")
     until(page, "!document.body.classList.contains('presenting')")
     assert page.locator(".app-header").is_visible()
+
+
+def test_the_graph_page_opened_at_a_train_step_hands_over_to_the_training_page(page, live_server):
+    page.goto(f"{live_server}/#lesson=sgd&lesson_step=1&lang=pt-BR&present=1")
+    page.wait_for_url("**/train#**")
+    until(
+        page, "document.querySelector('#lesson-caption')?.textContent.startsWith('Na página de treino o SGD')"
+    )
+    fragment = _fragment(page)
+    assert fragment["present"] == ["1"] and fragment["optimizer"] == ["sgd"]  # the teacher's view goes along
+    until(page, "document.body.classList.contains('presenting')")
+    assert page.evaluate("history.length") == 2  # the hand-over replaced the graph page's entry
