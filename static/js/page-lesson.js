@@ -119,6 +119,7 @@ export function createPageLesson({ page, fields = null, apply = null, ownsArrows
   window.addEventListener("keydown", (event) => {
     if (!lesson || !isShortcut(event) || event.defaultPrevented) return;
     if (event.key.startsWith("Arrow") && ownsArrows(event)) return;
+    if (event.key === "Escape" && event.target.closest?.("[role=dialog]")) return; // Esc closes the weight card first
     if (event.key === "ArrowRight") forward();
     else if (event.key === "ArrowLeft") backward();
     else if (event.key === "Escape") close();
