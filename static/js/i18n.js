@@ -82,7 +82,8 @@ export function translate(root = document) {
   }
 }
 
-/** Format a number for the current language (pt-BR uses a decimal comma). */
+/** Format a number for the current language, by the decimal rule graph-format.js states for the
+ * graph page: a decimal comma in Português (Brasil), a point in English; "−" for minus, "e−3". */
 export function formatNumber(value, digits = 4) {
   if (typeof value === "string") return value === "NaN" ? "NaN" : value.replace("Infinity", "∞");
   if (!Number.isFinite(value)) return Number.isNaN(value) ? "NaN" : (value > 0 ? "∞" : "−∞");
@@ -91,5 +92,5 @@ export function formatNumber(value, digits = 4) {
     ? rounded.toExponential(Math.max(0, digits - 2)).replace(/\.?0+e/, "e")
     : String(rounded);
   const local = current === "pt-BR" ? text.replace(".", ",") : text;
-  return local.replace(/^-/, "−");
+  return local.replace(/^-/, "−").replace("e-", "e−");
 }
