@@ -138,7 +138,9 @@ export function sampleGrid(f, n, lo, hi) {
  * label > mid is positive (blue circle), otherwise negative (orange square).
  */
 export function drawPoints(canvas, points, opts = {}) {
-  const { extent, domain = [-1, 1], pal = palette(), radius = 3.6, continuous = false, classes = 2 } = opts;
+  // Sizes are for a 360-px canvas and grow with a sharper one (the page draws at 720: crisp when projected large).
+  const k = canvas.width / 360;
+  const { extent, domain = [-1, 1], pal = palette(), radius = 3.6 * k, continuous = false, classes = 2 } = opts;
   const ctx = canvas.getContext("2d");
   const [lo, hi] = extent;
   const sx = (x) => ((x - lo) / (hi - lo)) * canvas.width;
@@ -154,7 +156,7 @@ export function drawPoints(canvas, points, opts = {}) {
       ctx.fillStyle = p.test ? ink : rgb;
       ctx.fill();
       ctx.strokeStyle = p.test ? rgb : ink;
-      ctx.lineWidth = p.test ? 2 : 1;
+      ctx.lineWidth = (p.test ? 2 : 1) * k;
       ctx.stroke();
       continue;
     }
@@ -167,7 +169,7 @@ export function drawPoints(canvas, points, opts = {}) {
     ctx.fillStyle = p.test ? ink : rgb;
     ctx.fill();
     ctx.strokeStyle = p.test ? rgb : ink;
-    ctx.lineWidth = p.test ? 2 : 1;
+    ctx.lineWidth = (p.test ? 2 : 1) * k;
     ctx.stroke();
   }
 }
