@@ -29,25 +29,12 @@ from bisect import bisect_right, insort
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
-from functools import lru_cache
 from itertools import pairwise
 from operator import sub
 from typing import Any
 
-# The drawing's measures (static/js/graph-tensor.js and graph.js draw with the same numbers).
-GATE = 44  # a gate: a circle of this diameter (a pill for an input or constant is 28 high)
-EM = 0.64  # the widest advance of a digit or letter, in em (DejaVu Sans's digits: 0.636)
-VALUE_FONT, CELL_FONT, CAPTION_FONT, NAME_FONT = 14, 12, 12, 13  # px in the drawing
-NUMBER_CHARS = 8  # the longest number the rounding rule writes ("−0.0123", "−1.23e−5")
-LABEL_MAX = 12  # characters of a name or of an input's label (longer ones are clipped with …)
-TEXT_H = 17  # the height of one line of 14 px text (ascent + descent)
-ROW, CAPTION_H, BRACKET = 15, 15, 4  # a matrix row; the shape caption above it; bracket padding
-CELL_GAP = 8  # between two matrix columns
-MATRIX_ROWS, MATRIX_COLS = 5, 4  # the largest tensor written cell by cell; larger: a heatmap
-HEAT_MAX, HEAT_BOX = 24, 96  # a heatmap shows at most 24×24 cells in at most 96×96 px
-LINE = 3  # between the wire and the labels above and below it
-ARROW = 14  # the shelf's end: room for an arrowhead
-GRAD_MARK = 16  # "∇ " before a gradient
+from app.label_boxes import GATE, LabelBox, label_box  # noqa: F401 - GATE: re-exported
+
 SPACING = 10  # between the reserved boxes of two nodes in a column
 BEND_ROOM = 4  # above and below a wire crossing a column (a bend point)
 COLUMN_GAP = 56  # between columns: only the wires' curves, no labels
@@ -67,78 +54,10 @@ class LayoutNode:
     kind: str = "op"
 
 
-@dataclass(frozen=True)
-class LabelBox:
-    """A node's reserved room: the gate's half width, the shelf right of it, the heights above and
-    below the wire (value labels above, gradient labels below)."""
-
-    half: float
-    shelf: float
-    above: float
-    below: float
-
-
-def matrix_dims(shape: Sequence[int]) -> tuple[int, int]:
-    """Rows × columns as the drawing writes a tensor: a vector as one row, leading axes folded."""
-    if not shape:
-        return 1, 1
-    cols = shape[-1]
-    return math.prod(shape[:-1]), cols
-
-
-def _tensor_block(shape: Sequence[int]) -> tuple[float, float]:
-    """Width and height of a tensor's numbers (a bracketed grid) or of its heatmap."""
-    rows, cols = matrix_dims(shape)
-    if rows <= MATRIX_ROWS and cols <= MATRIX_COLS:
-        cell = NUMBER_CHARS * EM * CELL_FONT + CELL_GAP
-        return cols * cell + 2 * BRACKET, rows * ROW + BRACKET
-    cell = max(3, min(8, HEAT_BOX // max(rows, cols, 1)))
-    return min(cols, HEAT_MAX) * cell, min(rows, HEAT_MAX) * cell
-
-
-def label_box(node: LayoutNode) -> LabelBox:
-    """The room `node` needs, from its kind, name and shape (the widest numbers assumed)."""
-    named = node.kind == "op" and not node.id.startswith("#")
-    return _label_box(
-        node.kind, min(len(node.id), LABEL_MAX) if named or node.kind == "input" else 0, node.shape
-    )
-
-
-@lru_cache(maxsize=4096)
-def _label_box(kind: str, chars: int, shape: tuple[int, ...]) -> LabelBox:
-    """label_box by what it depends on (`chars`: the name's or input label's length): a 600-node
-    unrolled graph has a handful of distinct boxes."""
-    node = LayoutNode("x" * chars if chars else "#", (), shape, kind)
-    if node.kind == "op":
-        half = GATE / 2
-    else:  # a pill with the input's name, or the constant's value (at most LABEL_MAX characters)
-        chars = (
-            min(len(node.id), LABEL_MAX)
-            if node.kind == "input"
-            else LABEL_MAX
-            if node.shape
-            else NUMBER_CHARS
-        )
-        half = max(15.0, chars * 4.6 + 10)
-    named = node.kind == "op" and not node.id.startswith("#")
-    name = (min(len(node.id), LABEL_MAX) * EM * NAME_FONT + 6) if named else 0.0
-    if node.shape:
-        width, height = _tensor_block(node.shape)
-        value_w, grad_w = max(width, 6 * EM * CAPTION_FONT), GRAD_MARK + width
-        above, below = LINE + height + CAPTION_H, LINE + height
-    else:
-        value_w = NUMBER_CHARS * EM * VALUE_FONT
-        grad_w = GRAD_MARK + value_w
-        above = below = LINE + TEXT_H
-    shelf = 6 + max(name + value_w, grad_w) + ARROW
-    gate = GATE / 2 if node.kind == "op" else 14
-    return LabelBox(half, shelf, max(gate, above), max(gate, below))
-
-
-def box_size(shape: Sequence[int]) -> tuple[float, float]:
-    """Width and height an op of this shape reserves (gate, shelf and labels)."""
-    box = label_box(LayoutNode("#", (), tuple(shape)))
-    return 2 * box.half + box.shelf - box.half, box.above + box.below
+def node_box(node: LayoutNode) -> LabelBox:
+    """The room `node` reserves (app.label_boxes): its name counts for an input or a named op."""
+    named = node.kind == "input" or (node.kind == "op" and not node.id.startswith("#"))
+    return label_box(node.kind, len(node.id) if named else 0, tuple(node.shape))
 
 
 def _layers(
@@ -406,7 +325,7 @@ def layout(nodes: Sequence[LayoutNode], output: str | None = None) -> dict[str, 
     if not nodes:
         return {"nodes": {}, "width": 0, "height": 0}
     index = {n.id: i for i, n in enumerate(nodes)}
-    boxes = [label_box(n) for n in nodes]
+    boxes = [node_box(n) for n in nodes]
     layer_of = _layers(nodes, index, output, boxes)
     sizes: list[tuple[int, int]] = [(0, 0)] * len(nodes)  # _wires appends one per dummy
     succ, pred, adjacent, bends = _wires(nodes, index, layer_of, sizes)

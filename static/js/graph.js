@@ -18,6 +18,7 @@ const LABEL_MAX = 12; // characters of an input's or constant's label (app/layou
 const LINE = 3; // between the wire and its labels
 const ARROW = 14;
 const COLUMN_GAP = 56;
+const RUN = 18; // of the gap, the straight start of a wire
 const PILL_FONT = 15;
 const STATES = { v: ["hidden", "visible"], l: ["0", "1"] }; // data-k → [off, on]
 const ATTRS = { v: "visibility", l: "data-live" };
@@ -60,7 +61,7 @@ function geometry(doc) {
 }
 
 /** Columns from each node's half width and shelf; x of every node and of every bend point. */
-function place(doc, geo) {
+function place(doc, geo, aspect) {
   const layers = [];
   for (const node of doc.nodes) {
     const g = geo[node.id];
@@ -81,10 +82,25 @@ function place(doc, geo) {
     g.x = layers[g.layer].x;
     g.colRight = layers[g.layer].x1;
   }
+  // A drawing wider than the canvas's shape spreads its rows apart (up to 1.8×) so that it fills the
+  // canvas's height: gaps only grow, so every reserved box stays free, with room for labels to grow.
+  let y0 = Infinity;
+  let y1 = -Infinity;
+  for (const node of doc.nodes) {
+    const box = doc.layout?.nodes?.[node.id] || {};
+    y0 = Math.min(y0, geo[node.id].y - (box.above ?? 30));
+    y1 = Math.max(y1, geo[node.id].y + (box.below ?? 30));
+  }
+  const width = x - COLUMN_GAP + 24;
+  const shape = aspect > 0 && y1 > y0 ? width / aspect / (y1 - y0) : 1;
+  const spread = Math.min(1.8, Math.max(1, shape));
+  const mid = (y0 + y1) / 2;
+  const spreadY = (y) => r1(mid + (y - mid) * spread);
+  for (const node of doc.nodes) geo[node.id].y = spreadY(geo[node.id].y);
   // The server's bend points name their column by its x; its columns list maps that x to a layer.
   const serverCols = doc.layout?.columns || [];
   const layerAt = new Map(serverCols.map((c, k) => [c.x, k]));
-  return { layers, layerAt };
+  return { layers, layerAt, spreadY };
 }
 
 /**
@@ -135,7 +151,7 @@ export function createGraphView(svg, { onActivate = () => {}, onView = () => {} 
       built[node.id] = { value, grad, valueState, gradState };
       g.shelf = Math.max(g.nameW + value.width, grad ? grad.width : 0);
     }
-    const { layers, layerAt } = place(doc, geo);
+    const { layers, layerAt, spreadY } = place(doc, geo, svg.clientHeight ? svg.clientWidth / svg.clientHeight : 0);
     const incoming = Object.fromEntries(doc.nodes.map((n) => [n.id, []]));
     for (const edge of doc.edges) incoming[edge.target].push(edge);
     for (const node of doc.nodes) {
@@ -160,18 +176,19 @@ export function createGraphView(svg, { onActivate = () => {}, onView = () => {} 
       const s = geo[edge.source];
       const tgt = geo[edge.target];
       const port = tgt.ports[edge.id];
-      const segs = [[s.x + s.half, s.y, s.colRight, s.y]];
-      let x = s.colRight;
+      // Straight on past the column's edge for a while: a label grown for a far view keeps room there.
+      const segs = [[s.x + s.half, s.y, s.colRight + RUN, s.y]];
+      let x = s.colRight + RUN;
       let y = s.y;
       const curveTo = (x2, y2) => {
         const dx = Math.max(12, (x2 - x) / 2);
         segs.push([x, y, x + dx, y, x2 - dx, y2, x2, y2]);
         x = x2; y = y2;
       };
-      for (const [bx, by] of doc.layout?.bends?.[`${edge.source}->${edge.target}`] || []) {
+      for (const [bx, bendY] of doc.layout?.bends?.[`${edge.source}->${edge.target}`] || []) {
         const col = layers[layerAt.get(bx)];
         if (!col) continue;
-        curveTo(col.x0, by);
+        curveTo(col.x0, spreadY(bendY));
         segs.push([x, y, col.x1, y]);
         x = col.x1;
       }

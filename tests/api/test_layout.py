@@ -5,19 +5,8 @@ from __future__ import annotations
 
 import random
 
-from app.layout import (
-    ASPECT,
-    GATE,
-    MATRIX_COLS,
-    MATRIX_ROWS,
-    NUMBER_CHARS,
-    ROW,
-    SPACING,
-    LayoutNode,
-    _total_crossings,
-    label_box,
-    layout,
-)
+from app.label_boxes import GATE, MATRIX_COLS, MATRIX_ROWS, NUMBER_CHARS, ROW
+from app.layout import ASPECT, SPACING, LayoutNode, _total_crossings, layout, node_box
 
 
 def _lecture() -> list[LayoutNode]:
@@ -60,23 +49,23 @@ def _overlap_free(result: dict) -> None:
 
 
 def test_label_boxes_follow_shapes():
-    scalar = label_box(LayoutNode("a", ("x",)))
+    scalar = node_box(LayoutNode("a", ("x",)))
     assert scalar.half == GATE / 2 and scalar.above >= GATE / 2 and scalar.below >= GATE / 2
     assert scalar.shelf > NUMBER_CHARS * 0.6 * 14  # the widest number, 8 characters of 14 px type
-    matrix = label_box(LayoutNode("#1", ("x",), (2, 3)))
+    matrix = node_box(LayoutNode("#1", ("x",), (2, 3)))
     assert (
         matrix.above >= 2 * ROW + 15 and matrix.below >= 2 * ROW
     )  # the grid above (with its shape) and below
     assert matrix.shelf > 3 * NUMBER_CHARS * 0.6 * 12  # three columns of the widest numbers
-    assert label_box(LayoutNode("v", ("x",), (3,))).above < matrix.above  # a vector is one row
-    taller = label_box(LayoutNode("#2", ("x",), (MATRIX_ROWS, MATRIX_COLS)))
+    assert node_box(LayoutNode("v", ("x",), (3,))).above < matrix.above  # a vector is one row
+    taller = node_box(LayoutNode("#2", ("x",), (MATRIX_ROWS, MATRIX_COLS)))
     assert taller.above > matrix.above and taller.shelf > matrix.shelf
-    heat = label_box(LayoutNode("#3", ("x",), (100, 100)))
-    assert heat == label_box(LayoutNode("#4", ("x",), (32, 32)))  # a heatmap: at most 24×24 cells of ≥ 3 px
-    named = label_box(LayoutNode("loss", ("x",)))
+    heat = node_box(LayoutNode("#3", ("x",), (100, 100)))
+    assert heat == node_box(LayoutNode("#4", ("x",), (32, 32)))  # a heatmap: at most 24×24 cells of ≥ 3 px
+    named = node_box(LayoutNode("loss", ("x",)))
     assert named.shelf > scalar.shelf  # the name is written before the value
-    long_input = label_box(LayoutNode("a_long_name", (), (), "input"))
-    assert long_input.half > label_box(LayoutNode("x", (), (), "input")).half
+    long_input = node_box(LayoutNode("a_long_name", (), (), "input"))
+    assert long_input.half > node_box(LayoutNode("x", (), (), "input")).half
     assert layout([], None) == {"nodes": {}, "width": 0, "height": 0}
 
 
