@@ -319,7 +319,8 @@ $("zoom-out").addEventListener("click", () => graph.viewport.zoomBy(0.8));
 $("zoom-fit").addEventListener("click", () => graph.viewport.fit());
 $("export-svg").addEventListener("click", () => exportSvg(graph.svg));
 $("export-png").addEventListener("click", () => exportPng(graph.svg));
-$("export-json").addEventListener("click", () => current && exportJson(current.doc, current.request));
+$("export-json").addEventListener("click", () => current
+  && exportJson(current.doc, current.unrolled ? { ...current.request, unroll: true } : current.request));
 $("unroll-toggle").addEventListener("click", () => {
   unrollNote = null;
   store.set({ unroll: !state.unroll, step: LAST });
