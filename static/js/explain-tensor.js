@@ -41,7 +41,7 @@ function table(rows, cls = "") {
 /** One term of upstream · local = downstream: a title (word and shape) over its formula and numbers. */
 function card(cls, title, body, { kind, ref, text } = {}) {
   const said = text ?? plain(body.filter((p) => p.cls !== "note"));
-  return { block: "card", cls, title, body, kind, ref, text: `${plain(title.filter((p) => p.cls !== "combine"))}: ${said}` };
+  return { block: "card", cls, title, body, kind, ref, text: `${title.map((p) => p.text).join(" ")}: ${said}` };
 }
 
 /** A value: inline when short, a grid of numbers when a small matrix, else its summary. */
@@ -210,6 +210,7 @@ export function tensorEdgeLine(edge, doc, byId, { jacobian = false } = {}) {
   const localTitle = [...(between ? [seg(between, "combine")] : []), seg(t("panel.local"), "muted"), chip(localShape)];
   const localText = `${plain(localBody.slice(0, 1))}${edge.local === null || edge.local === undefined ? "" : ` = ${valueText(edge.local)}`}`;
   const local = card("local", localTitle, localBody, { kind: "local", ref, text: localText });
+  local.text = `   ${local.text}`; // read as text, the cards follow one another on a line
 
   // The downstream gradient, with the notation of how upstream and local combine.
   const downTitle = [seg(t("panel.downstream"), "muted"), chip(shapeOf(edge.downstream))];
