@@ -16,6 +16,7 @@ addStrings({
     "touch.train.neuron": "Tap a neuron to see its output in the big picture.",
     "touch.data.hint": "Tap the data plot to add a point of the chosen class, drag a point to move it. CSV: x1,x2,label or x1,x2,y.",
     "touch.race.hint": "Tap or drag on the plot to move the start · ▶: race",
+    "touch.wc.hint": "Type a value and tap the keyboard's Enter; × closes.",
   },
   "pt-BR": {
     "touch.graph.hint": "Arraste para mover · afaste dois dedos para ampliar · toque numa porta para lê-la",
@@ -30,5 +31,6 @@ addStrings({
     "touch.train.neuron": "Toque num neurônio para ver sua saída no quadro grande.",
     "touch.data.hint": "Toque no gráfico dos dados para acrescentar um ponto da classe escolhida, arraste um ponto para movê-lo. CSV: x1,x2,label ou x1,x2,y.",
     "touch.race.hint": "Toque ou arraste no gráfico para mover a partida · ▶: correr",
+    "touch.wc.hint": "Digite um valor e toque em Enter no teclado; × fecha.",
   },
 });

@@ -48,6 +48,25 @@ function addHints() {
   whenPresent(".de-hint", (hint) => hint.after(make("p", "touch-hint", "touch.data.hint")));
   whenPresent("#race-hint", (hint) => hint.after(make("p", "touch-hint", "touch.race.hint")));
   whenPresent("#tr-graph-hint", mirrorGraphHint);
+  whenPresent(".tr-net-panel", watchWeightCard);
+}
+
+/** /train's weight card says "press Enter; Escape closes" in a note it rebuilds on every open:
+ * while the note says that, a twin says it for a finger. */
+function watchWeightCard(panel) {
+  const sync = () => {
+    const note = panel.querySelector(".wc-note");
+    if (!note) return;
+    let twin = note.nextElementSibling;
+    if (!twin?.classList.contains("touch-hint")) {
+      twin = make("p", "wc-note touch-hint", "touch.wc.hint");
+      note.after(twin);
+    }
+    const isHint = note.textContent === t("wc.hint");
+    note.classList.toggle("touch-swapped", isHint);
+    twin.hidden = !isHint;
+  };
+  new MutationObserver(sync).observe(panel, { childList: true, subtree: true, characterData: true });
 }
 
 /** /train's graph hint ends with a hover sentence inside a longer text the page writes itself:

@@ -333,3 +333,20 @@ def test_keyboard_hints_on_a_desktop(page, path, lang) -> None:
     text = page.inner_text("body")
     for words in ("pinch", "Tap ", "dois dedos", "Toque "):
         assert words not in text, words
+
+
+def test_the_weight_card_fits_a_phone_and_speaks_to_fingers(phone) -> None:
+    phone.goto("/train#dataset=circle&seed=1&layers=[4,2]&optimizer=adam&lang=en")
+    until(phone, "document.querySelector('#tr-train-loss').textContent.trim() !== '–'")
+    neuron = phone.locator("canvas[data-node='h1:1']")
+    neuron.scroll_into_view_if_needed()
+    neuron.tap()
+    phone.wait_for_selector(".wc:not([hidden])")
+    card = rect(phone, ".wc")
+    assert 0 <= card["left"] and card["right"] <= PHONE["width"]  # beside the neuron it ran off the edge
+    assert card["bottom"] <= rect(phone, "#tr-play")["top"]  # a sheet above the transport bar
+    assert overflow(phone) <= PHONE["width"]
+    assert not shown(phone, ".wc-note:not(.touch-hint)")
+    assert phone.inner_text(".wc-note.touch-hint") == "Type a value and tap the keyboard's Enter; × closes."
+    phone.tap(".wc-close")
+    phone.wait_for_selector(".wc", state="hidden")
