@@ -14,6 +14,8 @@ import { t } from "./i18n.js";
 const INFIX = new Set(["+", "−", "-", "×", "÷", "/", "^", "@", "·", "*"]);
 
 const seg = (text, cls = "", kind = undefined, ref = undefined) => ({ text, cls, kind, ref });
+/** A tensor's shape after its value, as the cards write it (nothing for a number). */
+const shapeNote = (value) => (Array.isArray(value) ? [seg(`  ${t("panel.shape", { shape: shapeText(shapeOf(value)) })}`, "shape")] : []);
 const v = (value) => valueText(value, { maxElements: 9 });
 
 /** The node's operation with its arguments' values put in, as segments (a computed one can be hidden). */
@@ -39,7 +41,8 @@ function forwardLines(node, byId) {
   if (node.kind === "input") return [[seg(`${node.label} = `), seg(v(node.value), "val"), seg(`  ${t("explain.input")}`, "muted")]];
   if (node.kind === "constant") return [[seg(v(node.value), "val"), seg(`  ${t("explain.constant")}`, "muted")]];
   const formula = node.formula || node.label;
-  return [[seg(`${formula} = `), ...substituted(node, byId), seg(" = "), seg(v(node.value), "val", "val", `n:${node.id}`)]];
+  return [[seg(`${formula} = `), ...substituted(node, byId), seg(" = "), seg(v(node.value), "val", "val", `n:${node.id}`),
+    ...shapeNote(node.value)]];
 }
 
 const partial = (doc, byId, id) => `∂${wrap(byId[doc.output].label)}/∂${wrap(byId[id].label)}`;
@@ -62,8 +65,6 @@ function edgeLine(edge, doc, byId) {
 
 const isScalarEdge = (edge) => [edge.upstream, edge.local, edge.downstream].every((v) => !Array.isArray(v));
 
-/** The shape after a tensor's gradient, as the cards write it (nothing for a number). */
-const shapeNote = (value) => (Array.isArray(value) ? [seg(`  ${t("panel.shape", { shape: shapeText(shapeOf(value)) })}`, "shape")] : []);
 
 /**
  * {phase, node, lines, shortcut} for step k of the document. `jacobian`: draw an @ gate's local
@@ -100,7 +101,7 @@ export function explainStep(doc, k, { jacobian = false } = {}) {
   } else if (step.phase === "accumulate") {
     const terms = (step.terms || []).map((term, i) => seg(v(term), "grad", "grad", `e:${step.edges?.[i] ?? node.id}`));
     const sum = terms.flatMap((term, i) => (i ? [seg(" + ", "grad"), term] : [term]));
-    lines = [[seg(`${gradOf} = `), ...sum, seg(" = "), seg(v(step.grad), "grad", "grad", own)]];
+    lines = [[seg(`${gradOf} = `), ...sum, seg(" = "), seg(v(step.grad), "grad", "grad", own), ...shapeNote(step.grad)]];
   }
   return { phase: step.phase, node: node.label, lines, shortcut };
 }

@@ -139,7 +139,8 @@ function accept(doc, request, unrolled = false) {
   // Unrolled, the document's inputs are the elements (W[0,1]); the fields stay the tensors.
   const names = unrolled ? Object.keys(request.inputs) : doc.nodes.filter((n) => n.kind === "input").map((n) => n.id);
   showInputs(names, request.inputs);
-  if (unrolled) unrollNote = { key: "unroll.on", params: { nodes: doc.nodes.length } };
+  const scalar = !Object.values(request.inputs).some(Array.isArray) && !doc.nodes.some((n) => n.id.includes("["));
+  if (unrolled) unrollNote = { key: scalar ? "unroll.scalar" : "unroll.on", params: { nodes: doc.nodes.length } };
   else if (!unrollNote?.error) unrollNote = null;
   showUnroll();
   const k = stepper.reset(doc.steps.length, state.step === LAST ? doc.steps.length - 1 : state.step);
