@@ -166,6 +166,7 @@ OVERLAPS = """() => {
   const visible = (el) => {
     const style = getComputedStyle(el);
     if (style.visibility === 'hidden' || style.display === 'none' || Number(style.opacity) === 0) return null;
+    if (el.checkVisibility && !el.checkVisibility({ checkOpacity: true, checkVisibilityCSS: true })) return null;  // in a closed <details>
     let r = el.getBoundingClientRect();
     let box = { left: r.left, top: r.top, right: r.right, bottom: r.bottom };
     for (let a = el.parentElement; a; a = a.parentElement) {  // clipped by scrolling panels
@@ -193,7 +194,7 @@ OVERLAPS = """() => {
 
 
 @pytest.mark.parametrize("lang", ["en", "pt-BR"])
-@pytest.mark.parametrize("path", ["/", "/train", "/optimizers"])
+@pytest.mark.parametrize("path", ["/", "/train", "/optimizers", "/handout", "/docs"])
 def test_no_controls_overlap_at_1280x800(page, live_server, path, lang):
     page.set_viewport_size({"width": 1280, "height": 800})
     page.goto(f"{live_server}{path}?lang={lang}")
