@@ -17,6 +17,8 @@ addStrings({
     "touch.data.hint": "Tap the data plot to add a point of the chosen class, drag a point to move it. CSV: x1,x2,label or x1,x2,y.",
     "touch.race.hint": "Tap or drag on the plot to move the start · ▶: race",
     "touch.wc.hint": "Type a value and tap the keyboard's Enter; × closes.",
+    "touch.quiz.noQuestion": "No question at this step: ▶ to go on.",
+    "touch.quiz.done": "Answered. ▶ for the next step.",
   },
   "pt-BR": {
     "touch.graph.hint": "Arraste para mover · afaste dois dedos para ampliar · toque numa porta para lê-la",
@@ -32,5 +34,7 @@ addStrings({
     "touch.data.hint": "Toque no gráfico dos dados para acrescentar um ponto da classe escolhida, arraste um ponto para movê-lo. CSV: x1,x2,label ou x1,x2,y.",
     "touch.race.hint": "Toque ou arraste no gráfico para mover a partida · ▶: correr",
     "touch.wc.hint": "Digite um valor e toque em Enter no teclado; × fecha.",
+    "touch.quiz.noQuestion": "Nenhuma pergunta neste passo: ▶ para seguir.",
+    "touch.quiz.done": "Respondido. ▶ para o próximo passo.",
   },
 });

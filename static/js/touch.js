@@ -49,40 +49,50 @@ function addHints() {
   whenPresent("#race-hint", (hint) => hint.after(make("p", "touch-hint", "touch.race.hint")));
   whenPresent("#tr-graph-hint", mirrorGraphHint);
   whenPresent(".tr-net-panel", watchWeightCard);
+  whenPresent("#quiz-question", (question) => twin(question,
+    [["quiz.noQuestion", "touch.quiz.noQuestion"], ["quiz.done", "touch.quiz.done"]], "touch-quiz"));
 }
 
-/** /train's weight card says "press Enter; Escape closes" in a note it rebuilds on every open:
- * while the note says that, a twin says it for a finger. */
-function watchWeightCard(panel) {
+/** While `el` says one of the keyboard texts in `pairs` ([[key, touchKey]]), a twin after it says
+ * the touch one (phone.css shows one or the other); the page keeps writing el as it likes. */
+function twin(el, pairs, className) {
+  const other = make(el.tagName === "SPAN" ? "span" : "p", `touch-hint ${className}`);
+  el.dataset.touchTwin = "";
+  el.after(other);
   const sync = () => {
-    const note = panel.querySelector(".wc-note");
-    if (!note) return;
-    let twin = note.nextElementSibling;
-    if (!twin?.classList.contains("touch-hint")) {
-      twin = make("p", "wc-note touch-hint", "touch.wc.hint");
-      note.after(twin);
-    }
-    const isHint = note.textContent === t("wc.hint");
-    note.classList.toggle("touch-swapped", isHint);
-    twin.hidden = !isHint;
+    const pair = pairs.find(([key]) => el.textContent === t(key));
+    el.classList.toggle("touch-swapped", Boolean(pair));
+    other.hidden = !pair;
+    if (pair) other.textContent = t(pair[1]);
   };
-  new MutationObserver(sync).observe(panel, { childList: true, subtree: true, characterData: true });
+  new MutationObserver(sync).observe(el, { childList: true, characterData: true, subtree: true });
+  sync();
 }
 
 /** /train's graph hint ends with a hover sentence inside a longer text the page writes itself:
  * a touch twin copies that text with the sentence told for a finger. */
 function mirrorGraphHint(hint) {
-  const twin = make("p", "touch-hint", "");
-  twin.id = "tr-graph-hint-touch";
+  const other = make("p", "touch-hint", "");
+  other.id = "tr-graph-hint-touch";
   hint.classList.add("touch-swapped");
-  hint.after(twin);
+  hint.after(other);
   const copy = () => {
     const hover = t("train.openGraph.hint", { n: "" }).split(". ").pop();
     const text = hint.textContent;
-    twin.textContent = hover && text.endsWith(hover) ? text.slice(0, -hover.length) + t("touch.train.neuron") : text;
+    other.textContent = hover && text.endsWith(hover) ? text.slice(0, -hover.length) + t("touch.train.neuron") : text;
   };
   new MutationObserver(copy).observe(hint, { childList: true, characterData: true, subtree: true });
   copy();
+}
+
+/** /train's weight card says "press Enter; Escape closes" in a note it rebuilds on every open. */
+function watchWeightCard(panel) {
+  const sync = () => {
+    const note = panel.querySelector(".wc-note:not(.touch-hint):not([data-touch-twin])");
+    if (note) twin(note, [["wc.hint", "touch.wc.hint"]], "wc-note");
+  };
+  new MutationObserver(sync).observe(panel, { childList: true, subtree: true });
+  sync();
 }
 
 // ---- the graph: pinch, two-finger pan, tap to expand ----------------------------------------------

@@ -350,3 +350,22 @@ def test_the_weight_card_fits_a_phone_and_speaks_to_fingers(phone) -> None:
     assert phone.inner_text(".wc-note.touch-hint") == "Type a value and tap the keyboard's Enter; × closes."
     phone.tap(".wc-close")
     phone.wait_for_selector(".wc", state="hidden")
+
+
+@pytest.mark.parametrize(
+    ("lang", "words"),
+    [
+        ("en", "No question at this step: ▶ to go on."),
+        ("pt-BR", "Nenhuma pergunta neste passo: ▶ para seguir."),
+    ],
+)
+def test_the_quiz_tells_a_finger_how_to_go_on(phone, lang, words) -> None:
+    phone.goto(f"/#quiz=1&example=lecture&seed=7&lang={lang}")
+    phone.wait_for_selector("#quiz-bar:not([hidden])")
+    assert phone.inner_text("#step-counter").startswith(("Step 1 of", "Passo 1 de"))
+    until(phone, "document.querySelector('#quiz-question').textContent.includes('→')")
+    assert not shown(phone, "#quiz-question")  # "→ to go on": a key the phone does not have
+    assert phone.inner_text(".touch-quiz") == words
+    phone.tap("#step-last")  # the last step asks a question: the twin steps aside
+    until(phone, "document.querySelector('#quiz-question').textContent.endsWith('?')")
+    assert shown(phone, "#quiz-question") and not shown(phone, ".touch-quiz")
