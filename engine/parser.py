@@ -28,6 +28,7 @@ from engine.ops import OPS_BY_FUNCTION, OPS_BY_NAME, OPS_BY_OPERATOR, Op
 from engine.source import char_column, check_brackets, expression_depth
 
 LABEL_MAX = 32
+TEXT_MAX = 200  # an error's `text` parameter: the offending source text, at most this long
 INDEX = OPS_BY_NAME["index"]
 _AST_LOCK = threading.Lock()
 
@@ -79,7 +80,9 @@ class _Builder:
         self.aliases: dict[str, list[str]] = {}  # node id -> the other names given to it
 
     def error(self, code: str, message: str, where: ast.AST, **params: object) -> EngineError:
-        """`params` are what a page needs to word the error itself (name, text, limit, …)."""
+        """`params` are what a page needs to word the error itself (name, limit, …); `text`, the
+        source text at `where`, unless given."""
+        params.setdefault("text", self.text(where)[:TEXT_MAX])
         line = getattr(where, "lineno", None)
         column = getattr(where, "col_offset", None)
         if line is None:
@@ -145,7 +148,6 @@ class _Builder:
                     f"the last line '{self.text(stmt)}' would be named 'out', which is taken",
                     stmt,
                     name="out",
-                    text=self.text(stmt),
                 )
             return self.bind("out", stmt.value)
         if isinstance(stmt, ast.Expr):
@@ -153,7 +155,6 @@ class _Builder:
                 "bare_expression",
                 f"only the last statement may be a bare expression: '{self.text(stmt)}'",
                 stmt,
-                text=self.text(stmt),
             )
         kind = type(stmt).__name__.lower()
         first = self.text(stmt).splitlines()[0]
@@ -205,7 +206,6 @@ class _Builder:
                 expr,
                 reason="construct",
                 construct=type(expr).__name__,
-                text=self.text(expr),
             )
         if isinstance(expr, ast.Name):
             return self.reference(expr)
@@ -242,14 +242,12 @@ class _Builder:
                 f"only numbers are allowed as literals, not '{self.text(expr)}'",
                 expr,
                 reason="literal",
-                text=self.text(expr),
             )
         raise self.error(
             "forbidden",
             f"this is not part of the expression language: '{self.text(expr)}'",
             expr,
             reason="expression",
-            text=self.text(expr),
         )
 
     def reference(self, expr: ast.Name) -> str:
@@ -275,7 +273,6 @@ class _Builder:
                 f"only named functions can be called, not '{self.text(expr.func)}'",
                 expr.func,
                 reason="call",
-                text=self.text(expr.func),
             )
         function = expr.func.id
         if function.startswith("_"):
@@ -355,7 +352,6 @@ class _Builder:
                     f"an index must be a literal integer, not '{self.text(part)}'",
                     part,
                     reason="not_integer",
-                    text=self.text(part),
                 )
             index.append(int(value))
         return tuple(index)
@@ -363,12 +359,7 @@ class _Builder:
     def literal(self, expr: ast.expr, what: str) -> float:
         value = self.constant(expr)
         if value is None or value.ndim != 0:
-            raise self.error(
-                "not_a_number",
-                f"{what} must be a number, not '{self.text(expr)}'",
-                expr,
-                text=self.text(expr),
-            )
+            raise self.error("not_a_number", f"{what} must be a number, not '{self.text(expr)}'", expr)
         return float(value)
 
     def constant(self, expr: ast.expr) -> np.ndarray | None:
@@ -391,14 +382,10 @@ class _Builder:
                     "invalid_constant",
                     f"a list must hold numbers or lists of numbers: '{self.text(expr)}'",
                     expr,
-                    text=self.text(expr),
                 )
             if len({item.shape for item in items}) != 1:
                 raise self.error(
-                    "ragged",
-                    f"the rows of this list differ in length: '{self.text(expr)}'",
-                    expr,
-                    text=self.text(expr),
+                    "ragged", f"the rows of this list differ in length: '{self.text(expr)}'", expr
                 )
             array = np.stack(items)
             if array.size > self.limits.max_constant_elements:
@@ -408,7 +395,6 @@ class _Builder:
                     expr,
                     reason="constant",
                     limit=self.limits.max_constant_elements,
-                    text=self.text(expr),
                 )
             return array
         return None
@@ -432,7 +418,6 @@ class _Builder:
                 "exponent_too_large",
                 f"exponent '{self.text(exponent)}' exceeds the limit {self.limits.max_exponent:g}",
                 exponent,
-                text=self.text(exponent),
                 limit=self.limits.max_exponent,
             )
 
