@@ -214,7 +214,7 @@ function keyFor(code, p) {
   const variant = (name) => `err.${code}.${name}`;
   if (code === "forbidden" && p.reason === "construct" && /\d,\s?\d/.test(p.text || "")) return variant("decimal_comma");
   if (p.reason && `err.${code}.${p.reason}` in PT) return variant(p.reason);
-  if (code === "duplicate_name" && p.name === "out" && p.text) return variant("out");
+  if (code === "duplicate_name" && p.name === "out" && p.text && p.text !== "out") return variant("out");
   if (code === "shape_mismatch" && p.rule === "rows") return variant("rows");
   if (code === "shape_mismatch" && p.shapes && p.rule) return variant("shapes");
   if (code === "invalid_input" && p.input) return variant("named");
