@@ -121,6 +121,19 @@ function sumGrid(products, names, delta, result, { deltaRef, ref, resultName }) 
   ])], "outer sums");
 }
 
+/** @'s local gradient in index form for ranks other than W x (the op's one formula is written for W x). */
+function matmulIndexForm(edge, byId) {
+  const [a, b] = byId[edge.target].inputs.map((id) => byId[id]);
+  const [an, bn] = [short(a, "A"), short(b, "B")];
+  const [ra, rb] = [a.shape.length, b.shape.length];
+  if (ra === 2 && rb === 1) return null; // W x: the op's own formula says it (xᵀ in row i of ∂outᵢ/∂W)
+  if (ra === 1 && rb === 2) return edge.slot === 0 ? `∂outₖ/∂${an}ⱼ = ${bn}ⱼₖ` : `∂outₖ/∂${bn}ⱼₖ = ${an}ⱼ, ${t("panel.offColumn")}`;
+  if (ra === 2 && rb === 2) {
+    return edge.slot === 0 ? `∂outᵢₖ/∂${an}ᵢⱼ = ${bn}ⱼₖ, ${t("panel.offRow")}` : `∂outᵢₖ/∂${bn}ⱼₖ = ${an}ᵢⱼ, ${t("panel.offColumn")}`;
+  }
+  return null;
+}
+
 /** The shortcut's formula, note and grid for edge `edge` into an @ gate, or null (no 1–2-d shortcut). */
 function matmulShortcut(edge, byId) {
   const target = byId[edge.target];
@@ -178,7 +191,7 @@ export function tensorEdgeLine(edge, doc, byId, { jacobian = false } = {}) {
   const upRef = `n:${edge.target}`;
   const [lhs0, ...rest] = (edge.formula || "").split(" = ");
   const lhs = lhs0 || `∂${wrap(target.label)}/∂${wrap(source.label)}`;
-  const rhs = rest.join(" = ");
+  const rhs = (target.op === "matmul" && matmulIndexForm(edge, byId)) || rest.join(" = ");
 
   const upstream = card("upstream", [seg(t("panel.upstream"), "muted"), chip(upShape)],
     [seg(`δ = ${d(target)} = `), ...valueParts(edge.upstream, "grad", upRef)], { kind: "grad", ref: upRef });
