@@ -133,6 +133,13 @@ def test_formula_words_in_portuguese(page, live_server):
     assert english_words(page) == [], english_words(page)
 
 
+def test_handout_reads_in_portuguese(page, live_server):
+    page.goto(f"{live_server}/handout?lang=pt-BR")
+    until(lambda: "senão" in page.inner_text("body"))
+    assert "1 se z > y, ½ se iguais, senão 0" in page.inner_text("body")
+    assert english_words(page) == [], english_words(page)
+
+
 def test_decimal_comma_round_trip(page, live_server):
     open_graph(page, live_server)
     page.fill("#input-x", "0,5")
