@@ -1,6 +1,7 @@
 // Export the drawing as a standalone SVG or a PNG (through a canvas), the document as JSON.
 // Everything happens in the page: no request leaves it. The drawing's stylesheet (graph.css) is
 // embedded in the file, so it looks the same anywhere.
+import { fullDetail } from "./graph-lod.js";
 import { svgStyle } from "./graph-style.js";
 const VARS = ["--fg", "--muted", "--bg", "--surface", "--surface-2", "--border", "--accent", "--grad",
   "--wire", "--gate-fill", "--gate-stroke", "--bad", "--stroke", "--graph-text"];
@@ -14,6 +15,7 @@ export function svgString(svg, { embedStyle = true } = {}) {
   if (far) svg.classList.add("far");
   const pad = 24;
   const clone = svg.cloneNode(true);
+  fullDetail(clone); // every label, as at 100 % (the page's semantic zoom left some out)
   const width = Math.ceil(box.width + 2 * pad);
   const height = Math.ceil(box.height + 2 * pad);
   clone.setAttribute("xmlns", "http://www.w3.org/2000/svg");

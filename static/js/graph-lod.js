@@ -7,34 +7,55 @@
 export const MIN_PX = 11;
 const MAX_GROW = 2.2;
 const CELL = 32; // the grid's cell, in drawing units
-const SAMPLE = 6; // a wire is sampled every SAMPLE drawing units
+const SAMPLE = 8; // a wire is sampled every SAMPLE drawing units (the thinnest label is 15 high)
 
 /**
  * items: [{el, x, y, w, h, up, font, rank, node?, far?, inside?}] — the label's anchor (x, y) on the
  * wire, its size at scale 1 (growing up from y when `up`, down otherwise), its smallest type;
  * `inside` labels (a gate's symbol) show only at full size; `far` ones (a node's short name, centred
  * on it) always have MIN_PX + 1 type on screen. obstacles: gate boxes {x0, y0, x1, y1, node}.
- * wires: [{points: [[x, y], …], ends: [source, target]}].
+ * wires: [{points: [x, y, x, y, …], ends: [source, target]}].
  */
 export function createLod(items, obstacles, wires) {
+  // Wire points per cell as flat [x, y, wire, x, y, wire, …] (a 600-node drawing has ~50 000).
   const points = new Map();
   const put = (map, key, value) => { const list = map.get(key); if (list) list.push(value); else map.set(key, [value]); };
-  for (const wire of wires) {
-    for (const [x, y] of wire.points) put(points, `${Math.floor(x / CELL)},${Math.floor(y / CELL)}`, { x, y, ends: wire.ends });
-  }
+  wires.forEach((wire, w) => {
+    const p = wire.points;
+    for (let i = 0; i < p.length; i += 2) {
+      const key = cellKey(Math.floor(p[i] / CELL), Math.floor(p[i + 1] / CELL));
+      const list = points.get(key);
+      if (list) list.push(p[i], p[i + 1], w); else points.set(key, [p[i], p[i + 1], w]);
+    }
+  });
   const gates = new Map();
   for (const box of obstacles) eachCell(box, (key) => put(gates, key, box));
   const ranked = [...items].sort((a, b) => a.rank - b.rank);
   let lastK = null;
+  let lastKey = null;
 
-  /** Show, grow or hide every label for zoom k (nothing to do when k has not changed). */
-  function update(k) {
-    if (k === lastK) return;
+  /**
+   * Show, grow or hide every label for zoom k; `view` ({x0, y0, x1, y1} in drawing units) is what the
+   * canvas shows: labels wholly outside it are left out too, so the browser lays out only what can be
+   * seen (a 600-node drawing opened zoomed in). Nothing to do when neither has changed.
+   */
+  function update(k, view = null) {
+    const key = view ? `${k}|${Math.round(view.x0)}|${Math.round(view.y0)}|${Math.round(view.x1)}` : `${k}`;
+    if (key === lastKey) return;
+    lastKey = key;
     lastK = k;
+    const pad = view ? (view.x1 - view.x0) * 0.25 : 0; // a margin, so a small pan needs no relayout
+    const outside = (x0, y0, x1, y1) => view !== null
+      && (x1 < view.x0 - pad || x0 > view.x1 + pad || y1 < view.y0 - pad || y0 > view.y1 + pad);
     const placed = new Map();
     const named = new Set(); // nodes whose own gate text shows: no far label for them
     for (const item of ranked) {
       if (item.far && named.has(item.node)) { apply(item, false, 1); continue; }
+      if (outside(item.x - 60 / k, item.y - 60 / k, item.x + (item.w || 0) * 3 + 60 / k, item.y + 60 / k)) {
+        apply(item, false, 1);
+        if (item.inside) named.add(item.node);
+        continue;
+      }
       const grow = item.far ? (MIN_PX + 1) / (item.font * k) : Math.max(1, MIN_PX / (item.font * k));
       let show = item.inside ? grow <= 1.0001 : item.far || grow <= MAX_GROW;
       let box = null;
@@ -60,9 +81,15 @@ export function createLod(items, obstacles, wires) {
       for (const gate of gates.get(key) || []) {
         if (gate.node !== item.node && overlaps(box, gate)) { ok = false; return; }
       }
-      for (const p of points.get(key) || []) {
-        if (item.far && (p.ends[0] === item.node || p.ends[1] === item.node)) continue; // its own wires end on it
-        if (p.x > box.x0 && p.x < box.x1 && p.y > box.y0 && p.y < box.y1) { ok = false; return; }
+      const p = points.get(key);
+      if (!p) return;
+      for (let i = 0; i < p.length; i += 3) {
+        if (p[i] > box.x0 && p[i] < box.x1 && p[i + 1] > box.y0 && p[i + 1] < box.y1) {
+          const ends = wires[p[i + 2]].ends;
+          if (item.far && (ends[0] === item.node || ends[1] === item.node)) continue; // its own wires end on it
+          ok = false;
+          return;
+        }
       }
     });
     return ok;
@@ -87,25 +114,35 @@ const overlaps = (a, b) => a.x0 < b.x1 && b.x0 < a.x1 && a.y0 < b.y1 && b.y0 < a
 function eachCell(box, visit) {
   const [i0, i1] = [Math.floor(box.x0 / CELL), Math.floor(box.x1 / CELL)];
   const [j0, j1] = [Math.floor(box.y0 / CELL), Math.floor(box.y1 / CELL)];
-  for (let i = i0; i <= i1; i++) for (let j = j0; j <= j1; j++) visit(`${i},${j}`);
+  for (let i = i0; i <= i1; i++) for (let j = j0; j <= j1; j++) visit(cellKey(i, j));
 }
 
-/** Points every SAMPLE units along a path made of horizontal runs and cubic curves. */
+const cellKey = (i, j) => (i + 32768) * 65536 + j + 32768;
+
+/** Points every SAMPLE units along a path of horizontal runs and cubic curves, flat: [x, y, x, y, …]. */
 export function samplePath(segments) {
   const out = [];
   for (const seg of segments) {
     if (seg.length === 4) { // [x0, y, x1, y]: a horizontal run
       const n = Math.max(1, Math.ceil(Math.abs(seg[2] - seg[0]) / SAMPLE));
-      for (let i = 0; i <= n; i++) out.push([seg[0] + ((seg[2] - seg[0]) * i) / n, seg[1]]);
+      for (let i = 0; i <= n; i++) out.push(seg[0] + ((seg[2] - seg[0]) * i) / n, seg[1]);
     } else { // [x0, y0, c1x, c1y, c2x, c2y, x1, y1]
       const n = Math.max(2, Math.ceil((Math.abs(seg[6] - seg[0]) + Math.abs(seg[7] - seg[1])) / SAMPLE));
       for (let i = 0; i <= n; i++) {
         const s = i / n;
-        const b = [(1 - s) ** 3, 3 * (1 - s) ** 2 * s, 3 * (1 - s) * s * s, s ** 3];
-        out.push([b[0] * seg[0] + b[1] * seg[2] + b[2] * seg[4] + b[3] * seg[6],
-          b[0] * seg[1] + b[1] * seg[3] + b[2] * seg[5] + b[3] * seg[7]]);
+        const [b0, b1, b2, b3] = [(1 - s) ** 3, 3 * (1 - s) ** 2 * s, 3 * (1 - s) * s * s, s ** 3];
+        out.push(b0 * seg[0] + b1 * seg[2] + b2 * seg[4] + b3 * seg[6], b0 * seg[1] + b1 * seg[3] + b2 * seg[5] + b3 * seg[7]);
       }
     }
   }
   return out;
+}
+
+/** A copy of the drawing (an export) at full detail: every label in its reserved box, no far names. */
+export function fullDetail(root) {
+  for (const el of root.querySelectorAll(".far-lab")) el.remove();
+  for (const el of root.querySelectorAll(".lod-off")) el.classList.remove("lod-off");
+  for (const el of root.querySelectorAll(".lab[transform]")) {
+    el.setAttribute("transform", el.getAttribute("transform").replace(/\s*scale\([^)]*\)/, ""));
+  }
 }

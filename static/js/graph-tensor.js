@@ -46,9 +46,8 @@ const baselineAbove = (bottom, font) => r1(bottom - DESCENT * font); // …whose
 export function numberLabel(value, { placement = "above", kind = "val", attrs = {} } = {}) {
   const text = `${kind === "grad" ? "∇ " : ""}${formatNumber(value)}`;
   const y = placement === "above" ? baselineAbove(-1, FONT.value) : baselineBelow(1, FONT.value);
-  // The exact value as the tooltip (a <title> beside the text keeps the text's own content the number).
-  const markup = tag("g", {}, tag("title", {}, exactText(value))
-    + tag("text", { class: `${kind} halo-text`, x: 0, y, ...attrs }, text), true);
+  // The exact value becomes the tooltip on hover (graph.js): a <title> per number would double the markup.
+  const markup = tag("text", { class: `${kind} halo-text`, x: 0, y, "data-exact": exactText(value), ...attrs }, text);
   return { markup, width: textWidth(text, FONT.value), height: TEXT_H, text };
 }
 
@@ -94,8 +93,8 @@ function numberGrid(matrix, kind) {
     let right = BRACKET + 2;
     row.forEach((text, c) => {
       right += widths[c];
-      markup += tag("g", {}, tag("title", {}, exactText(matrix[r][c])) + tag("text", { class: `cell ${kind}`,
-        x: r1(right), y: baselineBelow(BRACKET / 2 + r * ROW, FONT.cell), "text-anchor": "end" }, text), true);
+      markup += tag("text", { class: `cell ${kind}`, x: r1(right), y: baselineBelow(BRACKET / 2 + r * ROW, FONT.cell),
+        "text-anchor": "end", "data-exact": exactText(matrix[r][c]) }, text);
       right += CELL_GAP;
     });
   });

@@ -167,6 +167,8 @@ export function createViewport(svg, group, { extent = () => null, onChange = () 
   apply();
   const api = { fit, zoomBy, zoomAt, setMultiplier, ensureVisible, getView, setView,
     maxFit: 1.6, // a small graph is not blown up beyond this at Fit (the presenter allows more)
+    /** The canvas's size as last observed (measured once if not yet): reading it forces no layout. */
+    get size() { return size && size.width ? size : measure(); },
     get transform() { return { ...view }; }, get moved() { return moved; }, get fitScale() { return fitK; } };
   return api;
 }

@@ -118,7 +118,14 @@ export function createGraphView(svg, { onActivate = () => {}, onView = () => {} 
   const root = svg.querySelector(".viewport");
   let drawn = null;
   const viewport = createViewport(svg, root, { extent: () => drawn?.extent ?? null,
-    onChange: () => { drawn?.lod?.update(viewport.transform.k); onView(); } });
+    onChange: () => { updateLabels(); onView(); } });
+  /** The semantic zoom for the current view (graph-lod.js): what shows, at what size. */
+  function updateLabels() {
+    if (!drawn?.lod) return;
+    const { x, y, k } = viewport.transform;
+    const { width, height } = viewport.size;
+    drawn.lod.update(k, width ? { x0: -x / k, y0: -y / k, x1: (width - x) / k, y1: (height - y) / k } : null);
+  }
 
   /**
    * Topology and layout: the whole drawing for `doc`, already showing the snapshot after `step`;
@@ -151,7 +158,7 @@ export function createGraphView(svg, { onActivate = () => {}, onView = () => {} 
       built[node.id] = { value, grad, valueState, gradState };
       g.shelf = Math.max(g.nameW + value.width, grad ? grad.width : 0);
     }
-    const { layers, layerAt, spreadY } = place(doc, geo, svg.clientHeight ? svg.clientWidth / svg.clientHeight : 0);
+    const { layers, layerAt, spreadY } = place(doc, geo, viewport.size.height ? viewport.size.width / viewport.size.height : 0);
     const incoming = Object.fromEntries(doc.nodes.map((n) => [n.id, []]));
     for (const edge of doc.edges) incoming[edge.target].push(edge);
     for (const node of doc.nodes) {
@@ -264,7 +271,7 @@ export function createGraphView(svg, { onActivate = () => {}, onView = () => {} 
     drawn = { doc, geo, extent, lod, halo: root.lastElementChild, buckets: null, step: shown, active: [], current: [] };
     const focus = geo[doc.steps[shown]?.node] || geo[doc.output];
     if (fit) viewport.fit(24, { readable: focus ? { x: focus.x, y: focus.y } : null });
-    else lod.update(viewport.transform.k);
+    else updateLabels();
     const byId = Object.fromEntries(doc.nodes.map((n) => [n.id, n]));
     svg.querySelector("#graph-title").textContent = t("graph.title", { output: byId[doc.output]?.label ?? doc.output,
       nodes: doc.nodes.length });
@@ -337,6 +344,17 @@ export function createGraphView(svg, { onActivate = () => {}, onView = () => {} 
       el.classList.toggle("revealed", revealed.has(key));
     }
   }
+
+  // A number's exact value as its tooltip, made when the pointer first comes over it: the label's
+  // <title> (a tensor's: the hovered entry's), so the text itself stays the rounded number.
+  svg.addEventListener("pointerover", (event) => {
+    const el = event.target.closest?.("[data-exact]");
+    if (!el) return;
+    const holder = el.closest(".tensor") || el.parentNode;
+    let title = holder.querySelector(":scope > title");
+    if (!title) title = holder.insertBefore(document.createElementNS("http://www.w3.org/2000/svg", "title"), holder.firstChild);
+    title.textContent = el.getAttribute("data-exact");
+  });
 
   let press = null;
   // The viewport captures the pointer (for dragging), which retargets the click to the <svg>:
