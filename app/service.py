@@ -65,6 +65,7 @@ def _tensor(raw: object, name: str, settings: Settings) -> np.ndarray:
                 413,
                 "too_many_elements",
                 f"'{name}' has more than {settings.max_elements_per_value} elements (CHAINRULE_MAX_ELEMENTS_PER_VALUE)",
+                params={"limit": settings.max_elements_per_value},
             )
         level = [x for item in level for x in item]
     if any(isinstance(x, bool) or not isinstance(x, (int, float)) for x in level):
@@ -86,6 +87,7 @@ def check_inputs(inputs: Mapping[str, object], settings: Settings) -> dict[str, 
             413,
             "too_many_elements",
             f"the inputs hold {total} elements; the limit is {settings.max_total_elements} (CHAINRULE_MAX_TOTAL_ELEMENTS)",
+            params={"size": total, "limit": settings.max_total_elements},
         )
     return checked
 
@@ -203,6 +205,13 @@ class Budget:
                     f"'{node.text or node.label}' would compute {size} elements, over the limit ({limit})",
                     node.line,
                     node.column,
+                    params={
+                        "text": node.text or node.label,
+                        "size": size,
+                        "limit": settings.max_elements_per_value
+                        if per_value
+                        else settings.max_total_elements,
+                    },
                 )
             self.elements += size
             # in the document: this value and its gradient, its forward and backward steps; per
@@ -219,6 +228,7 @@ class Budget:
                 "document_too_large",
                 f"the evaluation document would exceed {self.settings.max_document_bytes} bytes "
                 "(CHAINRULE_MAX_DOCUMENT_BYTES): use fewer or smaller values",
+                params={"limit": self.settings.max_document_bytes},
             )
 
     def check_time(self) -> None:
@@ -227,6 +237,7 @@ class Budget:
                 422,
                 "timeout",
                 f"evaluation took longer than {self.settings.request_timeout_seconds:g} s (CHAINRULE_REQUEST_TIMEOUT_SECONDS)",
+                params={"limit": self.settings.request_timeout_seconds},
             )
         if self.cancelled is not None and self.cancelled():
             raise ApiError(499, "client_disconnected", "the client went away; the work was stopped")
@@ -300,7 +311,10 @@ def _document(
     """The document (the snapshot after `step`, if given) and its estimated size in bytes."""
     trace, budget = evaluate_bounded(prepared, cancelled)
     if step is not None and not 0 <= step < len(trace.steps):
-        raise ApiError(400, "step_out_of_range", f"step {step} is outside 0…{len(trace.steps) - 1}")
+        last = len(trace.steps) - 1
+        raise ApiError(
+            400, "step_out_of_range", f"step {step} is outside 0…{last}", params={"step": step, "last": last}
+        )
     doc = document(trace, graph_layout(trace, prepared.settings))
     budget.check_time()
     return (doc if step is None else apply_snapshot(doc, trace.snapshot(step))), budget.document

@@ -36,7 +36,7 @@ class Graph:
         for i, node in enumerate(self.nodes):
             for name in (node.id, *node.aliases):
                 if name in self.index:
-                    raise EngineError("duplicate_name", f"'{name}' is defined twice")
+                    raise EngineError("duplicate_name", f"'{name}' is defined twice", params={"name": name})
             missing = [src for src in node.inputs if src not in self.index]
             if missing:
                 raise EngineError("unknown_name", f"'{node.id}' uses '{missing[0]}' before it exists")
@@ -44,7 +44,9 @@ class Graph:
             self.index.update(dict.fromkeys(node.aliases, i))
         output = output if output is not None else self.nodes[-1].id
         if output not in self.index:
-            raise EngineError("unknown_output", f"output '{output}' is not a node of the graph")
+            raise EngineError(
+                "unknown_output", f"output '{output}' is not a node of the graph", params={"name": output}
+            )
         self.output = self.nodes[self.index[output]].id  # an alias names its node
         self.input_names: tuple[str, ...] = tuple(n.id for n in self.nodes if n.kind == INPUT)
         self.defaults = dict(defaults or {})
@@ -150,6 +152,7 @@ class Graph:
             raise EngineError(
                 "shape_mismatch",
                 f"seed_gradient has shape {array.shape}, the output '{self.output}' {np.shape(out)}",
+                params={"name": "seed_gradient", "shapes": [list(array.shape), list(np.shape(out))]},
             )
         return array.copy()  # the trace keeps it: never the caller's own array
 
