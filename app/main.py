@@ -29,8 +29,10 @@ API_ERRORS: dict[int | str, dict[str, Any]] = {  # every /api/v1 route answers e
 DESCRIPTION = """Backpropagation made visible. `POST /api/v1/evaluate` turns an expression such as
 `a = x + y; b = max(y, z); f = a * b` into its computational graph with every node's value and
 gradient, every edge's upstream × local = downstream, the forward/backward steps and a layout.
-Errors are `{"error": {"code", "message", "line"?, "column"?, "input"?}}`; every response carries
-an `X-Request-ID` (yours, if you send a short one). See docs/api.md."""
+Errors are `{"error": {"code", "message", "line"?, "column"?, "input"?, …}}`: beside the English
+`message`, the parameters a page needs to word it in its own language (`name`, `text`, `shapes`,
+`limit`, … — the table in the API guide). Every response carries an `X-Request-ID` (yours, if you
+send a short one). See the API guide at /docs/guide."""
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
