@@ -71,7 +71,8 @@ class TrainConfig:
     def data(self) -> Dataset:
         if self.dataset == "custom":
             return custom(self.points, self.task, self.test_fraction, self.data_seed)
-        return make_dataset(
+        fast = seam.fast("training")  # a cache of generated sets, when present
+        return (fast.make_dataset if fast is not None else make_dataset)(
             self.dataset, self.samples, self.noise, self.test_fraction, self.data_seed, self.classes
         )
 
@@ -382,6 +383,9 @@ def _train(
 
 def _over_grid(job: Job, params: Mapping[str, Array], size: int) -> tuple[Array, Array, list[Array]]:
     """Axis, the output over a size × size grid of the data square, and every neuron's own grid."""
+    fast = seam.fast("training")
+    if fast is not None:
+        return fast.over_grid(job, params, size)
     axis, points = grid_points(size, SQUARE)
     values = predict(job, params, features(points, job.config.features))
     neurons = [values[name].T.reshape(-1, size, size) for name in job.model.activations()]

@@ -83,11 +83,24 @@ def _deadline(settings: Settings):
     return check
 
 
+_NUMBERS = frozenset((int, float))  # JSON's numbers as json.loads gives them (bool is not among them)
+
+
 def _decode(raw: Any, where: str) -> np.ndarray:
     """A number, vector or matrix (non-finite numbers as their names) back into a float64 array.
 
     Walked with a queue, not recursion, and refused past two levels of nesting: a body nested
     500 deep is a clear 422, never a RecursionError."""
+    if type(raw) is list:  # the usual state: plain numbers, told apart by their types in one pass
+        rows = raw if raw and all(type(row) is list for row in raw) else None
+        kinds = set(map(type, (x for row in rows for x in row) if rows is not None else raw))
+        if kinds <= _NUMBERS:
+            try:
+                return np.array(raw, dtype=np.float64)
+            except (TypeError, ValueError, OverflowError):
+                raise ApiError(
+                    422, "invalid_state", f"state {where} is not a rectangular array of numbers"
+                ) from None
     flat: list[Any] = []
     level, depth = [raw], 0
     while any(isinstance(item, list) for item in level):
@@ -138,7 +151,7 @@ def _state_out(state: training.TrainState) -> dict[str, Any]:
             }
             for name, slot in state.optimizer.items()
         },
-        "order": [int(i) for i in state.order],
+        "order": state.order.tolist(),
         "position": state.position,
         "epoch": state.epoch,
         "step": state.step,

@@ -8,6 +8,7 @@ optimiser's state moves to θ's form and back (`flat_slots`, `split_slots`) wher
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from functools import cached_property, lru_cache, partial
@@ -58,6 +59,21 @@ class FlatLayout:
             raise ValueError(f"{theta.size} numbers for a layout of {self.size}")
         return theta
 
+    @cached_property
+    def _layers(self) -> list[tuple[int, int, int, int]]:
+        """Per layer, the bounds of its W and its b in θ (W1, b1, W2, b2, … in that order)."""
+        bounds = self.bounds
+        return [(*bounds[k], *bounds[k + 1]) for k in range(0, len(bounds), 2)]
+
+    def norms(self, gradient: Array) -> list[float]:
+        """engine.training.layer_norms from θ's gradient: ‖(∂L/∂W, ∂L/∂b)‖ per layer, each W's and
+        b's C-order run of θ being the very numbers (in the same order) that their ravel() holds."""
+        norms = []
+        for a, b, c, d in self._layers:
+            w, bias = gradient[a:b], gradient[c:d]
+            norms.append(math.sqrt(float(w.dot(w)) + float(bias.dot(bias))))
+        return norms
+
     def split(self, theta: Array) -> dict[str, Array]:
         """Views of θ, each shaped as its parameter (θ may be a stack (S, n): views (S, *shape))."""
         if theta.ndim == 1:  # a bias's slice has its shape already
@@ -103,7 +119,7 @@ def split_slots(flat: Mapping[str, object], layout: FlatLayout) -> optim.State:
 # and in the order engine.fast.run's backward pass uses on that graph; only the per-node
 # bookkeeping is gone. Fan-out sums keep the pass's order: a penalised parameter's gradient is
 # ((l1 term + l2 term) + l2 term) + the data term, the penalties' nodes coming after the data loss.
-_MATMUL_A, _MATMUL_B = OPS_BY_NAME["matmul"].vjp  # upstream · bᵀ, aᵀ · upstream
+_MATMUL_A = OPS_BY_NAME["matmul"].vjp[0]  # upstream · bᵀ
 _SOFTMAX = OPS_BY_NAME["softmax"].forward
 _SIGMOID = OPS_BY_NAME["sigmoid"].forward
 _SIGN = OPS_BY_NAME["abs"].local[0]
@@ -165,11 +181,11 @@ class Network:
         grads = self._penalties(params, weights)
         g = self._scores_gradient(hs[-1], y)
         for k in range(self.layers, 0, -1):  # z = h @ Wᵀ + b, from the output down
-            h, WT = hs[k - 1], weights[k - 1]
+            h = hs[k - 1]
             db = np.add.reduce(g, axis=0)  # b was added to every row
-            dWT = _MATMUL_B(g, h, WT, None)
+            dWT = np.matmul(h.mT, g)  # matmul's VJP for Wᵀ, aᵀ · upstream (the same swapped view)
             if k > 1:
-                g = _MATMUL_A(g, h, WT, None)
+                g = np.matmul(g, params[f"W{k}"])  # … and for h, upstream · (Wᵀ)ᵀ: W as it lies
                 if self.activation is not None:
                     g = g * self.activation[1](zs[k - 2], h)
             for name, down in ((f"W{k}", dWT), (f"b{k}", db)):

@@ -10,16 +10,21 @@ each exact (tests/engine/test_training*.py check them against the reference, bit
 - the loss curve is worked out a chunk of steps at a time: the network runs once over a stack
   of θs (X @ Wᵀ over the stack is numpy's matmul slice by slice, the very products of one pass);
 - the heatmap, the neuron pictures and the accuracy run the prediction graph the same way
-  (`predict`).
+  (`predict`, `over_grid`), the grid's points made once per size and features;
+- a generated data set is kept (`make_dataset`, bounded in bytes): every call of a run asks for
+  the same one.
 """
 
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
 from collections.abc import Callable, Mapping
+from functools import lru_cache
 
 import numpy as np
 
-from engine import optim
+from engine import data, optim
 from engine.fast.flat import FlatLayout, Network, flat_slots, split_slots
 from engine.training import Job, Steps, TrainState, layer_norms, next_batch
 
@@ -42,6 +47,54 @@ def stacked_losses(job: Job, layout: FlatLayout, thetas: list[Array], X: Array, 
 def predict(job: Job, params: Mapping[str, Array], X: Array) -> dict[str, Array]:
     """nn.predict's values that the pages read: `out` and each layer's activations (h1, …, s)."""
     return _network(job).predict(params, X)
+
+
+def over_grid(job: Job, params: Mapping[str, Array], size: int) -> tuple[Array, Array, list[Array]]:
+    """engine.training._over_grid: axis, the output over the grid, every neuron's own grid."""
+    axis, X = _grid(size, tuple(job.config.features))
+    values = predict(job, params, X)
+    neurons = [values[name].T.reshape(-1, size, size) for name in job.model.activations()]
+    out = values["out"]
+    return axis, out.reshape(size, size, *out.shape[1:]), neurons
+
+
+@lru_cache(maxsize=32)
+def _grid(size: int, names: tuple[str, ...]) -> tuple[Array, Array]:
+    """The axis and the feature rows of a size × size grid of the data square (read-only: shared)."""
+    axis, points = data.grid_points(size, data.SQUARE)
+    X = data.features(points, names)
+    axis.flags.writeable = X.flags.writeable = False
+    return axis, X
+
+
+DATA_BYTES = 8 << 20  # generated data sets kept: a class's few configurations, many times over
+_datasets: OrderedDict[tuple, data.Dataset] = OrderedDict()
+_data_lock = threading.Lock()
+
+
+def make_dataset(
+    name: str, samples: int, noise: float, test_fraction: float, seed: int, classes: int
+) -> data.Dataset:
+    """engine.data.make_dataset, kept by its arguments (least recently used out past DATA_BYTES);
+    its arrays are read-only, as they are shared."""
+    key = (name, samples, noise, test_fraction, seed, classes)
+    with _data_lock:
+        found = _datasets.get(key)
+        if found is not None:
+            _datasets.move_to_end(key)
+            return found
+    made = data.make_dataset(name, samples, noise, test_fraction, seed, classes)
+    for array in (made.train_x, made.train_y, made.test_x, made.test_y):
+        array.flags.writeable = False
+    with _data_lock:
+        _datasets[key] = made
+        while sum(_bytes(d) for d in _datasets.values()) > DATA_BYTES and len(_datasets) > 1:
+            _datasets.popitem(last=False)
+    return made
+
+
+def _bytes(made: data.Dataset) -> int:
+    return sum(a.nbytes for a in (made.train_x, made.train_y, made.test_x, made.test_y))
 
 
 class _Curve:
@@ -100,14 +153,14 @@ def run_steps(
             current = layout.split(theta) if flat is not None else params
             grads = step_gradients(current, job.X_train[batch], job.Y_train[batch])
             if flat is not None:  # one update of θ
-                flat = dict(flat)
-                theta = rule(theta, layout.flatten(grads), flat, job.hyper, lr)
+                flat, gradient = dict(flat), layout.flatten(grads)
+                theta = rule(theta, gradient, flat, job.hyper, lr)
             else:
                 params, slots = optim.step(c.optimizer, params, grads, slots, job.hyper, lr)
             state = TrainState(
                 state.params, state.optimizer, state.order, state.position, state.epoch, state.step + 1
             )
-            norms.append(layer_norms(model, grads))
+            norms.append(layer_norms(model, grads) if flat is None else layout.norms(gradient))
             if curves is not None:
                 curves.add(theta if flat is not None else layout.flatten(params))
             if on_step is not None:

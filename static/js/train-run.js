@@ -135,7 +135,8 @@ export function createRun({ state: s, onResult, onError, onBusy = () => {} }) {
     run.playing = true;
     const id = (loop += 1);
     while (run.playing && id === loop) {
-      const ok = await advance(pacer.epochs() * stepsPerEpoch());
+      const perEpoch = stepsPerEpoch();
+      const ok = await advance(pacer.epochs(perEpoch) * perEpoch);
       if (id !== loop) return;
       if (!ok) {
         run.playing = false;
