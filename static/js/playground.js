@@ -27,6 +27,7 @@ import { createState, pageLink } from "./urlstate.js";
 const LECTURE = { source: "a = x + y\nb = max(y, z)\nf = a * b", inputs: { x: 1, y: 2, z: 0 } };
 const LAST = -1; // step -1 in the state means "the last step" (everything computed)
 const MAX_INPUT_FIXES = 64;
+const UNROLL_NOTE_MS = 8000; // how long "Unrolled: …" stays over the drawing
 const PARSE_ERRORS = new Set(["syntax_error", "unknown_function", "wrong_arity", "unknown_name", "duplicate_name",
   "empty_source", "empty_graph", "too_many_nodes", "invalid_source", "unknown_argument", "unknown_output",
   "unnamed_input", "source_too_long"]);
@@ -222,6 +223,9 @@ function renderPanel(k) {
 function showUnroll() {
   $("unroll-toggle").setAttribute("aria-pressed", String(state.unroll));
   const status = $("unroll-status");
+  clearTimeout(showUnroll.timer);
+  // "Unrolled: …" is news, then it would only cover the drawing; a refusal stays until the next action.
+  if (unrollNote && !unrollNote.error) showUnroll.timer = setTimeout(() => { status.hidden = true; }, UNROLL_NOTE_MS);
   status.hidden = !unrollNote;
   status.classList.toggle("error", Boolean(unrollNote?.error));
   status.textContent = unrollNote ? t(unrollNote.key, unrollNote.params) : "";
