@@ -249,7 +249,7 @@ def test_show_draws_tensors_in_portuguese_at_the_step_asked_gradients_hidden(exp
     frame.locator("svg.graph").click(position={"x": 8, "y": 8})
     exported_page.keyboard.press("End")
     expect(frame.locator(".step-counter")).to_have_text("Passo 16 de 16")
-    expect(frame.locator('text.val[data-node="s"]')).to_have_text("−1,293")
+    expect(frame.locator('text.val[data-node="s"]')).to_have_text("−1,29")  # 3 significant digits
     expect(frame.locator('[data-view="grads"]')).to_have_attribute("aria-pressed", "false")
     expect(frame.locator('text.grad[data-node="s"]')).to_be_hidden()
     expect(frame.locator(".step-lines")).to_contain_text("∂s/∂W = ?")  # the panel hides it too
