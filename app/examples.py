@@ -188,7 +188,7 @@ _TEMPLATES: tuple[dict[str, Any], ...] = (
             "probability of the true class p[2] = {p2}, and loss = −log p[2] = {loss}. Backward, −log sends "
             "−1/p[2] = {d:p2} to the pick; the pick scatters it back to element 2 only (0 elsewhere); softmax "
             "turns it into p − onehot. Same W and x as the fused preset: ∂loss/∂W is the same matrix.",
-            "O gate fundido cross_entropy do exemplo anterior, escrito por extenso: p = softmax(s), escolhe a "
+            "A porta fundida cross_entropy do exemplo anterior, escrita por extenso: p = softmax(s), escolhe a "
             "probabilidade da classe verdadeira p[2] = {p2} e perda = −log p[2] = {loss}. Na volta, o −log envia "
             "−1/p[2] = {d:p2} para a escolha; a escolha o espalha de volta só para o elemento 2 (0 nos outros); a "
             "softmax o transforma em p − onehot. Mesmos W e x do exemplo fundido: ∂perda/∂W é a mesma matriz.",

@@ -9,7 +9,7 @@ import { exportAllSteps } from "./export-steps.js";
 import { createGraphView } from "./graph.js";
 import { explainStep } from "./graph-explain.js";
 import { renderLine } from "./panel-grid.js";
-import { num } from "./graph-format.js";
+import { formatNumber } from "./graph-format.js";
 import { renderLegend } from "./graph-legend.js";
 import "./graph-strings.js";
 import "./strings-classroom.js";
@@ -63,6 +63,7 @@ let controller = null;
 let pendingInputs = null;
 let checkTimer = null;
 let statusKind = null;
+let lastError = null; // the ApiError shown in the editor: worded again when the language changes
 let waiting = []; // load() promises resolved by the next accepted document
 let unrollNote = null; // {key, params, error}: what the unroll switch last said
 
@@ -87,7 +88,7 @@ const stepper = createStepper({
 function freeNames(source) {
   const assigned = new Set();
   const names = [];
-  for (const statement of source.split(/[\n;]/)) {
+  for (const statement of source.replace(/#.*$/gm, "").split(/[\n;]/)) { // a comment names nothing
     const match = /^\s*([A-Za-z_]\w*)\s*=(?!=)(.*)$/.exec(statement);
     const expression = match ? match[2] : statement;
     for (const [name] of expression.matchAll(/\b[A-Za-z_]\w*\b(?!\s*\()/g)) {
@@ -171,14 +172,17 @@ function reject(error, request) {
   statusKind = "error";
   // The source parsed but a value does not fit (a shape, a domain): offer the inputs to fix it.
   if (!PARSE_ERRORS.has(error.code) && error.code !== "network") showInputs(Object.keys(request.inputs), request.inputs);
-  if (error.code === "network") {
-    editor.showError({ message: t("error.network", { message: error.message }) });
-  } else {
-    editor.showError({ line: error.line, column: error.column, message: error.message });
-  }
+  lastError = error;
+  showErrorText(error);
   if (current) $("editor-status").append(` — ${t("editor.kept")}`);
   $("gradcheck").replaceChildren();
   for (const resolve of waiting.splice(0)) resolve(null);
+}
+
+/** The error in the editor, in the page's language (ApiError words its `message` from code and parameters). */
+function showErrorText(error) {
+  if (error.code === "network") editor.showError({ message: t("error.network", { message: error.message }) });
+  else editor.showError(error);
 }
 
 function onInput(name, value) {
@@ -270,7 +274,7 @@ function scheduleCheck(request) {
       chip.textContent = t(result.passed ? "check.passed" : "check.failed");
       const detail = document.createElement("span");
       detail.className = "check-detail";
-      detail.textContent = t("check.detail", { error: Number.isFinite(error) && error !== 0 ? error.toExponential(1) : num(error) });
+      detail.textContent = t("check.detail", { error: formatNumber(error, { digits: 2 }) });
       badge.append(chip, detail);
     } catch (error) {
       if (mine === sequence) badge.innerHTML = `<span class="badge pending">${t("check.unavailable")}</span>`;
@@ -340,7 +344,12 @@ $("export-steps").addEventListener("click", () => current && exportAllSteps(grap
 onLanguageChange(() => {
   share.build();
   showUnroll();
+  if (statusKind === "error" && lastError) {
+    showErrorText(lastError);
+    if (current) $("editor-status").append(` — ${t("editor.kept")}`);
+  }
   if (!current) return;
+  if (ops.length) renderLegend($("legend"), current.doc, ops);
   graph.draw(current.doc, stepper.step);
   applyHidden();
   emit("document", current.doc, { sameShape: true });

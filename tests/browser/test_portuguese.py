@@ -4,6 +4,7 @@ at 1280×800 in either language."""
 
 from __future__ import annotations
 
+import json
 import re
 import time
 
@@ -265,3 +266,34 @@ def test_api_reference_reads_in_portuguese(page, live_server):
     assert "Resposta bem-sucedida" in text
     page.click(".lang-switch button[data-lang='en']")
     until(lambda: "Evaluate a graph" in page.inner_text("body"))
+
+
+def test_an_error_shown_is_worded_again_when_the_language_changes(page, live_server):
+    """The editor's error follows the language switch (the page keeps the API's code and
+    parameters, not a sentence), and so does the gradient check's number."""
+    open_graph(page, live_server, lang="en")
+    status = type_source(page, "f = foo(x)")
+    assert "unknown function 'foo'" in status, status
+    page.click("[data-lang='pt-BR']")
+    until(lambda: "função desconhecida 'foo'" in page.inner_text("#editor-status"))
+    status = page.inner_text("#editor-status")
+    assert status.startswith("Linha 1, coluna 5:"), status
+    assert english_words(page) == [], english_words(page)
+
+
+def test_a_comment_names_no_input(page, live_server):
+    """Words in a `#` comment are not free names: the page asks for x alone, and the first
+    request it sends evaluates (no round of missing- or unknown-input errors)."""
+    open_graph(page, live_server, lang="en")
+    bodies = []
+    page.on(
+        "request", lambda r: r.url.endswith("/api/v1/evaluate") and bodies.append(json.loads(r.post_data))
+    )
+    page.fill("#source", "# the weights of layer one\nf = x * 2  # twice the input")
+    until(
+        lambda: page.locator("#input-x").count() == 1 and bodies
+    )  # (a page call first: it delivers the events)
+    until(lambda: "ok" in (page.get_attribute("#editor-status", "class") or ""))
+    assert set(bodies[-1]["inputs"]) == {"x"}, bodies[-1]
+    assert all(set(body["inputs"]) <= {"x", "y", "z"} for body in bodies), bodies  # the lecture's, then x
+    assert page.locator("[id^='input-']").count() == 1
