@@ -38,6 +38,7 @@ STUDENTS = 60
 # when it ends are not counted, nor the CPU they used.
 ROUND_SECONDS, ROUNDS = 10, 3
 CPU_FRAMES, CPU_ROUNDS, CPU_EPOCHS = 40, 3, (1, 4, 16)
+BATCHED = 16  # epochs per request in the load's second figure: what the pacer asks of a busy server
 
 
 # --- (1) CPU per frame, in-process ------------------------------------------------------------------
@@ -302,7 +303,7 @@ def bench_load() -> None:
         for _ in range(ROUNDS):  # alternating, so that a change in the machine's load hits both
             health.append(_round(port, None, state, use_wrk, workers))
             page.append(_round(port, 1, state, use_wrk, workers))
-        batched = _round(port, 4, state, use_wrk, workers, 2 * ROUND_SECONDS)  # 4× longer requests
+        batched = _round(port, BATCHED, state, use_wrk, workers, 2 * ROUND_SECONDS)  # longer requests
         proxied = None
         if use_wrk and (front := _behind_nginx(port)):
             process, listen, prefix = front
@@ -327,12 +328,14 @@ def bench_load() -> None:
     cpu_ratio = h["cpu_ms"] / p["cpu_ms"]
     print(f"      by server CPU per request: ratio {cpu_ratio:.2f} (healthz's CPU / the frame's)")
     print(f"      each student: {p['rps'] / STUDENTS:5.2f} epochs/s   (goal ≥ 20)")
-    print(_line("POST /train, 4 epochs per request", batched, h))
-    print(f"      each student: {batched['rps'] * 4 / STUDENTS:5.2f} epochs/s")
+    print(_line(f"POST /train, {BATCHED} epochs per request", batched, h))
+    print(
+        f"      each student: {batched['rps'] * BATCHED / STUDENTS:5.2f} epochs/s   (goal ≥ 20; the page asks up to 32)"
+    )
     if proxied:
         print(_line("POST /train (1 epoch) through nginx", proxied, h))
         print("      (the shipped deploy/nginx site for 60 students per IP: any 429 would be its limits)")
-    best, cpu_epoch = min(alone), min(alone_cpu, p["cpu_ms"] / 1e3, batched["cpu_ms"] / 4e3)
+    best, cpu_epoch = min(alone), min(alone_cpu, p["cpu_ms"] / 1e3, batched["cpu_ms"] / BATCHED / 1e3)
     print(
         f"  one student alone, frame after frame: least {best * 1e3:.0f} ms, median"
         f" {statistics.median(alone) * 1e3:.0f} ms; worker CPU {alone_cpu * 1e3:.1f} ms/frame"

@@ -58,12 +58,20 @@ export function createRun({ state: s, onResult, onError, onBusy = () => {} }) {
   }
 
   /** train(body), waiting and asking again when the server is busy (429 or 503 from a proxy's
-   * rate limit, with its Retry-After): a class behind one address keeps learning, more slowly. */
+   * rate limit, with its Retry-After), or with half the steps when it ran out of time for them
+   * (422 `timeout`): a class behind one address keeps learning, more slowly. */
   async function patiently(body) {
     for (let attempt = 1; ; attempt += 1) {
       try {
         return await train(body);
       } catch (error) {
+        const timedOut = error instanceof ApiError && error.code === "timeout" && body.steps > 1;
+        if (timedOut && attempt < BUSY_RETRIES) {
+          // A crowded server ran out of its time for this many steps: fewer now, and from now on.
+          pacer.timedOut();
+          body = { ...body, steps: Math.floor(body.steps / 2) };
+          continue;
+        }
         const busyServer = error instanceof ApiError && (error.status === 429 || error.status === 503);
         if (!busyServer || attempt >= BUSY_RETRIES) throw error;
         const seconds = Math.min(BUSY_WAIT_MAX_SECONDS, Math.max(0, error.retryAfter ?? 1));
