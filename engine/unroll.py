@@ -184,6 +184,6 @@ def unroll(
         raise EngineError(
             "too_large_to_unroll",
             f"the unrolled graph has {len(scalar)} nodes; the limit is {max_nodes}",
-            params={"reason": "nodes", "count": len(scalar), "limit": max_nodes},
+            params={"reason": "nodes", "count": len(scalar), "size": len(scalar), "limit": max_nodes},
         )
     return scalar
