@@ -86,8 +86,8 @@ def _evaluate(graph: Graph, given: dict[str, Array], seed: object | None, check:
         else:
             grads[i] = accumulate(terms, consumers)
         fan_out = i != output and len(outgoing) > 1
-        out_ids = tuple(edge_ids[e] for e, _, _ in outgoing)
-        steps.append(Step(len(steps), BACKWARD, ids[i], out_ids, grad=None if fan_out else grads[i]))
+        out_ids = graph.outgoing_ids[i]
+        steps.append(Step(len(steps), BACKWARD, ids[i], out_ids, None, None if fan_out else grads[i]))
         if fan_out:  # the sum gets a step of its own, which fixes the gradient
             summed = tuple(edges[e].downstream for e, _, _ in outgoing)
             steps.append(Step(len(steps), ACCUMULATE, ids[i], out_ids, grad=grads[i], terms=summed))

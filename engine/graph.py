@@ -82,6 +82,11 @@ class Graph:
         return [[(self.first_edge[t] + slot, t, slot) for t, slot in feeds] for feeds in self.consumers]
 
     @cached_property
+    def outgoing_ids(self) -> list[tuple[str, ...]]:
+        """Per node, the ids of the edges it feeds, in edge order."""
+        return [tuple(self.edge_ids[e] for e, _, _ in feeds) for feeds in self.outgoing]
+
+    @cached_property
     def carries_gradient(self) -> list[bool]:
         """Per edge: does the output's gradient flow back through it? Not through a class index,
         nor from a node the output does not depend on."""
