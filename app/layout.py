@@ -320,7 +320,7 @@ def _heights(
 
 
 def layout(nodes: Sequence[LayoutNode], output: str | None = None) -> dict[str, Any]:
-    """{"nodes": {id: {x, y, layer, half, shelf, above, below}}, "columns": [{x, left, right}],
+    """{"nodes": {id: {x, y, layer, half, shelf, above, below, width, height}}, "columns": [{x, left, right}],
     "bends": {"source->target": [[x, y], …]}, "width", "height"}: x, y is the gate's centre."""
     if not nodes:
         return {"nodes": {}, "width": 0, "height": 0}
@@ -356,6 +356,8 @@ def layout(nodes: Sequence[LayoutNode], output: str | None = None) -> dict[str, 
             "shelf": round(b.shelf, 1),
             "above": round(b.above, 1),
             "below": round(b.below, 1),
+            "width": round(2 * b.half + b.shelf, 1),  # the whole reserved box: gate, shelf and labels
+            "height": round(b.above + b.below, 1),
         }
     bottom = max(y[v] + below[v] for v in range(len(y))) - top + MARGIN
     bends = {

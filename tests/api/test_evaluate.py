@@ -102,12 +102,15 @@ def test_lecture_layout_inputs_left_output_right_with_label_room(lecture):
     assert {boxes[n]["layer"] for n in "xyz"} == {0}
     assert boxes["f"]["layer"] == max(b["layer"] for b in boxes.values())
     assert boxes["x"]["x"] < boxes["a"]["x"] < boxes["f"]["x"]
-    assert all(b["width"] == 44 and b["height"] == 44 for b in boxes.values())
-    column = sorted((b["y"], b["height"]) for b in boxes.values() if b["layer"] == 0)
-    for (y0, h0), (y1, h1) in zip(column, column[1:], strict=False):
-        assert y1 - h1 / 2 - (y0 + h0 / 2) >= 80  # 40 above and 40 below each wire
+    # Each node reserves room above its wire (the value) and below it (the gradient): app/label_boxes.py.
+    assert all(
+        b["above"] >= 20 and b["below"] >= 20 and b["width"] > 44 for b in boxes.values()
+    )  # a 14 px line
+    column = sorted((b["y"], b["above"], b["below"]) for b in boxes.values() if b["layer"] == 0)
+    for (y0, _, below0), (y1, above1, _) in zip(column, column[1:], strict=False):
+        assert y1 - above1 - (y0 + below0) >= 10  # the reserved boxes never touch
     for b in boxes.values():
-        assert b["y"] - b["height"] / 2 >= 40 and b["y"] + b["height"] / 2 <= layout["height"] - 40
+        assert b["y"] - b["above"] >= 0 and b["y"] + b["below"] <= layout["height"]
         assert 0 < b["x"] < layout["width"]
 
 
