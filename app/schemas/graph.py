@@ -152,15 +152,28 @@ class StepOut(BaseModel):
 
 
 class NodeBox(BaseModel):
-    x: float
+    x: float = Field(description="The gate's centre.")
     y: float
-    width: float
+    width: float = Field(description="The whole reserved box: the gate and its labels' shelf.")
     height: float
     layer: int
+    half: float | None = Field(None, description="Half the gate's width.")
+    shelf: float | None = Field(
+        None, description="The run of wire right of the gate carrying the value above, the gradient below."
+    )
+    above: float | None = Field(None, description="Room reserved over the shelf's wire for the value.")
+    below: float | None = Field(None, description="Room reserved under it for the gradient.")
+
+
+class Column(BaseModel):
+    x: float
+    left: float
+    right: float
 
 
 class Layout(BaseModel):
     nodes: dict[str, NodeBox]
+    columns: list[Column] = Field(default_factory=list, description="Per layer: its x and edges.")
     bends: dict[str, list[list[float]]] = Field(
         default_factory=dict,
         description="Waypoints of wires that span several layers, keyed 'source->target'.",
