@@ -40,8 +40,8 @@ test: install-test
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 lint: install-test
-	$(VENV)/bin/ruff check engine app tests benchmarks
-	$(VENV)/bin/ruff format --check engine app tests benchmarks
+	$(VENV)/bin/ruff check engine app tests benchmarks deploy
+	$(VENV)/bin/ruff format --check engine app tests benchmarks deploy
 
 bench: $(VENV)/.installed-bench
 	$(PY) -m benchmarks

@@ -21,10 +21,9 @@ from functools import partial
 
 import numpy as np
 
-from engine import Limits, Var, fn, maximum, parse
+from engine import Limits, Var, evaluate, fn, maximum, parse, seam
 from engine.builder import build_graph
 from engine.graph import Graph
-from engine import evaluate, seam
 
 # CPU time of this process, not wall time: the machine is shared, and time spent waiting for a
 # core is not the engine's. Candidates still take turns, so both see the same cache and clock.
