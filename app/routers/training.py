@@ -33,12 +33,15 @@ Non-finite numbers are the strings "NaN", "Infinity", "-Infinity" everywhere, st
 from __future__ import annotations
 
 import time
+from functools import partial
 from typing import Annotated, Any
 
+import anyio
 import numpy as np
 from fastapi import APIRouter, Depends
 
 from app.errors import ApiError
+from app.routers.graph import HEAVY
 from app.schemas.graph import ErrorResponse
 from app.schemas.training import (
     MAX_STATE_DEPTH,
@@ -210,8 +213,14 @@ def _grid(values: np.ndarray) -> Any:
 
 
 @router.post("/train", response_class=StrictJSONResponse, response_model=TrainResponse, responses=ERRORS)
-def train(body: TrainRequest, settings: SettingsDep) -> StrictJSONResponse:
+async def train(body: TrainRequest, settings: SettingsDep) -> StrictJSONResponse:
     """Stateless training steps: pass the returned `state` back to continue the run exactly."""
+    # One CPU-bound job at a time per worker, as /evaluate's heavy work: forty threads would only
+    # take turns at the GIL, and each request's time limit would be spent waiting for the others.
+    return await anyio.to_thread.run_sync(partial(_train, body, settings), limiter=HEAVY)
+
+
+def _train(body: TrainRequest, settings: Settings) -> StrictJSONResponse:
     config = _config(body, settings)
     state = _state_in(body.state) if body.state is not None else None
     result = training.train(
