@@ -26,6 +26,17 @@ HEAT_MAX, HEAT_BOX = 24, 96  # a heatmap shows at most 24×24 cells in at most 9
 LINE = 3  # between the wire and the labels above and below it
 ARROW = 14  # the shelf's end: room for an arrowhead
 GRAD_MARK = 16  # "∇ " before a gradient
+# A fan-out node (one feeding 2..FAN_MAX gate inputs) forks its wire right of its shelf: each branch
+# curves (FORK_CURVE) to its own lane and runs straight with its own downstream gradient beside it, as
+# on the lecture slide: the upper half of the lanes carry theirs above, the lower half below (so no
+# label sits between two wires when there are two). The two middle lanes are SPLIT apart; lanes with
+# a label between them, the label's height plus LANE_GAP. A node feeding more gates shows its
+# branches' gradients in the step panel only (lanes for all would make its column a tower).
+FAN_MAX = 4
+FORK_CURVE = 20
+FORK_PAD = 12  # before the curve and after the branch label
+SPLIT = 16
+LANE_GAP = 8
 
 
 @dataclass(frozen=True)
@@ -78,3 +89,31 @@ def label_box(kind: str, name: int, shape: tuple[int, ...]) -> LabelBox:
     shelf = 6 + max(written + value_w, grad_w) + ARROW
     gate = GATE / 2 if kind == "op" else 14
     return LabelBox(half, shelf, max(gate, above), max(gate, below))
+
+
+def fork_lanes(fans: int, label_h: float) -> list[float]:
+    """Each lane's height about the node's wire (top first) for labels `label_h` high (with LINE);
+    the first fans // 2 lanes carry their label above, the rest below. An odd middle lane runs
+    straight on."""
+    above = fans // 2
+    step = label_h + LANE_GAP
+    top = -SPLIT if fans % 2 else -SPLIT / 2
+    return [
+        top - (above - 1 - i) * step if i < above else top + SPLIT + (i - above) * step for i in range(fans)
+    ]
+
+
+@lru_cache(maxsize=1024)
+def fork_box(shape: tuple[int, ...], fans: int) -> tuple[float, float, float]:
+    """(width, above, below) the fork of a node feeding `fans` gate inputs needs right of its shelf:
+    the curves and the widest branch label in width; the lanes and their labels in height (about the
+    node's wire). Nothing for a node without a fork or with more than FAN_MAX branches."""
+    if not 2 <= fans <= FAN_MAX:
+        return 0.0, 0.0, 0.0
+    if shape:
+        width, height = _tensor_block(shape)
+        grad_w, label_h = GRAD_MARK + width, LINE + height
+    else:
+        grad_w, label_h = GRAD_MARK + NUMBER_CHARS * EM * VALUE_FONT, LINE + TEXT_H
+    lanes = fork_lanes(fans, label_h)
+    return FORK_PAD + FORK_CURVE + grad_w + FORK_PAD, label_h - lanes[0], lanes[-1] + label_h

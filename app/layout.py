@@ -8,7 +8,9 @@ the shelf's width and the heights above and below the wire that those labels nee
 from the node's shape; numbers at their widest under the page's rounding rule). A column is as
 wide as its widest gate plus shelf; wires leave a node at its column's right edge and run to the
 next column through a gap that holds no labels; a wire spanning several layers crosses each column
-it passes through horizontally, in a slot of its own (a bend point).
+it passes through horizontally, in a slot of its own (a bend point). A fan-out node (feeding 2 to
+FAN_MAX gate inputs) also reserves its fork right of its shelf: each branch on a lane of its own with
+that branch's downstream gradient beside it, as on the lecture slide (`fork_box`).
 
 1. Layers: an op's layer is the longest path to it from the inputs; an input or constant sits
    just left of its nearest consumer; the output gets the last layer alone. A large graph (over
@@ -33,7 +35,7 @@ from itertools import pairwise
 from operator import sub
 from typing import Any
 
-from app.label_boxes import GATE, LabelBox, label_box  # noqa: F401 - GATE: re-exported
+from app.label_boxes import GATE, LabelBox, fork_box, label_box  # noqa: F401 - GATE: re-exported
 
 SPACING = 10  # between the reserved boxes of two nodes in a column
 BEND_ROOM = 4  # above and below a wire crossing a column (a bend point)
@@ -54,10 +56,15 @@ class LayoutNode:
     kind: str = "op"
 
 
-def node_box(node: LayoutNode) -> LabelBox:
-    """The room `node` reserves (app.label_boxes): its name counts for an input or a named op."""
+def node_box(node: LayoutNode, fans: int = 0) -> LabelBox:
+    """The room `node` reserves (app.label_boxes): its name counts for an input or a named op; a
+    node feeding `fans` gate inputs (2..FAN_MAX) adds its fork, each branch's gradient on its lane."""
     named = node.kind == "input" or (node.kind == "op" and not node.id.startswith("#"))
-    return label_box(node.kind, len(node.id) if named else 0, tuple(node.shape))
+    box = label_box(node.kind, len(node.id) if named else 0, tuple(node.shape))
+    width, above, below = fork_box(tuple(node.shape), fans)
+    if not width:
+        return box
+    return LabelBox(box.half, box.shelf + width, max(box.above, above), max(box.below, below))
 
 
 def _layers(
@@ -325,7 +332,8 @@ def layout(nodes: Sequence[LayoutNode], output: str | None = None) -> dict[str, 
     if not nodes:
         return {"nodes": {}, "width": 0, "height": 0}
     index = {n.id: i for i, n in enumerate(nodes)}
-    boxes = [node_box(n) for n in nodes]
+    fans = Counter(s for n in nodes for s in n.inputs if s in index)  # one wire (and branch) per input
+    boxes = [node_box(n, fans[n.id]) for n in nodes]
     layer_of = _layers(nodes, index, output, boxes)
     sizes: list[tuple[int, int]] = [(0, 0)] * len(nodes)  # _wires appends one per dummy
     succ, pred, adjacent, bends = _wires(nodes, index, layer_of, sizes)

@@ -2,7 +2,7 @@
 // in aligned columns (a heatmap when large). The measures are app/layout.py's (the server reserves
 // the same boxes). A label is drawn relative to its anchor on the wire: "above" labels grow up from
 // y = 0, "below" labels grow down from it; both start at x = 0 and grow right.
-import { asMatrix, exactText, formatNumber, shapeOf, shapeText } from "./graph-format.js";
+import { asMatrix, exactText, formatNumber, isTensor, shapeOf, shapeText } from "./graph-format.js";
 
 export const FONT = { value: 14, cell: 12, caption: 12, name: 13, symbol: 14 };
 export const ROW = 15;
@@ -119,3 +119,29 @@ function heatmap(matrix, kind) {
   }
   return { markup, width: cols * cell, height: rows * cell + 1 };
 }
+
+// A fan-out node's fork (app/label_boxes.py's FAN_MAX, FORK_CURVE, FORK_PAD, SPLIT, LANE_GAP): right of
+// its shelf the wire splits, each branch curving to its own lane with its own downstream gradient
+// beside it — the upper half of the lanes with theirs above, the lower half below.
+export const FORK = { max: 4, curve: 20, pad: 12, split: 16, gap: 8 };
+
+/** Each lane's height about the node's wire, top first, for labels `labelH` high (with the line). */
+export function forkLanes(fans, labelH) {
+  const above = Math.floor(fans / 2);
+  const step = labelH + FORK.gap;
+  const top = fans % 2 ? -FORK.split : -FORK.split / 2;
+  return Array.from({ length: fans }, (_, i) => (i < above ? top - (above - 1 - i) * step : top + FORK.split + (i - above) * step));
+}
+
+/** The label of a branch's downstream gradient, above or below its lane (marked as its edge's gradient). */
+export function branchLabel(edge, attrs, placement) {
+  const glyph = isTensor(edge.downstream)
+    ? tensorGlyph(edge.downstream, { placement, kind: "grad", attrs })
+    : numberLabel(edge.downstream, { placement, kind: "grad", attrs });
+  const mask = tag("text", { class: "mask grad-mask halo-text", x: 0, y: placement === "above" ? -4 : 14, ...attrs }, "∇ ?");
+  return { ...glyph, markup: glyph.markup + mask };
+}
+
+/** True when the node's outgoing `edges` fork with a label each (2..FORK.max, every downstream known). */
+export const forks = (edges) => edges.length >= 2 && edges.length <= FORK.max
+  && edges.every((e) => e.downstream !== null && e.downstream !== undefined);

@@ -6,7 +6,7 @@
 import { isTensor, valueText } from "./graph-format.js";
 import { createLod, samplePath } from "./graph-lod.js";
 import { bucketByStep, outgoingEdges, revealSteps } from "./graph-snapshot.js";
-import { FONT, numberLabel, tag, tensorGlyph, textWidth } from "./graph-tensor.js";
+import { branchLabel, FONT, FORK, forkLanes, forks, numberLabel, tag, tensorGlyph, textWidth } from "./graph-tensor.js";
 import { createViewport } from "./graph-viewport.js";
 import { t } from "./i18n.js";
 
@@ -67,23 +67,8 @@ function place(doc, geo, aspect) {
     const g = geo[node.id];
     const col = (layers[g.layer] ||= { left: 0, right: 0 });
     col.left = Math.max(col.left, g.half);
-    col.right = Math.max(col.right, g.half + 6 + g.shelf + ARROW);
+    col.right = Math.max(col.right, g.half + 6 + g.shelf + ARROW + g.fork);
   }
-  let x = 24;
-  for (let k = 0; k < layers.length; k++) {
-    const col = (layers[k] ||= { left: 0, right: 8 }); // a layer of bend points only
-    col.x0 = x;
-    col.x = x + col.left;
-    col.x1 = x + col.left + col.right;
-    x = col.x1 + COLUMN_GAP;
-  }
-  for (const node of doc.nodes) {
-    const g = geo[node.id];
-    g.x = layers[g.layer].x;
-    g.colRight = layers[g.layer].x1;
-  }
-  // A drawing wider than the canvas's shape spreads its rows apart (up to 1.8×) so that it fills the
-  // canvas's height: gaps only grow, so every reserved box stays free, with room for labels to grow.
   let y0 = Infinity;
   let y1 = -Infinity;
   for (const node of doc.nodes) {
@@ -91,7 +76,26 @@ function place(doc, geo, aspect) {
     y0 = Math.min(y0, geo[node.id].y - (box.above ?? 30));
     y1 = Math.max(y1, geo[node.id].y + (box.below ?? 30));
   }
-  const width = x - COLUMN_GAP + 24;
+  for (let k = 0; k < layers.length; k++) layers[k] ||= { left: 0, right: 8 }; // a layer of bend points only
+  // A drawing taller than the canvas's shape (forks' lanes make columns tall) widens its column gaps
+  // (up to 2×) so that it fills the canvas's width; one wider spreads its rows apart (up to 1.8×) so
+  // that it fills the height. Gaps only grow: every reserved box stays free, with room for labels to grow.
+  const natural = layers.reduce((sum, col) => sum + col.left + col.right, 48) + COLUMN_GAP * (layers.length - 1);
+  const wanted = aspect > 0 && y1 > y0 && layers.length > 1 ? (aspect * (y1 - y0) - natural) / (layers.length - 1) : 0;
+  const gap = COLUMN_GAP + Math.min(COLUMN_GAP, Math.max(0, wanted));
+  let x = 24;
+  for (const col of layers) {
+    col.x0 = x;
+    col.x = x + col.left;
+    col.x1 = x + col.left + col.right;
+    x = col.x1 + gap;
+  }
+  for (const node of doc.nodes) {
+    const g = geo[node.id];
+    g.x = layers[g.layer].x;
+    g.colRight = layers[g.layer].x1;
+  }
+  const width = x - gap + 24;
   const shape = aspect > 0 && y1 > y0 ? width / aspect / (y1 - y0) : 1;
   const spread = Math.min(1.8, Math.max(1, shape));
   const mid = (y0 + y1) / 2;
@@ -157,6 +161,15 @@ export function createGraphView(svg, { onActivate = () => {}, onView = () => {} 
           : numberLabel(node.grad, { placement: "below", kind: "grad", attrs: gradState });
       built[node.id] = { value, grad, valueState, gradState };
       g.shelf = Math.max(g.nameW + value.width, grad ? grad.width : 0);
+      g.fork = 0;
+    }
+    // Fan-out: each branch's own downstream gradient (their sum is the node's, under its shelf), shown
+    // from the node's backward step on, hidden by `g` as the node's is (class grad, data-edge).
+    const forked = doc.nodes.filter((node) => forks(out[node.id]));
+    for (const node of forked) {
+      const sizes = out[node.id].map((edge) => branchLabel(edge, {}, "below"));
+      geo[node.id].fork = FORK.pad + FORK.curve + Math.max(...sizes.map((b) => b.width)) + FORK.pad;
+      geo[node.id].labelH = LINE + Math.max(...sizes.map((b) => b.height));
     }
     const { layers, layerAt, spreadY } = place(doc, geo, viewport.size.height ? viewport.size.width / viewport.size.height : 0);
     const incoming = Object.fromEntries(doc.nodes.map((n) => [n.id, []]));
@@ -171,6 +184,21 @@ export function createGraphView(svg, { onActivate = () => {}, onView = () => {} 
       });
     }
 
+    // Each branch's lane, in the order of the ports it runs to (no two branches cross in the fork).
+    const lanes = {};
+    for (const node of forked) {
+      const g = geo[node.id];
+      const port = (e) => geo[e.target].ports[e.id].y;
+      const sorted = [...out[node.id]].sort((a, b) => port(a) - port(b));
+      const heights = forkLanes(sorted.length, g.labelH);
+      g.forkX = g.x + g.half + 6 + g.shelf + FORK.pad;
+      sorted.forEach((edge, i) => {
+        const up = i < Math.floor(sorted.length / 2);
+        const attrs = { "data-edge": edge.id, ...state("v", reveal.edgeBackward[edge.id]) };
+        lanes[edge.id] = { glyph: branchLabel(edge, attrs, up ? "above" : "below"), up, x: g.forkX + FORK.curve,
+          y: r1(g.y + heights[i]) };
+      });
+    }
     let wires = "";
     let gates = "";
     let labels = "";
@@ -179,14 +207,19 @@ export function createGraphView(svg, { onActivate = () => {}, onView = () => {} 
       labels += `<g class="lab" transform="translate(${r1(x)} ${r1(y)})">${markup}</g>`;
       items.push({ x: r1(x), y: r1(y), w, h, up, font, rank, node });
     };
+    const box = { x0: Infinity, y0: Infinity, x1: -Infinity, y1: -Infinity };
     for (const edge of doc.edges) {
       const s = geo[edge.source];
       const tgt = geo[edge.target];
       const port = tgt.ports[edge.id];
       // Straight on past the column's edge for a while: a label grown for a far view keeps room there.
-      const segs = [[s.x + s.half, s.y, s.colRight + RUN, s.y]];
+      const lane = lanes[edge.id];
+      const segs = lane ? [[s.x + s.half, s.y, s.forkX, s.y],
+        [s.forkX, s.y, s.forkX + FORK.curve / 2, s.y, s.forkX + FORK.curve / 2, lane.y, lane.x, lane.y],
+        [lane.x, lane.y, s.colRight + RUN, lane.y]]
+        : [[s.x + s.half, s.y, s.colRight + RUN, s.y]];
       let x = s.colRight + RUN;
-      let y = s.y;
+      let y = lane ? lane.y : s.y;
       const curveTo = (x2, y2) => {
         const dx = Math.max(12, (x2 - x) / 2);
         segs.push([x, y, x + dx, y, x2 - dx, y2, x2, y2]);
@@ -206,9 +239,16 @@ export function createGraphView(svg, { onActivate = () => {}, onView = () => {} 
       wires += tag("path", { class: "wire", id: `w-${edge.id}`, "data-edge": edge.id, tabindex: 0, d,
         "marker-end": "url(#arrow)", ...state("l", reveal.edgeValue[edge.id]) });
       wireList.push({ points: samplePath(segs.slice(1)), ends: [edge.source, edge.target] });
+      if (lane) {
+        const tensor = isTensor(edge.downstream);
+        const { markup, width, height } = lane.glyph;
+        label(markup, lane.x, lane.y + (lane.up ? -LINE : LINE), width, height, lane.up,
+          tensor ? FONT.cell : FONT.value, tensor ? 5 : 2, edge.source);
+        box.y0 = Math.min(box.y0, lane.y - (lane.up ? LINE + height : 0));
+        box.y1 = Math.max(box.y1, lane.y + (lane.up ? 0 : LINE + height));
+      }
     }
 
-    const box = { x0: Infinity, y0: Infinity, x1: -Infinity, y1: -Infinity };
     for (const node of doc.nodes) {
       const g = geo[node.id];
       const { value, grad, valueState, gradState } = built[node.id];

@@ -4,8 +4,25 @@ shape: a scalar's number, a tensor's grid or heatmap), columns apart, landscape 
 from __future__ import annotations
 
 import random
+from itertools import pairwise
 
-from app.label_boxes import GATE, MATRIX_COLS, MATRIX_ROWS, NUMBER_CHARS, ROW
+import pytest
+
+from app.label_boxes import (
+    EM,
+    FAN_MAX,
+    FORK_CURVE,
+    GATE,
+    LINE,
+    MATRIX_COLS,
+    MATRIX_ROWS,
+    NUMBER_CHARS,
+    ROW,
+    TEXT_H,
+    VALUE_FONT,
+    fork_box,
+    fork_lanes,
+)
 from app.layout import ASPECT, SPACING, LayoutNode, _total_crossings, layout, node_box
 
 
@@ -223,3 +240,33 @@ def test_a_tall_input_column_keeps_the_longest_path_layers():
     assert {result["nodes"][f"m{i}"]["layer"] for i in range(13)} == {1}
     assert {result["nodes"][f"x{i}"]["layer"] for i in range(13)} == {0}
     _overlap_free(result)
+
+
+def test_a_fan_out_node_reserves_its_fork_each_branch_label_on_its_own_lane():
+    result = layout(_lecture(), "f")
+    boxes = result["nodes"]
+    # y feeds a and b: its box holds, right of its shelf, two lanes with a gradient label beside each.
+    width, above, below = fork_box((), 2)
+    assert boxes["y"]["shelf"] == pytest.approx(boxes["x"]["shelf"] + width, abs=0.2)
+    assert boxes["y"]["above"] == above and boxes["y"]["below"] == below
+    assert width >= FORK_CURVE + NUMBER_CHARS * EM * VALUE_FONT  # the curve and the widest number
+    _overlap_free(result)
+    # Lanes: the upper half's labels above them, the lower half's below; no label between two wires
+    # closer than a label's height, and the reserved heights hold the outermost lanes' labels.
+    label_h = LINE + TEXT_H
+    for fans in range(2, FAN_MAX + 1):
+        lanes = fork_lanes(fans, label_h)
+        assert lanes == sorted(lanes) and len(lanes) == fans
+        ups = fans // 2
+        for i, (a, b) in enumerate(pairwise(lanes)):
+            between = i < ups - 1 or i >= ups  # a label (above b, or below a) sits between a and b
+            assert b - a >= (label_h if between else 0) + 8
+        _, up, down = fork_box((), fans)
+        assert up >= label_h - lanes[0] and down >= lanes[-1] + label_h
+    # More branches than FAN_MAX: no fork drawn (the step panel lists them), so no room reserved.
+    assert fork_box((), FAN_MAX + 1) == (0.0, 0.0, 0.0)
+    wide = [LayoutNode("x", (), (), "input")] + [LayoutNode(f"g{k}", ("x",)) for k in range(FAN_MAX + 1)]
+    assert layout(wide)["nodes"]["x"]["shelf"] == boxes["x"]["shelf"]
+    # A tensor's fork: lanes as far apart as its gradient's grid is tall.
+    _, _, below_matrix = fork_box((2, 3), 2)
+    assert below_matrix > below + ROW

@@ -230,3 +230,89 @@ def test_a_fifty_node_graph_at_fit_fills_the_canvas_and_stays_readable(page, liv
     page.click("#zoom-in")
     page.wait_for_timeout(150)
     check_readable(page)
+
+
+# The fork's branch gradients drawn now: text marked as a gradient (class grad) of an edge (data-edge),
+# shown (not display: none by `g`, not hidden by its reveal step, not left out by the zoom).
+BRANCHES_JS = """() => {
+  const doc = window.chainrule.document;
+  const out = [];
+  for (const el of document.querySelectorAll('#graph .labels text.grad[data-edge]')) {
+    const r = el.getBoundingClientRect();
+    if (!r.width || getComputedStyle(el).visibility === 'hidden') continue;
+    const edge = doc.edges.find((e) => e.id === el.getAttribute('data-edge'));
+    // How far each of the node's wires runs from the label, over the label's width (screen px).
+    const gaps = {};
+    for (const other of doc.edges.filter((e) => e.source === edge.source)) {
+      const path = document.querySelector(`#graph path.wire[data-edge="${other.id}"]`);
+      const m = path.getScreenCTM();
+      let gap = Infinity;
+      for (let s = 0; s <= path.getTotalLength(); s += 1) {
+        const p = path.getPointAtLength(s);
+        const [x, y] = [m.a * p.x + m.e, m.d * p.y + m.f];
+        if (x >= r.left && x <= r.right) gap = Math.min(gap, y < r.top ? r.top - y : y > r.bottom ? y - r.bottom : 0);
+      }
+      gaps[other.target] = gap;
+    }
+    out.push({text: el.textContent, source: edge.source, target: edge.target, x0: r.left, x1: r.right,
+              y0: r.top, gaps});
+  }
+  return out;
+}"""
+
+
+@pytest.mark.parametrize(
+    ("example", "node", "branches", "total", "shot"),
+    [
+        ("lecture", "y", {"a": "∇ 2", "b": "∇ 3"}, "∇ 5", "drawing-lecture-branches"),
+        ("fan_out", "x", {"a": "∇ 3", "b": "∇ 4"}, "∇ 7", "drawing-fan-out"),
+    ],
+)
+def test_a_fan_out_shows_each_branchs_gradient_on_its_own_wire(
+    page, live_server, example, node, branches, total, shot
+):
+    page.goto(f"{live_server}/?lang=en")
+    page.wait_for_selector(f"#preset option[value='{example}']", state="attached")
+    page.select_option("#preset", example)
+    until(page, f"window.chainrule.document && document.querySelector('#preset').value === '{example}'")
+    page.wait_for_timeout(250)
+    last = page.evaluate("window.chainrule.document.steps.length - 1")
+    assert page.evaluate("window.chainrule.stepper.step") == last
+    drawn = page.evaluate(BRANCHES_JS)
+    assert {b["target"]: b["text"] for b in drawn if b["source"] == node} == branches
+    assert all(b["source"] == node for b in drawn)  # only the fan-out node forks
+    node_grad = page.locator(f"#graph text.grad[data-node='{node}']")
+    assert node_grad.text_content() == total  # the sum stays under the node's shelf
+    # Each label sits right of the node's own gradient (past the fork), on its own branch: below it.
+    total_box = node_grad.bounding_box()
+    for b in drawn:
+        assert b["x0"] >= total_box["x"] + total_box["width"], b
+    for b in drawn:  # beside its own branch's straight run, and nearer it than any other wire
+        own = b["gaps"].pop(b["target"])
+        assert own <= 8 and all(gap > own + 8 for gap in b["gaps"].values()), b
+    check_readable(page)
+    screenshot(page, shot)
+    # One step before the fork (its backward step) the branches' gradients are not known yet.
+    fork = page.evaluate(
+        f"window.chainrule.document.steps.findIndex((s) => s.phase === 'backward' && s.node === '{node}')"
+    )
+    page.evaluate(f"window.chainrule.stepper.go({fork - 1})")
+    until(page, f"window.chainrule.stepper.step === {fork - 1}")
+    assert page.evaluate(BRANCHES_JS) == []
+    page.evaluate(f"window.chainrule.stepper.go({fork})")
+    until(page, f"window.chainrule.stepper.step === {fork}")
+    assert {b["target"]: b["text"] for b in page.evaluate(BRANCHES_JS)} == branches
+    page.evaluate(f"window.chainrule.stepper.go({last})")
+    # `g` hides them as it hides the node's gradient: each shows its "?" mask instead.
+    page.focus("#graph")
+    page.keyboard.press("g")
+    until(page, "document.querySelector('#graph').classList.contains('hide-grads')")
+    assert page.evaluate(BRANCHES_JS) == []
+    assert not node_grad.is_visible()
+    masks = page.locator("#graph .labels text.grad-mask[data-edge]")
+    assert masks.count() == 2 and all(masks.nth(i).is_visible() for i in range(2))
+    assert set(masks.all_text_contents()) == {"∇ ?"}
+    check_readable(page)
+    page.keyboard.press("g")
+    until(page, "!document.querySelector('#graph').classList.contains('hide-grads')")
+    assert {b["target"]: b["text"] for b in page.evaluate(BRANCHES_JS)} == branches
