@@ -145,3 +145,27 @@ export function branchLabel(edge, attrs, placement) {
 /** True when the node's outgoing `edges` fork with a label each (2..FORK.max, every downstream known). */
 export const forks = (edges) => edges.length >= 2 && edges.length <= FORK.max
   && edges.every((e) => e.downstream !== null && e.downstream !== undefined);
+
+/** The room a fork needs right of its node's shelf: {width, labelH} (labelH with the line's gap). */
+export function forkRoom(edges, line) {
+  const sizes = edges.map((edge) => branchLabel(edge, {}, "below"));
+  return { width: FORK.pad + FORK.curve + Math.max(...sizes.map((b) => b.width)) + FORK.pad,
+    labelH: line + Math.max(...sizes.map((b) => b.height)) };
+}
+
+/**
+ * Each branch's lane as [edge id, {glyph, up, x, y}]: `edges` in the order of the ports they run to
+ * (so no two branches cross), splitting at forkX from the node's wire at height y.
+ */
+export function forkBranches(edges, forkX, y, labelH, attrsOf) {
+  const heights = forkLanes(edges.length, labelH);
+  return edges.map((edge, i) => {
+    const up = i < Math.floor(edges.length / 2);
+    return [edge.id, { glyph: branchLabel(edge, attrsOf(edge), up ? "above" : "below"), up, x: forkX + FORK.curve,
+      y: r1(y + heights[i]) }];
+  });
+}
+
+/** A branch's path from its node's gate (x0) to `end`: the trunk, the curve to its lane, the lane. */
+export const forkPath = (x0, y, forkX, lane, end) => [[x0, y, forkX, y],
+  [forkX, y, forkX + FORK.curve / 2, y, forkX + FORK.curve / 2, lane.y, lane.x, lane.y], [lane.x, lane.y, end, lane.y]];

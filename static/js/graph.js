@@ -6,7 +6,7 @@
 import { isTensor, valueText } from "./graph-format.js";
 import { createLod, samplePath } from "./graph-lod.js";
 import { bucketByStep, outgoingEdges, revealSteps } from "./graph-snapshot.js";
-import { branchLabel, FONT, FORK, forkLanes, forks, numberLabel, tag, tensorGlyph, textWidth } from "./graph-tensor.js";
+import { FONT, FORK, forkBranches, forkPath, forkRoom, forks, numberLabel, tag, tensorGlyph, textWidth } from "./graph-tensor.js";
 import { createViewport } from "./graph-viewport.js";
 import { t } from "./i18n.js";
 
@@ -166,11 +166,7 @@ export function createGraphView(svg, { onActivate = () => {}, onView = () => {} 
     // Fan-out: each branch's own downstream gradient (their sum is the node's, under its shelf), shown
     // from the node's backward step on, hidden by `g` as the node's is (class grad, data-edge).
     const forked = doc.nodes.filter((node) => forks(out[node.id]));
-    for (const node of forked) {
-      const sizes = out[node.id].map((edge) => branchLabel(edge, {}, "below"));
-      geo[node.id].fork = FORK.pad + FORK.curve + Math.max(...sizes.map((b) => b.width)) + FORK.pad;
-      geo[node.id].labelH = LINE + Math.max(...sizes.map((b) => b.height));
-    }
+    for (const node of forked) ({ width: geo[node.id].fork, labelH: geo[node.id].labelH } = forkRoom(out[node.id], LINE));
     const { layers, layerAt, spreadY } = place(doc, geo, viewport.size.height ? viewport.size.width / viewport.size.height : 0);
     const incoming = Object.fromEntries(doc.nodes.map((n) => [n.id, []]));
     for (const edge of doc.edges) incoming[edge.target].push(edge);
@@ -185,20 +181,13 @@ export function createGraphView(svg, { onActivate = () => {}, onView = () => {} 
     }
 
     // Each branch's lane, in the order of the ports it runs to (no two branches cross in the fork).
-    const lanes = {};
-    for (const node of forked) {
+    const port = (e) => geo[e.target].ports[e.id].y;
+    const branchAttrs = (edge) => ({ "data-edge": edge.id, ...state("v", reveal.edgeBackward[edge.id]) });
+    const lanes = Object.fromEntries(forked.flatMap((node) => {
       const g = geo[node.id];
-      const port = (e) => geo[e.target].ports[e.id].y;
-      const sorted = [...out[node.id]].sort((a, b) => port(a) - port(b));
-      const heights = forkLanes(sorted.length, g.labelH);
       g.forkX = g.x + g.half + 6 + g.shelf + FORK.pad;
-      sorted.forEach((edge, i) => {
-        const up = i < Math.floor(sorted.length / 2);
-        const attrs = { "data-edge": edge.id, ...state("v", reveal.edgeBackward[edge.id]) };
-        lanes[edge.id] = { glyph: branchLabel(edge, attrs, up ? "above" : "below"), up, x: g.forkX + FORK.curve,
-          y: r1(g.y + heights[i]) };
-      });
-    }
+      return forkBranches([...out[node.id]].sort((a, b) => port(a) - port(b)), g.forkX, g.y, g.labelH, branchAttrs);
+    }));
     let wires = "";
     let gates = "";
     let labels = "";
@@ -214,10 +203,7 @@ export function createGraphView(svg, { onActivate = () => {}, onView = () => {} 
       const port = tgt.ports[edge.id];
       // Straight on past the column's edge for a while: a label grown for a far view keeps room there.
       const lane = lanes[edge.id];
-      const segs = lane ? [[s.x + s.half, s.y, s.forkX, s.y],
-        [s.forkX, s.y, s.forkX + FORK.curve / 2, s.y, s.forkX + FORK.curve / 2, lane.y, lane.x, lane.y],
-        [lane.x, lane.y, s.colRight + RUN, lane.y]]
-        : [[s.x + s.half, s.y, s.colRight + RUN, s.y]];
+      const segs = lane ? forkPath(s.x + s.half, s.y, s.forkX, lane, s.colRight + RUN) : [[s.x + s.half, s.y, s.colRight + RUN, s.y]];
       let x = s.colRight + RUN;
       let y = lane ? lane.y : s.y;
       const curveTo = (x2, y2) => {
