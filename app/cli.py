@@ -21,6 +21,7 @@ from typing import Any
 
 import numpy as np
 
+from app import serving
 from app.errors import ApiError
 from app.serialize import NON_FINITE, dumps
 from app.settings import Settings, environment_settings
@@ -286,6 +287,7 @@ def _serve(args: argparse.Namespace) -> int:
         "workers": args.workers,
         "reload": args.reload,
         "limit_max_requests": args.limit_max_requests,
+        "http": serving.HTTP,  # Nagle off on every connection, also with several workers
     }
     if args.limit_max_requests is not None and args.workers == 1 and not args.reload:
         # uvicorn.run would serve a lone worker in this process, which would then stop for good

@@ -39,6 +39,7 @@ def _free_port() -> int:
 def _start(workers: int = 2, log: Path | None = None) -> tuple[subprocess.Popen, int]:
     port = _free_port()
     command = [sys.executable, "-m", "uvicorn", "app.main:app", "--host", "127.0.0.1", "--port", str(port)]
+    command += ["--http", "app.serving:H11Protocol"]  # as `chainrule serve` runs it (Nagle off)
     command += ["--workers", str(workers), "--log-level", "info" if log else "warning", "--no-access-log"]
     err = log.open("wb") if log else subprocess.DEVNULL
     server = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=err)
