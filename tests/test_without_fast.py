@@ -28,7 +28,9 @@ SUITE = [
 
 def test_the_suite_passes_with_engine_fast_deleted(tmp_path: Path) -> None:
     copy = tmp_path / "chainrule"
-    ignore = shutil.ignore_patterns("__pycache__", ".venv", ".git", ".hypothesis", "artifacts", "node_modules")
+    ignore = shutil.ignore_patterns(
+        "__pycache__", ".venv", ".git", ".hypothesis", "artifacts", "node_modules"
+    )
     for part in ("engine", "app", "tests", "templates", "static", "docs", "pyproject.toml"):
         source = ROOT / part
         if source.is_dir():
@@ -45,7 +47,18 @@ def test_the_suite_passes_with_engine_fast_deleted(tmp_path: Path) -> None:
     suite = [test for test in SUITE if (copy / test).exists()]
     env = {**os.environ, "PYTHONPATH": str(copy), "CHAINRULE_FAST": "1"}
     result = subprocess.run(
-        [sys.executable, "-m", "pytest", "-q", "-x", "-p", "no:cacheprovider", "-W", "error::RuntimeWarning", *suite],
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            "-q",
+            "-x",
+            "-p",
+            "no:cacheprovider",
+            "-W",
+            "error::RuntimeWarning",
+            *suite,
+        ],
         cwd=copy,
         env=env,
         capture_output=True,
@@ -56,7 +69,11 @@ def test_the_suite_passes_with_engine_fast_deleted(tmp_path: Path) -> None:
     assert result.returncode == 0, tail
     assert "skipped" in tail  # the fast path's own tests skip there
     probe = subprocess.run(
-        [sys.executable, "-c", "import conftest, engine.seam as s; print(s.fast('run'), s.fast('scalar_trace'))"],
+        [
+            sys.executable,
+            "-c",
+            "import conftest, engine.seam as s; print(s.fast('run'), s.fast('scalar_trace'))",
+        ],
         cwd=copy,
         env=env,
         capture_output=True,
