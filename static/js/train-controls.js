@@ -7,6 +7,7 @@ let uid = 0;
 function field(host, labelKey, input, { check = false } = {}) {
   const wrap = document.createElement("label");
   wrap.className = check ? "cr-field cr-check" : "cr-field";
+  wrap.dataset.hide = labelKey.slice(labelKey.lastIndexOf(".") + 1); // hide=lr,activation,… (page-presenter.js)
   const text = document.createElement("span");
   text.className = "cr-field-label";
   text.dataset.i18n = labelKey;

@@ -141,6 +141,7 @@ export function renderParams(host, name, values, { prefix, labelFor, onChange, s
     const wrap = document.createElement("label");
     wrap.className = p.kind === "bool" ? "cr-field cr-check" : "cr-field";
     wrap.htmlFor = id;
+    wrap.dataset.hide = p.key; // hide=lr,momentum,… (page-presenter.js)
     const text = document.createElement("span");
     text.className = "cr-field-label";
     text.dataset.i18n = `opt.${p.key}`;

@@ -290,3 +290,47 @@ def test_the_graph_page_opened_at_a_train_step_hands_over_to_the_training_page(p
     assert fragment["present"] == ["1"] and fragment["optimizer"] == ["sgd"]  # the teacher's view goes along
     until(page, "document.body.classList.contains('presenting')")
     assert page.evaluate("history.length") == 2  # the hand-over replaced the graph page's entry
+
+
+def _poll(page, check, timeout: float = 20.0) -> None:
+    """Wait until a Python check (which reads the page) holds."""
+    deadline = time.monotonic() + timeout
+    while not check():
+        if time.monotonic() > deadline:
+            raise AssertionError("timed out")
+        page.wait_for_timeout(50)
+
+
+@pytest.mark.parametrize(
+    ("path", "hide", "hidden", "shown"),
+    [
+        (
+            "/train",
+            "data,lr,activation",
+            ["[data-hide='data']", "label[data-hide='lr']", "label[data-hide='activation']"],
+            ["#tr-play", "label[data-hide='optimizer']", "[data-hide='network']"],
+        ),
+        (
+            "/optimizers",
+            "racers,surface",
+            ["[data-hide='racers']", "label[data-hide='surface']"],
+            ["[data-hide='loss']"],
+        ),
+    ],
+)
+def test_a_link_hides_the_controls_it_names_and_embeds_without_the_header(
+    page, live_server, path, hide, hidden, shown
+):
+    """`hide=` (a panel, or one setting by its name, as the TensorFlow Playground's lesson links)
+    and `embed=1` work on /train and /optimizers as on the graph page."""
+    page.set_viewport_size({"width": 1280, "height": 800})
+    page.goto(f"{live_server}{path}#hide={hide}&embed=1")
+    visible = lambda selector: page.locator(selector).first.is_visible()  # noqa: E731
+    _poll(page, lambda: all(page.locator(s).count() for s in hidden + shown))
+    _poll(page, lambda: not any(visible(s) for s in hidden))
+    assert all(visible(s) for s in shown), [s for s in shown if not visible(s)]
+    assert not page.locator(".app-header").is_visible()
+    page.goto(f"{live_server}{path}")
+    page.reload()
+    _poll(page, lambda: page.locator(hidden[0]).count() and visible(hidden[0]))
+    assert page.locator(".app-header").is_visible()
