@@ -11,6 +11,8 @@ const FORMULA_PT = [
   [/ for every element \(averaged over axis: ([^)]*)\)/g, " para cada elemento (média no eixo: $1)"],
   [/eixo: all\)/g, "eixo: todos)"],
   [/ at \[([^\]]*)\], 0 elsewhere/g, " em [$1], 0 nos demais"],
+  [/ in row i of ([^,]*), 0 elsewhere/g, " na linha i de $1, 0 nos demais"],
+  [/\(0 elsewhere\)/g, "(0 nos demais)"],
   [/\(0 at 0\)/g, "(0 em 0)"],
   [/\bsign\(/g, "sinal("],
   [/\(0 where /g, "(0 onde "],

@@ -297,3 +297,19 @@ def test_a_comment_names_no_input(page, live_server):
     assert set(bodies[-1]["inputs"]) == {"x"}, bodies[-1]
     assert all(set(body["inputs"]) <= {"x", "y", "z"} for body in bodies), bodies  # the lecture's, then x
     assert page.locator("[id^='input-']").count() == 1
+
+
+def test_every_op_formula_reads_in_portuguese(page, live_server):
+    """Each op's local-gradient formula (GET /api/v1/ops, in the engine's English), as the
+    pt-BR page writes it, holds no English word."""
+    open_graph(page, live_server)
+    texts = page.evaluate(
+        """async () => {
+          const { formulaText } = await import('/static/js/graph-strings.js');
+          const ops = await (await fetch('/api/v1/ops')).json();
+          return ops.flatMap((op) => op.formulas.map((f) => formulaText(f, 'pt-BR')));
+        }"""
+    )
+    english = re.compile(r"\b(if|else|elsewhere|where|row|of|at|every|element|summed|over|axis|none|sign)\b")
+    assert len(texts) > 30
+    assert [t for t in texts if english.search(re.sub(r"\{\w+\}", "", t))] == []  # {axis}: a placeholder
