@@ -4,6 +4,7 @@ leaves Nagle on: ~40 ms on every request of an idle keep-alive connection)."""
 
 from __future__ import annotations
 
+import asyncio
 import socket
 
 import uvicorn
@@ -36,8 +37,12 @@ def test_an_accepted_connection_gets_tcp_nodelay():
         config = uvicorn.Config("app.main:app", http=HTTP)
         config.load()
         assert config.http_protocol_class is H11Protocol
-        protocol = H11Protocol(config, ServerState(), app_state={})
-        protocol.connection_made(_Transport(accepted))
+        loop = asyncio.new_event_loop()  # the protocol takes the loop it runs on
+        try:
+            protocol = H11Protocol(config, ServerState(), app_state={}, _loop=loop)
+            protocol.connection_made(_Transport(accepted))
+        finally:
+            loop.close()
         assert accepted.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY)
     finally:
         for sock in (client, accepted, listener):
