@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import math
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -162,6 +163,32 @@ def dumps_document(doc: dict[str, Any]) -> bytes:
         else:
             parts.append(to_bytes(key) + b":" + to_bytes(value))
     return b"{" + b",".join(parts) + b"}"
+
+
+def stream_document(
+    trace: Trace, layout: dict[str, Any] | None = None, check: Callable[[], None] | None = None
+) -> bytes:
+    """`to_bytes(document(trace, layout))`, each record built just before it is written: a large
+    document's numbers never all exist as Python objects at once. `check()`, if given, runs
+    between records (the request's deadline)."""
+
+    def records(items: Any, write: Callable[[Any], dict[str, Any]]) -> bytes:
+        parts = []
+        for k, item in enumerate(items):
+            parts.append(to_bytes(write(item)))
+            if check is not None and k % 256 == 255:
+                check()
+        return b"[" + b",".join(parts) + b"]"
+
+    empty = {"nodes": {}, "width": 0, "height": 0}
+    return b"".join((
+        b'{"output":', to_bytes(trace.output),
+        b',"nodes":', records(trace.nodes, _node),
+        b',"edges":', records(trace.edges, _edge),
+        b',"order":', to_bytes([node.id for node in trace.nodes]),
+        b',"steps":', records(trace.steps, _step),
+        b',"layout":', to_bytes(layout if layout is not None else empty), b"}",
+    ))  # fmt: skip
 
 
 def apply_snapshot(doc: dict[str, Any], snapshot: Snapshot) -> dict[str, Any]:

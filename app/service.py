@@ -21,7 +21,7 @@ from cachetools import LRUCache
 
 from app.errors import ApiError
 from app.layout import LayoutNode, layout
-from app.serialize import apply_snapshot, array, document, dumps_document, number, to_bytes
+from app.serialize import apply_snapshot, array, document, dumps_document, number, stream_document, to_bytes
 from app.settings import Settings
 from engine import EngineError, Graph, Node, Trace, evaluate, gradcheck, parse
 from engine.autograd import forward
@@ -305,35 +305,47 @@ def evaluate_bounded(prepared: Prepared, cancelled: Callable[[], bool] | None = 
     return evaluate(prepared.graph, prepared.inputs, prepared.seed, check=budget), budget
 
 
-def _document(
+def _traced(
     prepared: Prepared, step: int | None, cancelled: Callable[[], bool] | None
-) -> tuple[dict[str, Any], int]:
-    """The document (the snapshot after `step`, if given) and its estimated size in bytes."""
+) -> tuple[Trace, dict[str, Any], Budget]:
+    """The trace within the request's budget, its layout, and the budget (its size estimate)."""
     trace, budget = evaluate_bounded(prepared, cancelled)
     if step is not None and not 0 <= step < len(trace.steps):
         last = len(trace.steps) - 1
         raise ApiError(
             400, "step_out_of_range", f"step {step} is outside 0…{last}", params={"step": step, "last": last}
         )
-    doc = document(trace, graph_layout(trace, prepared.settings))
-    budget.check_time()
-    return (doc if step is None else apply_snapshot(doc, trace.snapshot(step))), budget.document
+    return trace, graph_layout(trace, prepared.settings), budget
 
 
 def document_for(
     prepared: Prepared, step: int | None = None, cancelled: Callable[[], bool] | None = None
 ) -> dict[str, Any]:
     """The evaluation document; with `step`, the snapshot after that step."""
-    return _document(prepared, step, cancelled)[0]
+    trace, layout, budget = _traced(prepared, step, cancelled)
+    doc = document(trace, layout)
+    budget.check_time()
+    return doc if step is None else apply_snapshot(doc, trace.snapshot(step))
 
 
 def document_bytes(
     prepared: Prepared, step: int | None = None, cancelled: Callable[[], bool] | None = None
 ) -> bytes:
     """The document's strict JSON as UTF-8 bytes, within the request's budget. A large one is
-    written record by record (serialize.dumps_document), a small one in one call."""
-    doc, size = _document(prepared, step, cancelled)
-    content = dumps_document(doc) if size > SPLIT_ABOVE_BYTES else to_bytes(doc)
+    written record by record, each record built just before it is written (serialize's
+    `stream_document`): its numbers never all exist as Python objects at once, which bounds the
+    peak and what the worker keeps afterwards; a small one (or a snapshot) in one call."""
+    trace, layout, budget = _traced(prepared, step, cancelled)
+    if step is None and budget.document > SPLIT_ABOVE_BYTES:
+        content = stream_document(trace, layout, check=budget.check_time)
+    else:
+        doc = document(trace, layout)
+        budget.check_time()
+        if step is not None:
+            doc = apply_snapshot(doc, trace.snapshot(step))
+        content = dumps_document(doc) if budget.document > SPLIT_ABOVE_BYTES else to_bytes(doc)
+        del doc  # its many small objects freed first: trimming while they live gives nothing back
+    del trace
     if len(content) > RELEASE_AFTER_BYTES:
         release_memory()
     return content

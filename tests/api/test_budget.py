@@ -120,3 +120,23 @@ def test_the_document_written_record_by_record_is_dumps_byte_for_byte():
         trace = evaluate(parse(source), inputs)
         doc = document(trace, graph_layout(trace))
         assert dumps_document(doc) == dumps(doc).encode()
+
+
+def test_a_large_document_streamed_record_by_record_is_the_document_byte_for_byte():
+    """Over SPLIT_ABOVE_BYTES, document_bytes builds each record just before writing it
+    (serialize.stream_document): the same bytes as the whole document written at once."""
+    from app.serialize import document, stream_document, to_bytes
+    from app.service import SPLIT_ABOVE_BYTES, document_bytes, document_for, graph_layout, prepare
+    from app.settings import Settings
+    from engine import evaluate, parse
+
+    x = [0.001 * k - 1.0 for k in range(3000)]
+    source = "\n".join(["s0 = dot(x, x)"] + [f"s{k} = s{k - 1} + dot(x, log(x))" for k in range(1, 8)])
+    prepared = prepare(source, {"x": x}, Settings())
+    content = document_bytes(prepared)
+    assert len(content) > SPLIT_ABOVE_BYTES
+    assert content == to_bytes(document_for(prepared))  # NaN from log of negatives included
+    assert b'"NaN"' in content
+    trace = evaluate(parse("z = W @ x\nf = sum(log(z))"), {"W": [[1.0, -2.0], [0.5, 0.5]], "x": [1.0, 1.0]})
+    assert stream_document(trace, graph_layout(trace)) == to_bytes(document(trace, graph_layout(trace)))
+    assert stream_document(trace) == to_bytes(document(trace))
