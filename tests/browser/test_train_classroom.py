@@ -216,8 +216,10 @@ def test_presenter_view_on_train_scales_the_heatmap_with_its_labels(wide, live_s
         "document.querySelector('#tr-stepcount').textContent === '0' && document.querySelector('#tr-test-loss').textContent !== '–'",
     )
     assert not page.locator(".app-header").is_visible() and not page.locator("#tr-datasets").is_visible()
+    # the plot fills the screen (once the lesson bar's caption and the grid have settled)
+    until(page, "document.querySelector('#tr-heatmap').getBoundingClientRect().width >= 500", timeout=10_000)
     before = _measure(page, "#tr-heatmap", ".tr-axis-x span")
-    assert before["side"] >= 500  # the plot fills the screen
+    assert before["side"] >= 500
     for _ in range(3):
         page.keyboard.press("+")
     until(page, "location.hash.includes('scale=1.3')")
