@@ -17,16 +17,8 @@ from engine import seam
 
 pytest.importorskip("engine.fast.training", reason="engine/fast/ removed: nothing fast to compare")
 
-# The page's body with its defaults (train-state.js trainConfig, optimizerBody; train-run.js send).
-PAGE = {
-    "dataset": {"name": "circle", "samples": 200, "noise": 0, "test_fraction": 0.5, "seed": 1},
-    "features": ["x1", "x2"],
-    "model": {"layers": [4, 2], "activation": "tanh", "init": "xavier_uniform", "seed": 1},
-    "loss": "logistic",
-    "optimizer": {"name": "adam", "lr": 0.03, "betas": [0.9, 0.999], "amsgrad": False, "eps": 1e-8, "weight_decay": 0},
-    "schedule": {"name": "constant"}, "l2": 0, "batch_size": 10,
-    "steps": 10, "grid": True, "neurons": True, "points": False,
-}  # fmt: skip
+from benchmarks.frame_cpu import PAGE  # noqa: E402 - the page's frame body, as the benchmark sends it
+
 BODIES = {
     "the page's frame": PAGE,
     "the page's frame, 16 epochs": {**PAGE, "steps": 160},
