@@ -4,6 +4,7 @@
 // turns it into your own (its points, then your change). Every edit is one change() of
 // {dataset: "custom", points, task}, so it lands in the URL and the run starts over on it.
 import { t } from "./i18n.js";
+import { numberInput } from "./number-field.js";
 import { CsvError, parseCsv, toCsv } from "./csv.js";
 import { CLASS_COLOURS } from "./heatmap.js";
 import { classCount, isRegression, MAX_CLASSES, MAX_POINTS, roundPoints, SQUARE } from "./train-state.js";
@@ -27,8 +28,8 @@ export function createDataEditor({ state: s, canvas, host, change, generated, on
   valueText.className = "cr-field-label";
   valueText.dataset.i18n = "data.value";
   const valueInput = document.createElement("input");
-  Object.assign(valueInput, { type: "number", id: "de-value", min: "-1", max: "1", step: "0.1", value: "1" });
-  valueInput.addEventListener("change", () => { value = Math.max(-1, Math.min(1, Number(valueInput.value) || 0)); });
+  valueInput.id = "de-value";
+  numberInput(valueInput, { value: 1, min: -1, max: 1, step: 0.1, onChange: (v) => { value = v; } });
   valueField.append(valueText, valueInput);
   const actions = document.createElement("div");
   actions.className = "de-actions";

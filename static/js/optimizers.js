@@ -16,6 +16,7 @@ import { drawArrows, inspect } from "./race-arrows.js";
 import { defaults, loadOptimizers } from "./train-optimizers.js";
 import { createLineChart } from "./linechart.js";
 import { renderRacers, showFinals } from "./race-racers.js";
+import { setNumber } from "./number-field.js";
 import { numberField, selectField } from "./train-controls.js";
 import { createPageLesson, lessonPatch } from "./page-lesson.js";
 import { createPlotPresenter } from "./page-presenter.js";
@@ -90,7 +91,7 @@ function change(patch, { instant = false, rebuild = false } = {}) {
   const changed = store.set(patch);
   if (!changed.length) return;
   surfaceSelect.value = s.surface;
-  stepsInput.value = String(s.steps);
+  setNumber(stepsInput, s.steps); // by the language's rule; a change from elsewhere clears a mistake
   exprInput.value = s.expr;
   showExpr();
   if (changed.includes("racers")) drawRacers({ force: rebuild }); // a preset's new values need new cards

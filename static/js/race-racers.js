@@ -2,6 +2,7 @@
 // optimiser, its own hyper-parameters and, after a race, its final loss.
 import { formatNumber, getLanguage, t } from "./i18n.js";
 import { defaults, describe, OPTIMIZER_NAMES, renderParams } from "./train-optimizers.js";
+import { setNumber } from "./number-field.js";
 import { racerParams, RACER_STYLE } from "./race-state.js";
 import { swatch } from "./race-contour.js";
 
@@ -75,7 +76,7 @@ export function renderRacers(list, racers, { onChange, onRemove, lrFor = (name) 
     });
     const slider = lrSlider(k, racerParams(r).lr, (lr) => {
       const number = params.querySelector("input[data-param='lr']");
-      if (number) number.value = String(lr);
+      if (number) setNumber(number, lr); // by the language's decimal rule
       onChange(k, { lr }, { live: true });
     });
     const inspect = document.createElement("p");

@@ -1,6 +1,7 @@
 // Form controls built from declarations (label key, options, range) so /train and /optimizers
 // share one look and every label comes from the i18n tables.
 import { t } from "./i18n.js";
+import { numberInput } from "./number-field.js";
 
 let uid = 0;
 
@@ -56,20 +57,11 @@ export function rangeField(host, { id, labelKey, min, max, step, value, format =
   return input;
 }
 
-/** A number input (any finite value accepted on change). */
+/** A number field (number-field.js): the language's decimal rule, min/max checked with a message. */
 export function numberField(host, { id, labelKey, min, max, step = "any", value, onChange }) {
   const input = document.createElement("input");
-  input.type = "number";
-  input.inputMode = "decimal";
   if (id) input.id = id;
-  if (min !== undefined) input.min = String(min);
-  if (max !== undefined) input.max = String(max);
-  input.step = String(step);
-  input.value = String(value);
-  input.addEventListener("change", () => {
-    const v = Number(input.value);
-    if (input.value !== "" && Number.isFinite(v)) onChange(v);
-  });
+  numberInput(input, { value, min, max, step, onChange });
   field(host, labelKey, input);
   return input;
 }

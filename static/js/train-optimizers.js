@@ -4,6 +4,7 @@
 // gets (and where the inputs' min/step hints come from): the controls, the URL state and the
 // request bodies all read OPTIMIZERS. kind: "number" or "bool"; betas travel as a pair.
 import { request } from "./api.js";
+import { numberInput } from "./number-field.js";
 
 export const OPTIMIZERS = {
   sgd: [
@@ -155,16 +156,8 @@ export function renderParams(host, name, values, { prefix, labelFor, onChange, s
       input.addEventListener("change", () => onChange(p.key, input.checked));
       wrap.append(input, text);
     } else {
-      input.type = "number";
-      input.inputMode = "decimal";
-      if (p.min !== undefined) input.min = String(p.min);
-      if (p.max !== undefined) input.max = String(p.max);
-      input.step = String(p.step ?? "any");
-      input.value = String(values[p.key] ?? p.default);
-      input.addEventListener("change", () => {
-        const v = Number(input.value);
-        if (Number.isFinite(v)) onChange(p.key, v);
-      });
+      numberInput(input, { value: values[p.key] ?? p.default, min: p.min, max: p.max, step: p.step ?? "any",
+        onChange: (v) => onChange(p.key, v) });
       wrap.append(text, input);
     }
     host.appendChild(wrap);

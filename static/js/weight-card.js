@@ -4,6 +4,7 @@
 // graph (/train with graph: true) evaluated by /evaluate — ∂loss/∂w for the step about to run.
 import { evaluate, toNumbers } from "./api.js";
 import { formatNumber, t } from "./i18n.js";
+import { numberInput, readNumber } from "./number-field.js";
 
 export const GRAPH_LIMIT = 16; // the server's graph_batch limit
 
@@ -58,7 +59,8 @@ export function createWeightCard(host, { run, batchSize, editable, onEdited }) {
       name.className = "wc-name";
       name.textContent = e.label;
       const input = document.createElement("input");
-      Object.assign(input, { type: "number", step: "any", value: value === undefined ? "" : String(Number(value.toPrecision(5))) });
+      input.id = `wc-input-${e.name}-${e.index.join("-")}`;
+      numberInput(input, { value: value === undefined ? Number.NaN : Number(value.toPrecision(5)) });
       input.dataset.param = e.label;
       input.disabled = Boolean(why) || value === undefined;
       input.setAttribute("aria-describedby", "wc-note");
@@ -69,8 +71,8 @@ export function createWeightCard(host, { run, batchSize, editable, onEdited }) {
       input.addEventListener("keydown", async (event) => {
         if (event.key !== "Enter") return;
         event.preventDefault();
-        const v = Number(input.value);
-        if (input.value === "" || !Number.isFinite(v)) return;
+        const v = readNumber(input); // "0,5" or "0.5"; a message beside it when it is not a number
+        if (v === null) return;
         if (await run.setParam(e.name, e.index, v)) {
           note.textContent = t("wc.set", { name: e.label, value: formatNumber(v, 4) });
           onEdited();

@@ -313,3 +313,108 @@ def test_every_op_formula_reads_in_portuguese(page, live_server):
     english = re.compile(r"\b(if|else|elsewhere|where|row|of|at|every|element|summed|over|axis|none|sign)\b")
     assert len(texts) > 30
     assert [t for t in texts if english.search(re.sub(r"\{\w+\}", "", t))] == []  # {axis}: a placeholder
+
+
+FIELD = "(id) => { const el = document.getElementById(id); return [el.type, el.inputMode, el.value]; }"
+MESSAGE = "(id) => { const m = document.getElementById(id + '-message'); return m && !m.hidden ? m.textContent : ''; }"
+
+
+def test_train_number_fields_follow_the_decimal_comma(page, live_server):
+    """The optimiser's fields on /train: written "0,9" in Portuguese (a browser's type=number would
+    show its own locale's "0.9"), "0,5" and "0.5" both typed into the request, the page's own
+    message for a value out of range, arrow stepping, and English's "0.5" after the switch."""
+    bodies: list[dict] = []
+    page.on("request", lambda r: "/api/v1/train" in r.url and bodies.append(r.post_data_json))
+    page.set_viewport_size({"width": 1280, "height": 800})
+    page.goto(f"{live_server}/train?lang=pt-BR")
+    until(lambda: page.inner_text("#tr-train-loss").strip() not in ("", "–"))
+    page.select_option("#tr-optimizer", "adam")
+    until(lambda: page.locator("#tr-opt-beta1").count() == 1)
+    assert page.evaluate(FIELD, "tr-opt-beta1") == ["text", "decimal", "0,9"]
+    assert page.evaluate(FIELD, "tr-opt-beta2") == ["text", "decimal", "0,999"]
+    assert page.evaluate(FIELD, "tr-opt-lr") == ["text", "decimal", "0,03"]  # the playground's rate
+    assert page.evaluate(FIELD, "tr-opt-eps")[2] == "1e-8"
+
+    def step_body() -> dict:
+        page.wait_for_selector("#train[data-busy='false']")
+        seen = len(bodies)
+        page.click("#tr-step")
+        until(lambda: any(b.get("steps", 0) > 0 for b in bodies[seen:]))
+        return next(b for b in bodies[seen:] if b.get("steps", 0) > 0)
+
+    page.fill("#tr-opt-beta1", "0,5")  # a comma, as Portuguese writes it
+    page.press("#tr-opt-beta1", "Enter")
+    page.fill("#tr-opt-lr", "0.05")  # a point works as well
+    page.locator("#tr-opt-lr").blur()
+    assert page.input_value("#tr-opt-lr") == "0,05"  # shown again by the page's rule
+    body = step_body()
+    assert body["optimizer"]["lr"] == 0.05 and body["optimizer"]["betas"] == [0.5, 0.999]
+
+    # out of range: the page's message, in Portuguese, and the last good value is what is sent
+    page.fill("#tr-opt-beta2", "1,5")
+    page.press("#tr-opt-beta2", "Enter")
+    assert page.evaluate(MESSAGE, "tr-opt-beta2") == "Use um número de 0 a 0,99999."
+    assert page.get_attribute("#tr-opt-beta2", "aria-invalid") == "true"
+    page.fill("#tr-opt-lr", "abc")
+    page.press("#tr-opt-lr", "Enter")
+    assert page.evaluate(MESSAGE, "tr-opt-lr") == "Digite um número, como 0,5."
+    assert step_body()["optimizer"]["betas"] == [0.5, 0.999]
+    page.fill("#tr-opt-lr", "0,05")
+    page.press("#tr-opt-lr", "Enter")
+    assert page.evaluate(MESSAGE, "tr-opt-lr") == ""  # corrected: the message goes
+
+    # ArrowUp steps by the field's step (0.01 for β₁), as type=number did
+    page.focus("#tr-opt-beta1")
+    page.keyboard.press("ArrowUp")
+    page.keyboard.press("ArrowUp")
+    assert page.input_value("#tr-opt-beta1") == "0,52"
+    page.keyboard.press("ArrowDown")
+    assert page.input_value("#tr-opt-beta1") == "0,51"
+    assert step_body()["optimizer"]["betas"] == [0.51, 0.999]
+    page.locator("#tr-opt-params").scroll_into_view_if_needed()
+    page.screenshot(path=str(ARTIFACTS / "portuguese-train-fields.png"))
+    assert page.evaluate(OVERLAPS) == []  # the message under β₂ pushes nothing onto a control
+
+    # English: the same numbers with points, the message re-worded, the mistake kept to fix
+    page.click("[data-lang='en']")
+    until(lambda: page.input_value("#tr-opt-lr") == "0.05")
+    assert page.input_value("#tr-opt-beta1") == "0.51"
+    assert page.input_value("#tr-opt-beta2") == "1,5"
+    assert page.evaluate(MESSAGE, "tr-opt-beta2") == "Use a number from 0 to 0.99999."
+    page.fill("#tr-opt-beta2", "0.5")
+    page.press("#tr-opt-beta2", "Enter")
+    assert page.input_value("#tr-opt-beta2") == "0.5" and page.evaluate(MESSAGE, "tr-opt-beta2") == ""
+    assert step_body()["optimizer"]["betas"] == [0.51, 0.5]
+
+
+def test_optimizers_number_fields_follow_the_decimal_comma(page, live_server):
+    """/optimizers: the racers' rates and the step count by the same rule, the slider writing its
+    rate with a comma, and a whole number asked for the steps."""
+    page.set_viewport_size({"width": 1280, "height": 800})
+    page.goto(f"{live_server}/optimizers#surface=bowl&steps=60&start=[-1.5,1.7]&lang=pt-BR")
+    until(lambda: page.inner_text("#race-step") == "60 / 60", timeout=60)
+    assert page.evaluate(FIELD, "race-0-lr") == ["text", "decimal", "0,05"]
+    assert page.evaluate(FIELD, "race-1-momentum")[2] == "0,9"
+    assert page.evaluate(FIELD, "race-steps")[2] == "60"
+    page.fill("#race-0-lr", "0.02")
+    page.press("#race-0-lr", "Enter")
+    until(lambda: '"lr":0.02' in page.evaluate("decodeURIComponent(location.hash)"))
+    assert page.input_value("#race-0-lr") == "0,02"
+    page.eval_on_selector(
+        "#race-lr-slider-1",
+        "s => { s.value = '40'; s.dispatchEvent(new Event('input', {bubbles: true})); }",
+    )  # 40 of 80 notches: 10^−2
+    until(lambda: page.input_value("#race-1-lr") == "0,01")
+    page.fill("#race-steps", "2,5")
+    page.press("#race-steps", "Enter")
+    assert page.evaluate(MESSAGE, "race-steps") == "Use um número inteiro."
+    assert page.input_value("#race-steps") == "2,5"  # kept, to be corrected
+    page.evaluate("window.scrollTo(0, 0)")
+    page.screenshot(path=str(ARTIFACTS / "portuguese-optimizers-fields.png"))
+    page.locator("#race-1-lr").scroll_into_view_if_needed()
+    page.screenshot(path=str(ARTIFACTS / "portuguese-optimizers-racers.png"))
+    assert page.evaluate(OVERLAPS) == []
+    page.click("[data-lang='en']")
+    until(lambda: page.input_value("#race-0-lr") == "0.02")
+    assert page.input_value("#race-1-momentum") == "0.9"
+    assert page.evaluate(MESSAGE, "race-steps") == "Use a whole number."
