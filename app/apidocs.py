@@ -3,7 +3,15 @@
 FastAPI's Swagger UI loads its scripts from a CDN; chainrule works offline, so /docs is a small
 page that static/js/apidocs.js draws from /openapi.json. Both pages load only this origin's
 script and stylesheet (the CSP allows nothing inline); the pages' own words are in English and
-Português (Brasil) (the i18n table in apidocs.js), the API's descriptions and the guide in English.
+Português (Brasil) (the i18n table in apidocs.js), the API's descriptions through strings-apidocs.js.
+
+The guide is written in both languages: docs/X.md and its translation docs/pt-BR/X.md. A guide page
+carries both, each in its own `<main lang>`, and the script shows the one of the page's language,
+switching at once with the nav's switch (no reload, nothing fetched, so it works offline);
+`?lang=pt-BR` picks the one shown before the script runs (a link to share, or no script at all).
+Headings keep the English anchors in both languages (the k-th heading of the translation takes
+the k-th English id), so `#limits` is the same place in either; only the shown copy has ids.
+A page not yet translated is served in English with a note that says so in Portuguese.
 
 The guide is Markdown rendered here by a small renderer of the subset docs/ uses — headings,
 fenced code, paragraphs, "- " lists, pipe tables, code spans, links, **bold** — rather than a
@@ -23,6 +31,8 @@ from fastapi.responses import HTMLResponse
 from app.paths import ROOT
 
 DOCS_DIR = ROOT / "docs"
+PT = "pt-BR"
+TRANSLATIONS = {PT: DOCS_DIR / PT}
 GUIDE = "/docs/guide"
 ICON = "/static/icons/favicon.svg"
 
@@ -39,11 +49,11 @@ NAV = f"""<nav class="top">
 </nav>"""
 
 
-def _page(title: str, body: str, title_key: str = "") -> str:
+def _page(title: str, body: str, title_key: str = "", lang: str = "en") -> str:
     """A page of these docs: this origin's stylesheet and script only (the nav's language switch)."""
     key = f' data-i18n="{title_key}"' if title_key else ""
     return f"""<!doctype html>
-<html lang="en">
+<html lang="{lang}">
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
@@ -80,18 +90,22 @@ with curl and Python examples.</p>
 
 _INLINE = re.compile(r"`([^`]+)`|\[([^\]]+)\]\(([^)\s]+)\)|\*\*(.+?)\*\*")
 _DOC_LINK = re.compile(r"^(?:\.\./)*(?:docs/)?([a-z][\w-]*)\.md(#[\w-]*)?$")
+_DOCS_PAGE = re.compile(r"^(/docs(?:/guide(?:/[a-z][\w-]*)?)?)(#[\w-]*)?$")  # these pages, no query yet
 _BLOCK_START = re.compile(r"^(#{1,6} |```|\|)|^- ")
 
 
-def _href(target: str) -> str | None:
-    """Where a link may go: a guide page for docs/*.md, this origin's paths, anchors, http(s)."""
+def _href(target: str, lang: str = "en") -> str | None:
+    """Where a link may go: a guide page for docs/*.md (in the translation, the same page in its
+    language), this origin's paths, anchors, http(s)."""
     doc = _DOC_LINK.match(target)
     if doc:
-        return (GUIDE if doc[1] == "api" else f"{GUIDE}/{doc[1]}") + (doc[2] or "")
+        target = (GUIDE if doc[1] == "api" else f"{GUIDE}/{doc[1]}") + (doc[2] or "")
+    if lang != "en" and (page := _DOCS_PAGE.match(target)):
+        return f"{page[1]}?lang={lang}{page[2] or ''}"
     return target if re.match(r"^(https?://|/|#)", target) else None
 
 
-def inline(text: str) -> str:
+def inline(text: str, lang: str = "en") -> str:
     """Code spans, links and **bold** as tags; everything else escaped."""
     out, last = [], 0
     for match in _INLINE.finditer(text):
@@ -100,12 +114,12 @@ def inline(text: str) -> str:
         if code is not None:
             out.append(f"<code>{html.escape(code)}</code>")
         elif label is not None:
-            href = _href(target)
+            href = _href(target, lang)
             out.append(
-                f'<a href="{html.escape(href)}">{inline(label)}</a>' if href else html.escape(match[0])
+                f'<a href="{html.escape(href)}">{inline(label, lang)}</a>' if href else html.escape(match[0])
             )
         else:
-            out.append(f"<strong>{inline(bold)}</strong>")
+            out.append(f"<strong>{inline(bold, lang)}</strong>")
         last = match.end()
     out.append(html.escape(text[last:]))
     return "".join(out)
@@ -121,14 +135,14 @@ def _cells(row: str) -> list[str]:
     return [part.strip().replace("\\|", "|") for part in parts]
 
 
-def _table(rows: list[str]) -> str:
+def _table(rows: list[str], lang: str) -> str:
     head, body = _cells(rows[0]), [_cells(r) for r in rows[2:]]
-    header = "".join(f"<th>{inline(c)}</th>" for c in head)
-    lines = "".join("<tr>" + "".join(f"<td>{inline(c)}</td>" for c in row) + "</tr>" for row in body)
+    header = "".join(f"<th>{inline(c, lang)}</th>" for c in head)
+    lines = "".join("<tr>" + "".join(f"<td>{inline(c, lang)}</td>" for c in row) + "</tr>" for row in body)
     return f"<table><thead><tr>{header}</tr></thead><tbody>{lines}</tbody></table>"
 
 
-def _blocks(lines: list[str]) -> Iterator[str]:
+def _blocks(lines: list[str], lang: str, anchors: Iterator[str] | None, ids: bool) -> Iterator[str]:
     i = 0
     while i < len(lines):
         line = lines[i]
@@ -143,11 +157,13 @@ def _blocks(lines: list[str]) -> Iterator[str]:
             i = end + 1
         elif heading := re.match(r"^(#{1,6}) (.*)$", line):
             level, text = len(heading[1]), heading[2].strip()
-            yield f'<h{level} id="{_slug(text)}">{inline(text)}</h{level}>'
+            anchor = html.escape(next(anchors, _slug(text)) if anchors else _slug(text))
+            shown = f' id="{anchor}"' if ids else ""
+            yield f'<h{level}{shown} data-anchor="{anchor}">{inline(text, lang)}</h{level}>'
             i += 1
         elif line.startswith("|"):
             end = next((j for j in range(i, len(lines)) if not lines[j].startswith("|")), len(lines))
-            yield _table(lines[i:end])
+            yield _table(lines[i:end], lang)
             i = end
         elif line.startswith("- "):
             items: list[str] = []
@@ -157,19 +173,25 @@ def _blocks(lines: list[str]) -> Iterator[str]:
                 else:  # an indented line continues the item above it
                     items[-1] += " " + lines[i].strip()
                 i += 1
-            yield "<ul>" + "".join(f"<li>{inline(item)}</li>" for item in items) + "</ul>"
+            yield "<ul>" + "".join(f"<li>{inline(item, lang)}</li>" for item in items) + "</ul>"
         else:
             end = next(
                 (j for j in range(i + 1, len(lines)) if not lines[j].strip() or _BLOCK_START.match(lines[j])),
                 len(lines),
             )
-            yield f"<p>{inline(' '.join(part.strip() for part in lines[i:end]))}</p>"
+            yield f"<p>{inline(' '.join(part.strip() for part in lines[i:end]), lang)}</p>"
             i = end
 
 
-def markdown_html(text: str) -> str:
-    """The Markdown subset docs/*.md use, as HTML."""
-    return "\n".join(_blocks(text.splitlines()))
+def markdown_html(text: str, lang: str = "en", anchors: list[str] | None = None, ids: bool = True) -> str:
+    """The Markdown subset docs/*.md use, as HTML. `anchors`: the headings' ids in order (a
+    translation takes the original's); `ids=False` keeps them in data-anchor only (a hidden copy)."""
+    return "\n".join(_blocks(text.splitlines(), lang, iter(anchors) if anchors else None, ids))
+
+
+def heading_ids(text: str) -> list[str]:
+    """The ids of a page's headings, in order (code blocks skipped, as the renderer skips them)."""
+    return re.findall(r'<h[1-6] data-anchor="([^"]*)"', markdown_html(text, ids=False))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -183,27 +205,52 @@ def reference() -> HTMLResponse:
     return HTMLResponse(HTML)
 
 
-def _guide_page(path: Path) -> HTMLResponse:
+def _title(text: str, default: str) -> str:
+    return next((line[2:].strip() for line in text.splitlines() if line.startswith("# ")), default)
+
+
+def _language(lang: str) -> str:
+    """?lang= as i18n.js reads it: pt, pt-br, pt-BR, … are Português (Brasil); anything else English."""
+    return PT if lang.lower().startswith("pt") else "en"
+
+
+def _guide_page(path: Path, lang: str = "") -> HTMLResponse:
     if not path.is_file():
         body = (
-            f"<h1>Not found</h1><p>There is no guide page here; see the <a href='{GUIDE}'>API guide</a>.</p>"
+            '<h1 data-i18n="docs.missing">Not found</h1><p><span data-i18n="docs.missing.text">'
+            f"There is no guide page here; see the</span> <a href='{GUIDE}' data-i18n='docs.nav.guide'>"
+            "API guide</a>.</p>"
         )
         return HTMLResponse(_page("chainrule: not found", body), status_code=404)
-    text = path.read_text(encoding="utf-8")
-    title = next((line[2:].strip() for line in text.splitlines() if line.startswith("# ")), path.stem)
-    note = '<p class="muted" data-i18n="docs.guide.english"></p>'  # filled in Portuguese only
-    return HTMLResponse(_page(title, f'{note}<main class="guide">{markdown_html(text)}</main>'))
+    wanted = _language(lang)
+    english = path.read_text(encoding="utf-8")
+    copies = {"en": english}
+    translation = TRANSLATIONS[PT] / path.name
+    if translation.is_file():
+        copies[PT] = translation.read_text(encoding="utf-8")
+    shown = wanted if wanted in copies else "en"
+    english_ids = heading_ids(english)
+    mains = []
+    for language, text in copies.items():
+        body = markdown_html(text, language, english_ids, ids=language == shown)
+        title = html.escape(_title(text, path.stem))
+        hidden = "" if language == shown else " hidden"
+        mains.append(f'<main class="guide" lang="{language}" data-title="{title}"{hidden}>\n{body}\n</main>')
+    # Not yet translated: the note is empty in English and says so in Portuguese (docs.guide.english).
+    note = "" if PT in copies else '<p class="muted" data-i18n="docs.guide.english"></p>\n'
+    title = _title(copies[shown], path.stem)
+    return HTMLResponse(_page(title, note + "\n".join(mains), lang=shown if PT in copies else wanted))
 
 
 @router.get(GUIDE, response_class=HTMLResponse)
-def guide() -> HTMLResponse:
-    """docs/api.md, rendered: the API guide."""
-    return _guide_page(DOCS_DIR / "api.md")
+def guide(lang: str = "") -> HTMLResponse:
+    """docs/api.md and its translation, rendered: the API guide (`?lang=pt-BR`: shown in Portuguese)."""
+    return _guide_page(DOCS_DIR / "api.md", lang)
 
 
 @router.get(GUIDE + "/{name}", response_class=HTMLResponse)
-def guide_page(name: str) -> HTMLResponse:
+def guide_page(name: str, lang: str = "") -> HTMLResponse:
     """Another page of docs/ (deploy, lessons, …) by its file name without .md; nothing else."""
     if not re.fullmatch(r"[a-z][a-z0-9_-]{0,40}", name):
         return _guide_page(DOCS_DIR / "-")  # not a name docs/ uses: the 404 page
-    return _guide_page(DOCS_DIR / f"{name}.md")
+    return _guide_page(DOCS_DIR / f"{name}.md", lang)

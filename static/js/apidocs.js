@@ -1,5 +1,6 @@
 // The offline API reference at /docs, drawn from /openapi.json (Swagger UI would need a CDN),
-// and the language switch of the guide pages (/docs/guide…), which are rendered by the server.
+// and the language switch of the guide pages (/docs/guide…), which the server renders in both
+// languages, each in its own <main lang>: this script shows the one of the page's language.
 // Descriptions are Markdown: code spans, links, **bold**, paragraphs and "- " lists are
 // rendered as DOM nodes (never innerHTML), so the page runs under `script-src 'self'`.
 // The page's own words are in the table below; the API's descriptions come from /openapi.json in
@@ -22,6 +23,7 @@ addStrings({
     "docs.array": "array of ", "docs.object": "object of ", "docs.defaults": "the defaults",
     "docs.response": "{code} response: {label}", "docs.path": "path", "docs.guide.english": "",
     "docs.sample": "example", "docs.in.query": "query", "docs.in.path": "path", "docs.in.header": "header",
+    "docs.missing": "Not found", "docs.missing.text": "There is no guide page here; see the",
   },
   "pt-BR": {
     "docs.page": "Referência da API do chainrule", "docs.title": "API do chainrule",
@@ -35,7 +37,8 @@ addStrings({
     "docs.required": "obrigatório", "docs.array": "lista de ", "docs.object": "objeto de ",
     "docs.defaults": "os valores padrão", "docs.response": "resposta {code}: {label}", "docs.path": "caminho", "docs.sample": "exemplo",
     "docs.in.query": "consulta", "docs.in.path": "caminho", "docs.in.header": "cabeçalho",
-    "docs.guide.english": "Este guia está em inglês; os exemplos funcionam como estão.",
+    "docs.guide.english": "Esta página do guia ainda não foi traduzida; ela segue em inglês, e os exemplos funcionam como estão.",
+    "docs.missing": "Página não encontrada", "docs.missing.text": "Não há página do guia aqui; veja o",
   },
 });
 
@@ -48,6 +51,51 @@ for (const button of switches) button.addEventListener("click", () => setLanguag
 translate(document);
 pressed();
 onLanguageChange(pressed);
+
+// The guide: the copy in the page's language (English when there is none), the headings' ids on
+// the shown copy only (both use the English anchors), and the reader kept at the same section.
+const copies = [...document.querySelectorAll("main.guide[lang]")];
+
+function sectionAtTop(main) {
+  if (window.scrollY <= 0) return null;
+  const below = (document.querySelector("nav.top")?.getBoundingClientRect().bottom ?? 0) + 40;  // the sticky nav
+  let last = null;
+  for (const heading of main.querySelectorAll("[data-anchor]")) {
+    if (heading.getBoundingClientRect().top > below) break;
+    last = heading.dataset.anchor;
+  }
+  return last;
+}
+
+function showGuide() {
+  if (!copies.length) return;
+  const shown = copies.find((main) => main.lang === getLanguage()) ?? copies.find((main) => main.lang === "en");
+  const before = copies.find((main) => !main.hidden);
+  const section = before && before !== shown ? sectionAtTop(before) : null;
+  for (const main of copies) {
+    main.hidden = main !== shown;
+    for (const heading of main.querySelectorAll("[data-anchor]")) {
+      if (main === shown) heading.id = heading.dataset.anchor;
+      else heading.removeAttribute("id");
+    }
+  }
+  document.title = shown.dataset.title || document.title;
+  if (section) document.getElementById(section)?.scrollIntoView();
+}
+
+// Links to these pages carry the language, so that a page opened from a shared ?lang= link leads
+// on in that language, whatever the browser remembers.
+function localiseLinks() {
+  for (const link of document.querySelectorAll("a[href^='/docs']")) {
+    const url = new URL(link.getAttribute("href"), location.origin);
+    url.searchParams.set("lang", getLanguage());
+    link.setAttribute("href", `${url.pathname}${url.search}${url.hash}`);
+  }
+}
+
+showGuide();
+localiseLinks();
+onLanguageChange(() => { showGuide(); localiseLinks(); });
 
 function element(tag, attributes = {}, ...children) {
   const node = document.createElement(tag);
@@ -267,7 +315,8 @@ function openTarget() {
 
 if (list) {
   render();
-  onLanguageChange(render);
+  localiseLinks();
+  onLanguageChange(() => { render(); localiseLinks(); });
   window.addEventListener("hashchange", openTarget);
   openTarget();
 }

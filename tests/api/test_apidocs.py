@@ -70,6 +70,13 @@ class Page(HTMLParser):
             self.text.append(data)
 
 
+def main_of(html: str, lang: str) -> str:
+    """The guide's copy in one language: its <main lang> element."""
+    found = re.search(rf'<main class="guide" lang="{lang}"[^>]*>(.*?)</main>', html, re.S)
+    assert found, lang
+    return found[0]
+
+
 def parsed(html: str) -> Page:
     page = Page()
     page.feed(html)
@@ -93,10 +100,14 @@ def test_guide_renders_docs_api_md(client):
     assert response.status_code == 200 and response.headers["content-type"].startswith("text/html")
     page = parsed(response.text)
     assert page.inline == [] and page.scripts == [{"type": "module", "src": "/static/js/apidocs.js"}]
-    assert '<h1 id="chainrule-rest-api">chainrule REST API</h1>' in response.text
-    assert "`" not in "".join(page.text)  # every code span rendered
-    assert response.text.count("<table>") == API_MD.count("\n|---")
-    assert response.text.count("<pre><code") == API_MD.count("\n```") // 2
+    assert (
+        '<h1 id="chainrule-rest-api" data-anchor="chainrule-rest-api">chainrule REST API</h1>'
+        in response.text
+    )
+    assert "`" not in "".join(page.text)  # every code span rendered, in both languages
+    english = main_of(response.text, "en")
+    assert english.count("<table>") == API_MD.count("\n|---")
+    assert english.count("<pre><code") == API_MD.count("\n```") // 2
     assert {"/", "/docs"} <= set(page.links)
     for link in page.links:  # nothing outside this app: its own paths and anchors on the page
         assert link.startswith(("/", "#")), link
@@ -107,11 +118,13 @@ def test_guide_renders_docs_api_md(client):
 
 
 def test_docs_refer_to_nothing_outside_the_repository():
-    for target in re.findall(r"\]\(([^)]+)\)", API_MD):
-        if target.startswith(("#", "/")):
-            continue
-        assert (ROOT / "docs" / target.split("#")[0]).is_file(), target
-    assert "DESIGN.md" not in API_MD and "/work/" not in API_MD
+    for folder in (ROOT / "docs", ROOT / "docs" / "pt-BR"):
+        for path in folder.glob("*.md"):
+            text = path.read_text(encoding="utf-8")
+            for target in re.findall(r"\]\(([^)]+)\)", text):
+                if not target.startswith(("#", "/")):
+                    assert (folder / target.split("#")[0]).is_file(), (path, target)
+            assert "DESIGN.md" not in text and "/work/" not in text, path
 
 
 def test_other_guide_pages_and_nothing_else(client):
@@ -152,3 +165,69 @@ def test_markdown_escapes_and_links_only_safely():
         markdown_html("```sh\n<x> & y\n```")
         == '<pre><code class="language-sh">&lt;x&gt; &amp; y</code></pre>'
     )
+
+
+# ---------------------------------------------------------------------------------------------
+# The guide in Português (Brasil): docs/pt-BR/X.md beside every docs/X.md.
+
+FENCE = re.compile(r"^```[^\n]*\n.*?^```", re.M | re.S)
+GUIDE_PAGES = sorted((ROOT / "docs").glob("*.md"))
+
+
+def headings(text: str) -> list[str]:
+    """The heading levels in order, outside fenced code (a `# comment` in a shell block is code)."""
+    return re.findall(r"^(#{1,6}) ", FENCE.sub("", text), re.M)
+
+
+@pytest.mark.parametrize("english", GUIDE_PAGES, ids=lambda path: path.name)
+def test_every_guide_page_has_a_translation_with_the_same_code_and_headings(english):
+    """An English edit that forgets the translation fails here: same code blocks byte for byte, in
+    the same order, and the same headings (the anchors are the English ones, taken by position)."""
+    translation = ROOT / "docs" / "pt-BR" / english.name
+    assert translation.is_file(), f"docs/pt-BR/{english.name} is missing"
+    en, pt = english.read_text(encoding="utf-8"), translation.read_text(encoding="utf-8")
+    assert FENCE.findall(pt) == FENCE.findall(en)
+    assert headings(pt) == headings(en) and headings(en)
+    assert pt.splitlines()[0] != en.splitlines()[0]  # the title is translated, not copied
+
+
+def test_guide_in_both_languages_with_the_same_anchors(client):
+    english = client.get("/docs/guide")
+    assert 'lang="en"' in english.text.split("<head>")[0]
+    shown, hidden = main_of(english.text, "en"), main_of(english.text, "pt-BR")
+    assert "hidden" not in shown.split(">")[0] and " hidden>" in hidden.split("\n")[0]
+    assert "docs.guide.english" not in english.text  # no "English only" note: there is a translation
+    anchors = re.findall(r'data-anchor="([^"]+)"', shown)
+    assert anchors == re.findall(r'data-anchor="([^"]+)"', hidden) and "limits" in anchors
+    assert re.findall(r' id="([^"]+)"', shown) == anchors and " id=" not in hidden  # ids once per page
+
+    portuguese = client.get("/docs/guide?lang=pt-BR")
+    assert (
+        '<html lang="pt-BR">' in portuguese.text and "<title>API REST do chainrule</title>" in portuguese.text
+    )
+    shown = main_of(portuguese.text, "pt-BR")
+    assert '<h2 id="limits" data-anchor="limits">Limites</h2>' in shown
+    assert '<h2 id="errors" data-anchor="errors">Erros</h2>' in shown
+    assert " hidden>" in main_of(portuguese.text, "en").split("\n")[0]
+    assert "Cliente Python" in shown and "Python client" not in shown
+    links = Page()
+    links.feed(shown)
+    guide_links = [link for link in links.links if link.startswith("/docs")]
+    assert "/docs/guide/deploy?lang=pt-BR" in guide_links  # [deploy.md](deploy.md), in Portuguese
+    assert all("lang=pt-BR" in link for link in guide_links), guide_links
+    for link in links.links:
+        if link.startswith("#"):
+            assert f'id="{link[1:]}"' in shown, link  # the English anchors, on the Portuguese copy
+    deploy = client.get("/docs/guide/deploy?lang=pt")  # pt, pt-br, pt-BR as i18n.js reads them
+    assert "<title>Implantação do chainrule</title>" in deploy.text
+    assert "/docs/guide?lang=pt-BR#limits" in main_of(deploy.text, "pt-BR")  # [api.md](api.md#limits)
+
+
+def test_an_untranslated_page_is_english_with_a_note(client, tmp_path, monkeypatch):
+    monkeypatch.setitem(apidocs.TRANSLATIONS, apidocs.PT, tmp_path)  # no docs/pt-BR/*.md at all
+    response = client.get("/docs/guide/deploy?lang=pt-BR")
+    assert response.status_code == 200 and '<html lang="pt-BR">' in response.text  # the nav in Portuguese
+    assert '<p class="muted" data-i18n="docs.guide.english"></p>' in response.text
+    assert response.text.count("<main") == 1 and "<title>Deploying chainrule</title>" in response.text
+    assert '<h1 id="deploying-chainrule"' in main_of(response.text, "en")
+    assert " hidden" not in main_of(response.text, "en").split("\n")[0]

@@ -80,7 +80,7 @@ def test_reference_renders_markdown_and_links_back(docs_page) -> None:
     assert "`" not in text  # every code span of every description rendered
     assert page.locator("#intro code").count() >= 2  # the description's code spans
     assert page.locator("#operations > details").count() >= 7
-    assert page.locator("a[href='/']").count() >= 1 and page.locator("a[href='/docs/guide']").count() >= 1
+    assert page.locator("a[href='/']").count() >= 1 and page.locator("a[href^='/docs/guide?']").count() >= 1
     assert "Evaluate a graph" in page.inner_text("#operations")  # the routes' summaries
     screenshot(page, "docs-reference", full_page=False)
     evaluate = page.locator("#operations > details").filter(has_text="/api/v1/evaluate").first
@@ -98,14 +98,15 @@ def test_guide_is_served_and_links_back(docs_page) -> None:
     page = docs_page
     page.goto("/docs")
     _until(page, "document.body.dataset.ready === 'true'")
-    page.click("nav.top a[href='/docs/guide']")
-    page.wait_for_url("**/docs/guide")
-    assert page.inner_text("h1") == "chainrule REST API"
+    page.click("nav.top a[href^='/docs/guide?']")
+    page.wait_for_url("**/docs/guide?lang=en")  # the links carry the language
+    assert page.inner_text("main:not([hidden]) h1") == "chainrule REST API"
     assert "`" not in page.inner_text("body")
-    assert page.locator("main table").count() >= 3 and page.locator("main pre code").count() >= 8
-    page.click("text=deploy.md")
-    page.wait_for_url("**/docs/guide/deploy")
-    assert page.inner_text("h1") == "Deploying chainrule"
+    assert page.locator("main:not([hidden]) table").count() >= 3
+    assert page.locator("main:not([hidden]) pre code").count() >= 8
+    page.click("main:not([hidden]) >> text=deploy.md")
+    page.wait_for_url("**/docs/guide/deploy?lang=en")
+    assert page.inner_text("main:not([hidden]) h1") == "Deploying chainrule"
     page.go_back()
     page.locator("#limits").scroll_into_view_if_needed()
     screenshot(page, "docs-guide-limits")
@@ -136,11 +137,59 @@ def test_page_words_in_portuguese(docs_page) -> None:
     for english in ("Request body", "Try it", "Send POST", "Responses", "meaning"):
         assert english not in body, english
     screenshot(page, "docs-pt-BR")
-    page.click("nav.top a[href='/docs/guide']")
-    page.wait_for_url("**/docs/guide")
+    page.click("nav.top a[href^='/docs/guide?']")
+    page.wait_for_url("**/docs/guide?lang=pt-BR")  # the guide opens in the page's language
     _until(page, "document.body.dataset.ready === 'true'")
-    assert page.inner_text("nav.top a[href='/docs/guide']") == "Guia da API"
-    assert "Este guia está em inglês" in page.inner_text("body")
+    assert page.inner_text("nav.top a[href^='/docs/guide?']") == "Guia da API"
+    assert page.inner_text("main:not([hidden]) h1") == "API REST do chainrule"
+
+
+def test_guide_switches_to_portuguese_and_back(docs_page) -> None:
+    """One load of /docs/guide: English first; the switch shows the Portuguese copy at once (no
+    reload, no request), at the section the reader was at, with no English paragraph; and back."""
+    page = docs_page
+    page.goto("/docs/guide#limits")
+    _until(page, "document.body.dataset.ready === 'true'")
+    assert page.evaluate("() => document.documentElement.lang") == "en"
+    assert page.inner_text("main:not([hidden]) h1") == "chainrule REST API"
+    english = page.locator("main[lang='en'] p").all_text_contents()
+    english_headings = page.locator("main[lang='en'] h2").all_inner_texts()
+    requests: list[str] = []
+    page.on(  # a reload or a fetch would show here (Chromium may ask for the favicon again: not counted)
+        "request",
+        lambda request: (
+            requests.append(request.url) if request.resource_type in ("document", "fetch", "xhr") else None
+        ),
+    )
+
+    page.click(".lang-switch button[data-lang='pt-BR']")
+    _until(page, "document.documentElement.lang === 'pt-BR'")
+    assert page.locator("main[lang='en']").is_hidden() and page.locator("main[lang='pt-BR']").is_visible()
+    assert page.inner_text("main:not([hidden]) h1") == "API REST do chainrule"
+    assert page.title() == "API REST do chainrule"
+    headings = page.locator("main:not([hidden]) h2").all_inner_texts()
+    assert len(headings) == len(english_headings)
+    for word in ("Erros", "Limites", "Cliente Python", "Linha de comando", "A linguagem de expressões"):
+        assert word in headings, (word, headings)
+    for word in ("Errors", "Limits", "Python client", "Command line", "The expression language"):
+        assert word not in headings, word
+    paragraphs = page.locator("main:not([hidden]) p").all_text_contents()
+    assert len(paragraphs) >= 20 and not set(paragraphs) & set(english), set(paragraphs) & set(english)
+    limits = page.locator("#limits")  # the anchor moved to the Portuguese heading, still on screen
+    assert limits.inner_text() == "Limites" and 0 <= limits.bounding_box()["y"] < 800
+    assert page.locator("[id='limits']").count() == 1
+    links = page.locator("main:not([hidden]) a[href^='/docs/guide/']").evaluate_all(
+        "(as) => as.map((a) => a.getAttribute('href'))"
+    )
+    assert links and all("lang=pt-BR" in link for link in links), links
+    assert requests == [], requests  # both copies came with the page
+    screenshot(page, "docs-guide-pt-BR-limits")  # the sticky nav over the table, the section kept
+    page.evaluate("() => window.scrollTo(0, 0)")
+    screenshot(page, "docs-guide-pt-BR")
+
     page.click(".lang-switch button[data-lang='en']")
     _until(page, "document.documentElement.lang === 'en'")
-    assert "Este guia" not in page.inner_text("body")
+    assert page.inner_text("main:not([hidden]) h1") == "chainrule REST API"
+    assert page.locator("main[lang='pt-BR']").is_hidden() and page.title() == "chainrule REST API"
+    assert page.locator("#limits").inner_text() == "Limits"
+    screenshot(page, "docs-guide-en")
