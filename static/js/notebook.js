@@ -4,7 +4,7 @@
 // focus and nothing else.
 import { createGraphView } from "./graph.js";
 import { explainStep } from "./graph-explain.js";
-import "./graph-strings.js";
+import { formulaText } from "./graph-strings.js";
 import { addStrings, t, translate } from "./i18n.js";
 import { createReveal, segmentText } from "./reveal.js";
 import { createStepper } from "./stepper.js";
@@ -115,6 +115,10 @@ export function mount(root, doc, { step = null, hide = [] } = {}) {
     view("values").setAttribute("aria-pressed", String(store.state.values));
   }
 
+  // The page words each formula in its language as a document arrives (api.js); this one came inline.
+  for (const record of [...(doc.nodes || []), ...(doc.edges || [])]) {
+    if (typeof record.formula === "string") record.formula = formulaText(record.formula);
+  }
   const k = stepper.reset(doc.steps.length, step === null || step === undefined ? doc.steps.length - 1 : step);
   graph.draw(doc, k, { fit: true });
   applyHidden();
