@@ -86,7 +86,8 @@ with curl and Python examples.</p>
 
 # ---------------------------------------------------------------------------------------------
 # Markdown (the subset docs/*.md use) → HTML. Everything from the file is escaped; only the
-# constructs below become tags, and a link goes only to http(s), this origin or another guide page.
+# constructs below become tags, and a link goes only to http(s), this origin or another guide page
+# (any other link, e.g. to a repository file the app does not serve, is its label alone).
 
 _INLINE = re.compile(r"`([^`]+)`|\[([^\]]+)\]\(([^)\s]+)\)|\*\*(.+?)\*\*")
 _DOC_LINK = re.compile(r"^(?:\.\./)*(?:docs/)?([a-z][\w-]*)\.md(#[\w-]*)?$")
@@ -114,9 +115,9 @@ def inline(text: str, lang: str = "en") -> str:
         if code is not None:
             out.append(f"<code>{html.escape(code)}</code>")
         elif label is not None:
-            href = _href(target, lang)
+            href = _href(target, lang)  # none: a file the app does not serve, or not a safe target
             out.append(
-                f'<a href="{html.escape(href)}">{inline(label, lang)}</a>' if href else html.escape(match[0])
+                f'<a href="{html.escape(href)}">{inline(label, lang)}</a>' if href else inline(label, lang)
             )
         else:
             out.append(f"<strong>{inline(bold, lang)}</strong>")

@@ -148,7 +148,9 @@ def test_limits_table_is_the_settings_documentation():
 
 def test_markdown_escapes_and_links_only_safely():
     assert inline("a `<b>` and <i>") == "a <code>&lt;b&gt;</code> and &lt;i&gt;"
-    assert inline("[x](javascript:alert(1))") == "[x](javascript:alert(1))"
+    assert inline("[x](javascript:alert)") == "x"  # the label alone, no link
+    assert "href" not in inline("[x](javascript:alert(1))") and "href" not in inline("[x](data:text/html,1)")
+    assert inline("[`a.ipynb`](../examples/a.ipynb)") == "<code>a.ipynb</code>"  # not served by the app
     assert inline("[deploy](deploy.md#one) [ops](#get-api-v1-ops)") == (
         '<a href="/docs/guide/deploy#one">deploy</a> <a href="#get-api-v1-ops">ops</a>'
     )
@@ -221,6 +223,22 @@ def test_guide_in_both_languages_with_the_same_anchors(client):
     deploy = client.get("/docs/guide/deploy?lang=pt")  # pt, pt-br, pt-BR as i18n.js reads them
     assert "<title>Implantação do chainrule</title>" in deploy.text
     assert "/docs/guide?lang=pt-BR#limits" in main_of(deploy.text, "pt-BR")  # [api.md](api.md#limits)
+
+
+@pytest.mark.parametrize("name", [path.stem for path in GUIDE_PAGES])
+def test_every_guide_page_renders_in_both_languages(client, name):
+    url = apidocs.GUIDE if name == "api" else f"{apidocs.GUIDE}/{name}"
+    for lang in ("en", "pt-BR"):
+        response = client.get(f"{url}?lang={lang}")
+        assert (
+            response.status_code == 200 and f'<main class="guide" lang="{lang}" data-title=' in response.text
+        )
+        page = parsed(response.text)
+        assert "`" not in "".join(page.text), (
+            name,
+            lang,
+        )  # no raw Markdown: every code span and link rendered
+        assert "](" not in "".join(page.text), (name, lang)
 
 
 def test_an_untranslated_page_is_english_with_a_note(client, tmp_path, monkeypatch):
