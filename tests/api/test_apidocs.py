@@ -193,6 +193,30 @@ def test_every_guide_page_has_a_translation_with_the_same_code_and_headings(engl
     assert pt.splitlines()[0] != en.splitlines()[0]  # the title is translated, not copied
 
 
+# Code spans that are words for people (pseudo-code), translated on purpose.
+SPANS_IN_WORDS = {
+    "name = expression": "nome = expressão",
+    "students ÷ (students per core)": "alunos ÷ (alunos por núcleo)",
+}
+
+
+def structure(text: str, words: dict[str, str] | None = None) -> tuple:
+    """What a faithful translation keeps: table rows, list items and every code span (the API's
+    names, paths, codes and fields, as a sorted list, line breaks aside)."""
+    prose = FENCE.sub("", text)
+    spans = [" ".join(span.split()) for span in re.findall(r"`([^`]+)`", prose)]
+    spans = sorted((words or {}).get(span, span) for span in spans)
+    return len(re.findall(r"^\|", prose, re.M)), len(re.findall(r"^- ", prose, re.M)), spans
+
+
+@pytest.mark.parametrize("english", GUIDE_PAGES, ids=lambda path: path.name)
+def test_translations_keep_every_row_item_and_code_span(english):
+    """A row, a list item or a field name added to the English page and not to its translation fails."""
+    translation = ROOT / "docs" / "pt-BR" / english.name
+    en, pt = english.read_text(encoding="utf-8"), translation.read_text(encoding="utf-8")
+    assert structure(pt) == structure(en, SPANS_IN_WORDS)
+
+
 def test_guide_in_both_languages_with_the_same_anchors(client):
     english = client.get("/docs/guide")
     assert 'lang="en"' in english.text.split("<head>")[0]
