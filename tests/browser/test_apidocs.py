@@ -193,3 +193,9 @@ def test_guide_switches_to_portuguese_and_back(docs_page) -> None:
     assert page.locator("main[lang='pt-BR']").is_hidden() and page.title() == "chainrule REST API"
     assert page.locator("#limits").inner_text() == "Limits"
     screenshot(page, "docs-guide-en")
+
+    page.set_viewport_size({"width": 390, "height": 844})  # a phone: the switch on screen, nothing wider
+    page.evaluate("() => window.scrollTo(0, 0)")
+    switch = page.locator(".lang-switch button[data-lang='pt-BR']").bounding_box()
+    assert switch["x"] + switch["width"] <= 390 and switch["y"] + switch["height"] <= 844, switch
+    assert page.evaluate("() => document.documentElement.scrollWidth") <= 390
