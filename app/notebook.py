@@ -55,14 +55,44 @@ FAILED = {
     "pt-BR": "chainrule: o desenho não pôde começar",
 }
 
+# Where blob: scripts are refused (VS Code's notebook.experimental.enableCsp: script-src allows
+# inline scripts and eval, not blob:), the same modules are linked into one function instead: each
+# module's body in a closure returning its exports, an import a const read from the modules before
+# it. The modules' forms allow it (tests/notebook/test_vscode.py links them all under that policy):
+# imports of names, exports of function/const/class declarations; anything else is named, not run
+# half-linked.
+LINK = r"""const link = (order, sources) => {
+    const code = ['"use strict"; const modules = {};'];
+    for (const name of order) {
+      const names = [];
+      const body = sources[name]
+        .replace(/^import\s*\{([^}]*)\}\s*from\s*"@chainrule-module\/([\w.-]+\.js)";?/gm,
+          (all, list, dep) => `const {${list.replace(/\s+as\s+/g, ": ")}} = modules[${JSON.stringify(dep)}];`)
+        .replace(/^import\s*"@chainrule-module\/[\w.-]+\.js";?/gm, "")
+        .replace(/^export\s+((?:async\s+)?function\*?|const|class)\s+([\w$]+)/gm, (all, kind, id) => {
+          names.push(id);
+          return `${kind} ${id}`;
+        });
+      const left = body.match(/^(import|export)\b.*/m);
+      if (left) throw new Error(`${name} cannot be linked without blob: modules: ${left[0]}`);
+      code.push(`modules[${JSON.stringify(name)}] = (() => {\n${body}\nreturn { ${names.join(", ")} };\n})();`);
+    }
+    code.push(`return modules[${JSON.stringify(order[order.length - 1])}];`);
+    return new Function(code.join("\n"))();
+  };"""
+
 # Runs in the frame: each module as a blob: URL, its imports pointing at the URLs made before it.
-LOADER = """(() => {
+LOADER = (
+    """(() => {
   const root = document.getElementById("chainrule");
   const read = (id) => JSON.parse(document.getElementById(id).textContent);
   const options = read("chainrule-options");
   const fail = (error) => { root.className = "nb-failed"; root.textContent = `${options.failed}: ${error}`; };
   // Nothing in an output asks the network for anything; should a module try, it fails here.
   window.fetch = (what) => Promise.reject(new TypeError(`a notebook output makes no request (${what})`));
+  """
+    + LINK
+    + """
   try {
     if (options.lang) location.hash = `lang=${encodeURIComponent(options.lang)}`; // read by i18n.js
     const { order, sources } = read("chainrule-modules");
@@ -72,10 +102,12 @@ LOADER = """(() => {
       urls[name] = URL.createObjectURL(new Blob([text], { type: "text/javascript" }));
     }
     import(urls[order[order.length - 1]])
+      .catch((error) => { try { return link(order, sources); } catch { throw error; } })
       .then((module) => module.mount(root, read("chainrule-document"), options))
       .catch(fail);
   } catch (error) { fail(error); }
 })();"""
+)
 
 
 def modules(entry: str = ENTRY) -> tuple[list[str], dict[str, str]]:

@@ -74,6 +74,8 @@ WORLD = """() => ({
   ids: [...document.querySelectorAll('[id]')].map((e) => e.id).sort(),
   scripts: document.querySelectorAll('#container script').length,
   font: getComputedStyle(document.body).fontFamily,
+  storage: Object.keys(localStorage).sort(),  // the outputs' frames share the webview's origin
+  hash: location.hash,
 })"""
 
 
@@ -146,9 +148,9 @@ class Webview:
             self.page.wait_for_timeout(50)
         raise AssertionError(f"the preload did not run: {self.errors}")
 
-    def render(self, frame, outputs: list[str]) -> None:
+    def render(self, frame, outputs: list[str], first: int = 0) -> None:
         top = 0
-        for index, text in enumerate(outputs):
+        for index, text in enumerate(outputs, start=first):
             frame.evaluate(
                 "(a) => window.renderOutput(...a)",
                 [f"cell-{index}", f"output-{index}", "text/html", text, top],
@@ -213,3 +215,32 @@ def test_two_displays_in_one_vscode_webview_draw_and_step_apart(webview) -> None
     )
     assert not webview.errors, webview.errors
     assert not webview.refused, webview.refused  # no output asked the network for anything
+
+    # The port runs scripts as VS Code does, so the checks above could fail: an output with a
+    # top-level `const`, shown twice, throws the second time; module scripts run, each in its scope.
+    probe = (
+        "<div class=probe></div><script>const chainruleProbe = (window.probeRuns = (window.probeRuns || 0) + 1);</script>"
+        '<script type="module">window.probeModules = (window.probeModules || 0) + 1;</script>'
+    )
+    webview.render(frame, [probe.replace("<div", "<div style='height:1px'")] * 2, first=3)
+    webview.page.wait_for_timeout(200)
+    assert frame.evaluate("() => [window.probeRuns, window.probeModules]") == [1, 2]
+    assert any("already been declared" in error for error in webview.errors), webview.errors
+    webview.errors.clear()
+
+
+def test_with_vscode_s_experimental_csp_the_display_still_draws(webview) -> None:
+    """notebook.experimental.enableCsp puts a policy on the webview document that an output's
+    frame inherits: inline scripts and eval are allowed, blob: scripts are not."""
+    expect = need("playwright.sync_api").expect
+    frame = webview.open(ENABLE_CSP)
+    webview.render(frame, displays()[:2])
+    shown = webview.page.frame_locator("#active-frame").frame_locator("div.output iframe")
+    expect(shown.nth(0).locator('text.val[data-node="f"]')).to_have_text("6")
+    expect(shown.nth(1).locator(".step-counter")).to_have_text("Passo 1 de 16")
+    shown.nth(0).locator("svg.graph").click(position={"x": 8, "y": 8})
+    webview.page.keyboard.press("Home")
+    expect(shown.nth(0).locator(".step-counter")).to_have_text("Step 1 of 13")
+    refused = [e for e in webview.errors if "Content Security Policy" in e]
+    assert webview.errors == refused, webview.errors
+    assert not webview.refused, webview.refused
