@@ -42,7 +42,7 @@ NAV = f"""<nav class="top">
 <a href="{GUIDE}" data-i18n="docs.nav.guide">API guide</a>
 <a href="{GUIDE}/deploy" data-i18n="docs.nav.deploy">Deployment</a>
 <a href="/openapi.json">openapi.json</a>
-<span class="lang-switch" role="group" aria-label="Language">
+<span class="lang-switch" role="group" aria-label="Language" data-i18n-aria-label="docs.language">
 <button type="button" data-lang="en" lang="en" aria-pressed="true">English</button>
 <button type="button" data-lang="pt-BR" lang="pt-BR" aria-pressed="false">Português (Brasil)</button>
 </span>
@@ -222,7 +222,7 @@ def _guide_page(path: Path, lang: str = "") -> HTMLResponse:
             f"There is no guide page here; see the</span> <a href='{GUIDE}' data-i18n='docs.nav.guide'>"
             "API guide</a>.</p>"
         )
-        return HTMLResponse(_page("chainrule: not found", body), status_code=404)
+        return HTMLResponse(_page("chainrule: not found", body, "docs.missing.page"), status_code=404)
     wanted = _language(lang)
     english = path.read_text(encoding="utf-8")
     copies = {"en": english}

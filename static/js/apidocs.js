@@ -24,6 +24,7 @@ addStrings({
     "docs.response": "{code} response: {label}", "docs.path": "path", "docs.guide.english": "",
     "docs.sample": "example", "docs.in.query": "query", "docs.in.path": "path", "docs.in.header": "header",
     "docs.missing": "Not found", "docs.missing.text": "There is no guide page here; see the",
+    "docs.missing.page": "chainrule: not found", "docs.language": "Language",
   },
   "pt-BR": {
     "docs.page": "Referência da API do chainrule", "docs.title": "API do chainrule",
@@ -39,6 +40,7 @@ addStrings({
     "docs.in.query": "consulta", "docs.in.path": "caminho", "docs.in.header": "cabeçalho",
     "docs.guide.english": "Esta página do guia ainda não foi traduzida; ela segue em inglês, e os exemplos funcionam como estão.",
     "docs.missing": "Página não encontrada", "docs.missing.text": "Não há página do guia aqui; veja o",
+    "docs.missing.page": "chainrule: página não encontrada", "docs.language": "Idioma",
   },
 });
 
@@ -81,6 +83,7 @@ function showGuide() {
   }
   document.title = shown.dataset.title || document.title;
   if (section) document.getElementById(section)?.scrollIntoView();
+  return section;
 }
 
 // Links to these pages carry the language, so that a page opened from a shared ?lang= link leads
@@ -93,9 +96,19 @@ function localiseLinks() {
   }
 }
 
+// The address after a switch: ?lang= and the anchor (the section read, else the one opened), where
+// i18n.js would leave "#limits=&lang=pt-BR", a link that no longer lands anywhere.
+function tidyAddress(section) {
+  const anchor = section ?? [...new URLSearchParams(location.hash.slice(1))]
+    .find(([key, value]) => key !== "lang" && value === "" && document.getElementById(key))?.[0];
+  const query = new URLSearchParams(location.search);
+  query.set("lang", getLanguage());
+  history.replaceState(history.state, "", `${location.pathname}?${query}${anchor ? `#${anchor}` : ""}`);
+}
+
 showGuide();
 localiseLinks();
-onLanguageChange(() => { showGuide(); localiseLinks(); });
+onLanguageChange(() => { tidyAddress(showGuide()); localiseLinks(); });
 
 function element(tag, attributes = {}, ...children) {
   const node = document.createElement(tag);

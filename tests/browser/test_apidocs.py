@@ -178,6 +178,8 @@ def test_guide_switches_to_portuguese_and_back(docs_page) -> None:
     limits = page.locator("#limits")  # the anchor moved to the Portuguese heading, still on screen
     assert limits.inner_text() == "Limites" and 0 <= limits.bounding_box()["y"] < 800
     assert page.locator("[id='limits']").count() == 1
+    assert page.url.endswith("/docs/guide?lang=pt-BR#limits")  # a link to share: this page, this place
+    assert page.get_attribute(".lang-switch", "aria-label") == "Idioma"
     links = page.locator("main:not([hidden]) a[href^='/docs/guide/']").evaluate_all(
         "(as) => as.map((a) => a.getAttribute('href'))"
     )
@@ -191,7 +193,7 @@ def test_guide_switches_to_portuguese_and_back(docs_page) -> None:
     _until(page, "document.documentElement.lang === 'en'")
     assert page.inner_text("main:not([hidden]) h1") == "chainrule REST API"
     assert page.locator("main[lang='pt-BR']").is_hidden() and page.title() == "chainrule REST API"
-    assert page.locator("#limits").inner_text() == "Limits"
+    assert page.locator("#limits").inner_text() == "Limits" and page.url.endswith("?lang=en#limits")
     screenshot(page, "docs-guide-en")
 
     page.set_viewport_size({"width": 390, "height": 844})  # a phone: the switch on screen, nothing wider
