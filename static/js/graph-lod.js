@@ -4,19 +4,29 @@
 // out otherwise, until the user zooms in. At k ≥ MIN_PX / font every label sits in the box the
 // layout reserved for it, so at a readable zoom everything shows. Greedy, in priority order, on a
 // grid of cells in drawing units: a few milliseconds for a 600-node drawing, run once per zoom.
+// A label is created only when it first shows (its markup kept until then): a 600-node drawing
+// opened at a readable zoom shows a few dozen of its ~2 000 labels, and the browser parses, styles
+// and lays out only those. Labels created once stay, toggled by .lod-off.
 export const MIN_PX = 11;
 const MAX_GROW = 2.2;
 const CELL = 32; // the grid's cell, in drawing units
 const SAMPLE = 8; // a wire is sampled every SAMPLE drawing units (the thinnest label is 15 high)
 
+const registry = new Map(); // data-lod of a drawing's label group → its level of detail (for exports)
+let serial = 0;
+
 /**
- * items: [{el, x, y, w, h, up, font, rank, node?, far?, inside?}] — the label's anchor (x, y) on the
- * wire, its size at scale 1 (growing up from y when `up`, down otherwise), its smallest type;
- * `inside` labels (a gate's symbol) show only at full size; `far` ones (a node's short name, centred
- * on it) always have MIN_PX + 1 type on screen. obstacles: gate boxes {x0, y0, x1, y1, node}.
- * wires: [{points: [x, y, x, y, …], ends: [source, target]}].
+ * items: [{x, y, w, h, up, font, rank, node?, far?, inside?, el? | html}] — the label's anchor (x, y)
+ * on the wire, its size at scale 1 (growing up from y when `up`, down otherwise), its smallest type;
+ * `inside` labels (a gate's symbol, `el` already drawn) show only at full size; `far` ones (a node's
+ * short name, centred on it) always have MIN_PX + 1 type on screen; the others are created from
+ * `html` (the content of their <g class="lab">) into groups.labels (far ones into groups.far) when
+ * they first show, and handed to onCreate(elements, live) (live: false for an export's copy).
+ * obstacles: gate boxes {x0, y0, x1, y1, node}. wires: [{points: [x, y, x, y, …], ends: [source, target]}].
  */
-export function createLod(items, obstacles, wires) {
+export function createLod(items, obstacles, wires, { groups, onCreate = () => {} }) {
+  const id = String(++serial);
+  groups.labels.setAttribute("data-lod", id);
   // Wire points per cell as flat [x, y, wire, x, y, wire, …] (a 600-node drawing has ~50 000).
   const points = new Map();
   const put = (map, key, value) => { const list = map.get(key); if (list) list.push(value); else map.set(key, [value]); };
@@ -33,6 +43,7 @@ export function createLod(items, obstacles, wires) {
   const ranked = [...items].sort((a, b) => a.rank - b.rank);
   let lastK = null;
   let lastKey = null;
+  let fresh = []; // shown for the first time in this update: created together, in one parse each group
 
   /**
    * Show, grow or hide every label for zoom k; `view` ({x0, y0, x1, y1} in drawing units) is what the
@@ -71,7 +82,59 @@ export function createLod(items, obstacles, wires) {
       if (show && item.inside) named.add(item.node);
       apply(item, show, item.inside ? 1 : grow);
     }
+    if (fresh.length) create(fresh);
+    fresh = [];
   }
+
+  function apply(item, show, grow) {
+    if (!item.el) { // not drawn yet: created at the end of the update if it shows
+      if (show) { item.grow = grow; fresh.push(item); }
+      item.shown = show;
+      return;
+    }
+    if (item.shown !== show) {
+      item.el.classList.toggle("lod-off", !show);
+      item.shown = show;
+    }
+    if (show && !item.inside && item.grow !== grow) {
+      item.grow = grow;
+      item.el.setAttribute("transform", placement(item, grow));
+    }
+  }
+
+  /** Markup for each item into its group (one insertAdjacentHTML each), joined back in order. */
+  function create(list, into = groups, live = true) {
+    const made = [];
+    for (const far of [false, true]) {
+      const mine = list.filter((item) => Boolean(item.far) === far);
+      if (!mine.length) continue;
+      const group = far ? into.far : into.labels;
+      const cls = far ? "lab far-lab" : "lab";
+      let html = "";
+      for (const item of mine) html += `<g class="${cls}" transform="${placement(item, item.grow)}">${item.html}</g>`;
+      const start = group.children.length;
+      group.insertAdjacentHTML("beforeend", html);
+      const els = group.children;
+      mine.forEach((item, i) => {
+        if (live) item.el = els[start + i];
+        made.push(els[start + i]);
+      });
+    }
+    onCreate(made, live);
+  }
+
+  const api = {
+    update,
+    get k() { return lastK; },
+    /** Every label not drawn yet, at full size, into `labels` (an export's copy of the drawing). */
+    fill(labels) {
+      const missing = items.filter((item) => !item.el && !item.far && !item.inside);
+      create(missing.map((item) => ({ ...item, grow: 1 })), { labels }, false);
+    },
+    dispose() { registry.delete(id); },
+  };
+  registry.set(id, api);
+  return api;
 
   function free(box, item, placed) {
     let ok = true;
@@ -95,19 +158,9 @@ export function createLod(items, obstacles, wires) {
     return ok;
   }
 
-  return { update, get k() { return lastK; } };
 }
 
-function apply(item, show, grow) {
-  if (item.shown !== show) {
-    item.el.classList.toggle("lod-off", !show);
-    item.shown = show;
-  }
-  if (show && !item.inside && item.grow !== grow) {
-    item.grow = grow;
-    item.el.setAttribute("transform", `translate(${item.x} ${item.y})${grow === 1 ? "" : ` scale(${grow.toFixed(3)})`}`);
-  }
-}
+const placement = (item, grow) => `translate(${item.x} ${item.y})${grow === 1 ? "" : ` scale(${grow.toFixed(3)})`}`;
 
 const overlaps = (a, b) => a.x0 < b.x1 && b.x0 < a.x1 && a.y0 < b.y1 && b.y0 < a.y1;
 
@@ -140,6 +193,8 @@ export function samplePath(segments) {
 
 /** A copy of the drawing (an export) at full detail: every label in its reserved box, no far names. */
 export function fullDetail(root) {
+  const labels = root.querySelector(".labels[data-lod]");
+  registry.get(labels?.getAttribute("data-lod"))?.fill(labels);
   for (const el of root.querySelectorAll(".far-lab")) el.remove();
   for (const el of root.querySelectorAll(".lod-off")) el.classList.remove("lod-off");
   for (const el of root.querySelectorAll(".lab[transform]")) {

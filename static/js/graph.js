@@ -1,10 +1,13 @@
 // The lecture-slide drawing: gates as circles with their op symbol, inputs left, output right,
 // each wire's forward value above (foreground) and gradient below (∇, italic, vermillion).
-// Three phases (NN-SVG): topology + layout once per document in draw() (one markup string,
-// parsed by the browser in one go); a step only flips attributes of existing elements, found
-// once by their data-r (reveal step) and joined by id (setStep), never rebuilding the DOM.
-import { isTensor, valueText } from "./graph-format.js";
+// Three phases (NN-SVG): topology + layout once per document in draw() (wires and gates as one
+// markup string, parsed by the browser in one go; each label's markup kept until the semantic zoom
+// first shows it, graph-lod.js); a step only flips attributes of existing elements, found once by
+// their data-r (reveal step) and joined by id (setStep), never rebuilding the DOM.
+import { attachEvents } from "./graph-events.js";
+import { isTensor } from "./graph-format.js";
 import { createLod, samplePath } from "./graph-lod.js";
+import { GATE_R, PILL_FONT, geometry, pillText, place } from "./graph-place.js";
 import { bucketByStep, outgoingEdges, revealSteps } from "./graph-snapshot.js";
 import { FONT, FORK, forkBranches, forkPath, forkRoom, forks, numberLabel, tag, tensorGlyph, textWidth } from "./graph-tensor.js";
 import { createViewport } from "./graph-viewport.js";
@@ -12,100 +15,14 @@ import { t } from "./i18n.js";
 
 import "./strings-drawing.js";
 
-const GATE_R = 22;
 const IN_STUB = 16;
-const LABEL_MAX = 12; // characters of an input's or constant's label (app/layout.py's LABEL_MAX)
 const LINE = 3; // between the wire and its labels
-const ARROW = 14;
-const COLUMN_GAP = 56;
 const RUN = 18; // of the gap, the straight start of a wire
-const PILL_FONT = 15;
 const STATES = { v: ["hidden", "visible"], l: ["0", "1"] }; // data-k → [off, on]
 const ATTRS = { v: "visibility", l: "data-live" };
 
-const clip = (text, max = LABEL_MAX) => (text.length > max ? `${text.slice(0, max - 1)}…` : text);
-const named = (node) => node.kind === "op" && !node.id.startsWith("#");
 const r1 = (v) => Math.round(v * 10) / 10;
 const idle = (work) => (window.requestIdleCallback ? requestIdleCallback(work, { timeout: 500 }) : setTimeout(work, 50));
-
-/** What a pill says: an input's name; a constant's value when short ([[0, 1]]), else "const". */
-function pillText(node) {
-  if (node.kind === "input") return clip(node.label);
-  const text = valueText(node.value);
-  return text.length <= LABEL_MAX ? text : t("drawing.constant");
-}
-
-/** The symbol in a gate, and the gate's half width: a circle, or a stadium for a long name (hardtanh). */
-function gateShape(node) {
-  const symbol = node.symbol || node.op || "?";
-  const font = symbol.length <= 1 ? 20 : FONT.symbol;
-  const width = textWidth(symbol, font);
-  return { symbol, font, half: node.kind === "op" ? Math.max(GATE_R, width / 2 + 9) : Math.max(15, textWidth(pillText(node), PILL_FONT) / 2 + 10) };
-}
-
-/**
- * Every node's labels (built once, with their sizes) and position: columns from the server's
- * layers, as wide as what they hold here; heights from the server, which reserved each label's room.
- */
-function geometry(doc) {
-  const geo = {};
-  const layout = doc.layout || { nodes: {} };
-  for (const node of doc.nodes) {
-    const box = layout.nodes[node.id] || { x: 0, y: 0, layer: 0 };
-    const gate = gateShape(node);
-    const name = named(node) ? clip(node.label) : "";
-    const nameW = name ? textWidth(name, FONT.name) + 4 : 0;
-    geo[node.id] = { x: box.x, y: box.y, layer: box.layer ?? 0, half: gate.half, gate, name, nameW, ports: {} };
-  }
-  return geo;
-}
-
-/** Columns from each node's half width and shelf; x of every node and of every bend point. */
-function place(doc, geo, aspect) {
-  const layers = [];
-  for (const node of doc.nodes) {
-    const g = geo[node.id];
-    const col = (layers[g.layer] ||= { left: 0, right: 0 });
-    col.left = Math.max(col.left, g.half);
-    col.right = Math.max(col.right, g.half + 6 + g.shelf + ARROW + g.fork);
-  }
-  let y0 = Infinity;
-  let y1 = -Infinity;
-  for (const node of doc.nodes) {
-    const box = doc.layout?.nodes?.[node.id] || {};
-    y0 = Math.min(y0, geo[node.id].y - (box.above ?? 30));
-    y1 = Math.max(y1, geo[node.id].y + (box.below ?? 30));
-  }
-  for (let k = 0; k < layers.length; k++) layers[k] ||= { left: 0, right: 8 }; // a layer of bend points only
-  // A drawing taller than the canvas's shape (forks' lanes make columns tall) widens its column gaps
-  // (up to 2×) so that it fills the canvas's width; one wider spreads its rows apart (up to 1.8×) so
-  // that it fills the height. Gaps only grow: every reserved box stays free, with room for labels to grow.
-  const natural = layers.reduce((sum, col) => sum + col.left + col.right, 48) + COLUMN_GAP * (layers.length - 1);
-  const wanted = aspect > 0 && y1 > y0 && layers.length > 1 ? (aspect * (y1 - y0) - natural) / (layers.length - 1) : 0;
-  const gap = COLUMN_GAP + Math.min(COLUMN_GAP, Math.max(0, wanted));
-  let x = 24;
-  for (const col of layers) {
-    col.x0 = x;
-    col.x = x + col.left;
-    col.x1 = x + col.left + col.right;
-    x = col.x1 + gap;
-  }
-  for (const node of doc.nodes) {
-    const g = geo[node.id];
-    g.x = layers[g.layer].x;
-    g.colRight = layers[g.layer].x1;
-  }
-  const width = x - gap + 24;
-  const shape = aspect > 0 && y1 > y0 ? width / aspect / (y1 - y0) : 1;
-  const spread = Math.min(1.8, Math.max(1, shape));
-  const mid = (y0 + y1) / 2;
-  const spreadY = (y) => r1(mid + (y - mid) * spread);
-  for (const node of doc.nodes) geo[node.id].y = spreadY(geo[node.id].y);
-  // The server's bend points name their column by its x; its columns list maps that x to a layer.
-  const serverCols = doc.layout?.columns || [];
-  const layerAt = new Map(serverCols.map((c, k) => [c.x, k]));
-  return { layers, layerAt, spreadY };
-}
 
 /**
  * The drawing in `svg`. onActivate({node} | {edge}) is called when a node or wire is clicked or has
@@ -190,12 +107,8 @@ export function createGraphView(svg, { onActivate = () => {}, onView = () => {} 
     }));
     let wires = "";
     let gates = "";
-    let labels = "";
-    let far = "";
-    const label = (markup, x, y, w, h, up, font, rank, node) => {
-      labels += `<g class="lab" transform="translate(${r1(x)} ${r1(y)})">${markup}</g>`;
-      items.push({ x: r1(x), y: r1(y), w, h, up, font, rank, node });
-    };
+    // A label's markup waits in its item until the semantic zoom first shows it (graph-lod.js).
+    const label = (html, x, y, w, h, up, font, rank, node) => items.push({ x: r1(x), y: r1(y), w, h, up, font, rank, node, html });
     const box = { x0: Infinity, y0: Infinity, x1: -Infinity, y1: -Infinity };
     for (const edge of doc.edges) {
       const s = geo[edge.source];
@@ -278,23 +191,21 @@ export function createGraphView(svg, { onActivate = () => {}, onView = () => {} 
       // Semantic zoom's last resort: the node's short name, centred on it, at a readable size.
       const farText = node.kind === "op" ? symbol : pillText(node);
       const short = farText.length > 8 ? `${farText.slice(0, 7)}…` : farText;
-      far += tag("g", { class: "lab far-lab", transform: `translate(${g.x} ${g.y})` },
-        tag("text", { class: "far-label halo-text", x: 0, y: 4.5, "text-anchor": "middle", "data-node": node.id }, short), true);
-      items.push({ x: g.x, y: g.y, w: textWidth(short, 12) * 1.1 + 4, h: 16, font: 12, rank: -1, node: node.id, far: true });
+      items.push({ x: g.x, y: g.y, w: textWidth(short, 12) * 1.1 + 4, h: 16, font: 12, rank: -1, node: node.id, far: true,
+        html: tag("text", { class: "far-label halo-text", x: 0, y: 4.5, "text-anchor": "middle", "data-node": node.id }, short) });
     }
 
     const extent = { x: box.x0 - 8, y: box.y0 - 8, width: box.x1 - box.x0 + 16, height: box.y1 - box.y0 + 16 };
-    root.innerHTML = tag("g", { class: "wires" }, wires, true) + tag("g", { class: "gates" }, gates, true)
-      + tag("g", { class: "labels" }, labels, true) + tag("g", { class: "far-labels" }, far, true)
+    root.innerHTML = `<g class="wires">${wires}</g><g class="gates">${gates}</g><g class="labels"></g><g class="far-labels"></g>`
       + tag("circle", { class: "halo", r: GATE_R + 7, visibility: "hidden" });
-    // Join the label items to their elements (written in the same order).
-    const labs = root.querySelectorAll(".labels > .lab");
-    const farLabs = root.querySelectorAll(".far-labels > .lab");
+    // Join the gates' symbols to their items (written in the same order); labels are made as they show.
     const symbols = root.querySelectorAll(".gates .node > text");
-    let [a, b, c] = [0, 0, 0];
-    for (const item of items) item.el = item.inside ? symbols[c++] : item.far ? farLabs[b++] : labs[a++];
-    const lod = createLod(items, obstacles, wireList);
-    drawn = { doc, geo, extent, lod, halo: root.lastElementChild, buckets: null, step: shown, active: [], current: [] };
+    let c = 0;
+    for (const item of items) if (item.inside) item.el = symbols[c++];
+    drawn?.lod.dispose();
+    const [labelGroup, farGroup] = root.querySelectorAll(".labels, .far-labels");
+    const lod = createLod(items, obstacles, wireList, { groups: { labels: labelGroup, far: farGroup }, onCreate: adopt });
+    drawn = { doc, geo, extent, lod, halo: root.lastElementChild, buckets: null, step: shown, active: [], current: [], keys: new Set() };
     const focus = geo[doc.steps[shown]?.node] || geo[doc.output];
     if (fit) viewport.fit(24, { readable: focus ? { x: focus.x, y: focus.y } : null });
     else updateLabels();
@@ -308,17 +219,36 @@ export function createGraphView(svg, { onActivate = () => {}, onView = () => {} 
     idle(() => { if (drawn === mine) buckets(); }); // ready before the first step is asked for
   }
 
+  const revealable = (el) => {
+    const kind = el.getAttribute("data-k");
+    return { el, step: Number(el.getAttribute("data-r")), attr: ATTRS[kind], off: STATES[kind][0], on: STATES[kind][1] };
+  };
   /** Every revealable element bucketed by its reveal step (found once, on the first step). */
   function buckets() {
-    if (!drawn.buckets) {
-      const items = [];
-      for (const el of root.querySelectorAll("[data-r]")) {
-        const kind = el.getAttribute("data-k");
-        items.push({ el, step: Number(el.getAttribute("data-r")), attr: ATTRS[kind], off: STATES[kind][0], on: STATES[kind][1] });
-      }
-      drawn.buckets = bucketByStep(items, drawn.doc.steps.length);
-    }
+    drawn.buckets ||= bucketByStep([...root.querySelectorAll("[data-r]")].map(revealable), drawn.doc.steps.length);
     return drawn.buckets;
+  }
+
+  /**
+   * Labels the semantic zoom has just created (written as at draw time): brought to the current step,
+   * revealed marks and spotlight; with `live`, bucketed for stepping. Their numbered parts
+   * (data-r, data-node, data-edge) are the label group's children.
+   */
+  function adopt(labels, live) {
+    const count = drawn.doc.steps.length;
+    for (const lab of labels) {
+      for (const el of lab.children) {
+        const node = el.getAttribute("data-node");
+        const key = node !== null ? `n:${node}` : `e:${el.getAttribute("data-edge")}`;
+        if (revealed.has(key)) el.classList.add("revealed");
+        if (drawn.keys.has(key)) { el.classList.add("current"); if (live) drawn.current.push(el); }
+        if (!el.hasAttribute("data-r")) continue;
+        const item = revealable(el);
+        const want = item.step <= drawn.step ? item.on : item.off;
+        if (el.getAttribute(item.attr) !== want) el.setAttribute(item.attr, want);
+        if (live && drawn.buckets) drawn.buckets[Math.min(Math.max(item.step, 0), count)].push(item);
+      }
+    }
   }
 
   /** Style: show the snapshot after step k, flipping only what changes between the old and new step. */
@@ -344,6 +274,7 @@ export function createGraphView(svg, { onActivate = () => {}, onView = () => {} 
     for (const el of drawn.active) el.classList.add("active");
     // The current node and the labels of its wires carry .current (the presenter's spotlight).
     for (const el of drawn.current) el.classList.remove("current");
+    drawn.keys = new Set(step ? [`n:${step.node}`, ...(step.edges || []).map((id) => `e:${id}`)] : []);
     drawn.current = step ? [...root.querySelectorAll(`[data-node="${CSS.escape(step.node)}"]`),
       ...(step.edges || []).flatMap((id) => [...root.querySelectorAll(`[data-edge="${CSS.escape(id)}"]`)])] : [];
     for (const el of drawn.current) el.classList.add("current");
@@ -365,41 +296,14 @@ export function createGraphView(svg, { onActivate = () => {}, onView = () => {} 
   // nodes ("n:id") and wires ("e:id") have been revealed anyway.
   let revealed = new Set();
   function markRevealed() {
+    if (!revealed.size && !root.querySelector(".revealed")) return; // a new drawing: nothing marked
     for (const el of root.querySelectorAll("[data-node], [data-edge]")) {
       const key = el.hasAttribute("data-node") ? `n:${el.getAttribute("data-node")}` : `e:${el.getAttribute("data-edge")}`;
       el.classList.toggle("revealed", revealed.has(key));
     }
   }
 
-  // A number's exact value as its tooltip, made when the pointer first comes over it: the label's
-  // <title> (a tensor's: the hovered entry's), so the text itself stays the rounded number.
-  svg.addEventListener("pointerover", (event) => {
-    const el = event.target.closest?.("[data-exact]");
-    if (!el) return;
-    const holder = el.closest(".tensor") || el.parentNode;
-    let title = holder.querySelector(":scope > title");
-    if (!title) title = holder.insertBefore(document.createElementNS("http://www.w3.org/2000/svg", "title"), holder.firstChild);
-    title.textContent = el.getAttribute("data-exact");
-  });
-
-  let press = null;
-  // The viewport captures the pointer (for dragging), which retargets the click to the <svg>:
-  // the element pressed is remembered here.
-  svg.addEventListener("pointerdown", (event) => { press = { x: event.clientX, y: event.clientY, el: event.target }; }, true);
-  const target = (el) => el?.closest?.("[data-node], [data-edge]");
-  function activate(el) {
-    if (!el) return false;
-    const edge = el.getAttribute("data-edge");
-    onActivate(edge !== null ? { edge } : { node: el.getAttribute("data-node") });
-    return true;
-  }
-  svg.addEventListener("click", (event) => {
-    if (press && Math.hypot(event.clientX - press.x, event.clientY - press.y) > 4) return; // a drag, not a click
-    activate(target(press?.el ?? event.target));
-  });
-  svg.addEventListener("keydown", (event) => {
-    if (event.key === "Enter" && event.target !== svg && activate(target(event.target))) event.preventDefault();
-  });
+  attachEvents(svg, onActivate);
 
   return {
     svg,
