@@ -33,9 +33,9 @@ function problem(state, value) {
   return null;
 }
 
-/** The message in the language now shown (its numbers too: "0,99999" or "0.99999"). */
+/** The message in the language now shown (its numbers too: "0,99999" or "0.99999", "−1"). */
 function words({ key, numbers }) {
-  const params = Object.fromEntries(Object.entries(numbers).map(([name, v]) => [name, v === undefined ? "" : fieldText(v)]));
+  const params = Object.fromEntries(Object.entries(numbers).map(([name, v]) => [name, v === undefined ? "" : exactText(v)]));
   return t(key, params);
 }
 
