@@ -20,7 +20,8 @@ import time
 
 # What the page sends while playing (train-state.js trainConfig, train-run.js advance) with its
 # defaults: 2-4-2-1 tanh on `circle`, Adam as optimizerBody spells it, one epoch = 100 training
-# points in batches of 10, the heatmap and every neuron's picture; the state is added per request.
+# points in batches of 10, the loss curve once per epoch (curve_every: the steps of an epoch), the
+# heatmap and every neuron's picture; the state is added per request.
 PAGE = {
     "dataset": {"name": "circle", "samples": 200, "noise": 0, "test_fraction": 0.5, "seed": 1},
     "features": ["x1", "x2"],
@@ -28,7 +29,7 @@ PAGE = {
     "loss": "logistic",
     "optimizer": {"name": "adam", "lr": 0.03, "betas": [0.9, 0.999], "amsgrad": False, "eps": 1e-8, "weight_decay": 0},
     "schedule": {"name": "constant"}, "l2": 0, "batch_size": 10,
-    "steps": 10, "grid": True, "neurons": True, "points": False,
+    "steps": 10, "curve_every": 10, "grid": True, "neurons": True, "points": False,
 }  # fmt: skip
 EPOCH_STEPS = PAGE["steps"]
 

@@ -10,6 +10,8 @@
      "loss_curve": {"train": [one per step of this call], "test": […]},
      "metrics": {"train_loss", "test_loss", "train_accuracy"?, "test_accuracy"?},
      "gradient_norms": [[‖∂L/∂(W, b)‖ per layer] per step],
+     "curve_steps"?: [the step after which each curve entry was taken],  # with curve_every > 1:
+                     # only the steps whose count is a multiple of it are recorded
      "grid"?: {"size": n, "extent": [-6, 6], "values": [[row i: y = yᵢ] …],
                "classes"?: [[predicted class] …], "confidence"?: [[its probability] …],   # cross_entropy
                "neuron_size"?: m,       # with "neurons": true, on an m × m grid of the same square
@@ -231,6 +233,7 @@ def _train(body: TrainRequest, settings: Settings) -> StrictJSONResponse:
         neuron_grid_size=body.neuron_grid_size if body.neurons and body.grid else None,
         curve=body.curve,
         on_step=_deadline(settings),
+        curve_every=body.curve_every,
     )
     out: dict[str, Any] = {
         "state": _state_out(result.state),
@@ -243,6 +246,8 @@ def _train(body: TrainRequest, settings: Settings) -> StrictJSONResponse:
         "metrics": result.metrics,
         "gradient_norms": result.gradient_norms,
     }
+    if body.curve_every > 1:
+        out["curve_steps"] = result.curve_steps
     if result.grid is not None:
         out["grid"] = {"size": body.grid_size, "extent": list(SQUARE), "values": _grid(result.grid)}
         if result.grid_class is not None:

@@ -136,6 +136,14 @@ class TrainRequest(Strict):
     neuron_grid_size: int = Field(20, ge=2, le=40)
     points: bool = Field(False, description="return the train and test points with their labels")
     curve: bool = Field(True, description="record train/test loss after every step")
+    curve_every: int = Field(
+        1,
+        ge=1,
+        le=MAX_COUNT,
+        description="record loss_curve and gradient_norms only after the steps whose count is a multiple "
+        "of curve_every (their steps in curve_steps); the page asks one entry per epoch, as the "
+        "TensorFlow Playground's chart does",
+    )
     graph: bool = Field(False, description="return the next minibatch's graph as an /evaluate body")
     graph_batch: int = Field(4, ge=1, le=16)
 
@@ -191,6 +199,9 @@ class TrainResponse(BaseModel):
     loss_curve: dict[str, list[Number | None]]
     metrics: dict[str, Number | None]
     gradient_norms: list[list[Number]]
+    curve_steps: list[int] | None = Field(
+        None, description="with curve_every > 1: the step count after which each entry was recorded"
+    )
     grid: GridOut | None = None
     points: dict[str, list[list[float]]] | None = None
     graph: dict[str, Any] | None = None

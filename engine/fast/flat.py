@@ -33,6 +33,10 @@ class FlatLayout:
 
     @classmethod
     def of(cls, model: nn.MLP) -> FlatLayout:
+        return _layout(model.sizes)
+
+    @classmethod
+    def made(cls, model: nn.MLP) -> FlatLayout:
         shapes = model.shapes()
         names = model.parameter_names
         sizes = [int(np.prod(shapes[name])) for name in names]
@@ -83,6 +87,12 @@ class FlatLayout:
             }
         lead = theta.shape[:-1]
         return {name: theta[..., a:b].reshape(lead + shape) for name, shape, a, b in self._parts}
+
+
+@lru_cache(maxsize=256)
+def _layout(sizes: tuple[int, ...]) -> FlatLayout:
+    """A network's layout depends only on its sizes: made once per architecture."""
+    return FlatLayout.made(nn.MLP(sizes))
 
 
 def flat_slots(optimizer: str, slots: optim.State, layout: FlatLayout) -> dict[str, object] | None:
@@ -162,45 +172,69 @@ class Network:
     def of(sizes: tuple[int, ...], activation: str, loss: str, l2: float, l1: float, biases: bool) -> Network:
         return Network(len(sizes) - 1, _activation(activation), loss, l2, l1, biases)
 
+    @cached_property
+    def names(self) -> tuple[tuple[str, str], ...]:
+        """(W_k, b_k) per layer, input side first."""
+        return tuple((f"W{k}", f"b{k}") for k in range(1, self.layers + 1))
+
     def _forward(self, params: Mapping[str, Array], X: Array, stacked: bool = False) -> tuple[list, list]:
         """Each layer's input h and pre-activation z: z = h @ Wᵀ + b (Wᵀ the view, as transpose(W)
-        gives it); over a stack of parameter sets (S, …) when `stacked`."""
+        gives it; b added in place, the same elementwise sums); over a stack of parameter sets
+        (S, …) when `stacked`."""
         hs, zs, h = [X], [], X
-        for k in range(1, self.layers + 1):
-            W, b = params[f"W{k}"], params[f"b{k}"]
-            z = np.matmul(h, W.mT) + (b[:, None, :] if stacked else b)
+        act, last = self.activation, self.layers
+        for k, (w, b) in enumerate(self.names, 1):
+            z = np.matmul(h, params[w].mT)
+            z += params[b][:, None, :] if stacked else params[b]
             zs.append(z)
-            h = z if k == self.layers or self.activation is None else self.activation[0](z)
+            h = z if k == last or act is None else act[0](z)
             hs.append(h)
         return hs, zs
 
-    def gradients(self, params: Mapping[str, Array], X: Array, y: Array) -> dict[str, Array]:
-        """∂loss/∂parameter for the minibatch (X, y): nn.loss_and_gradients' gradients, bit for bit."""
+    def gradients(
+        self, params: Mapping[str, Array], X: Array, y: Array, into: list[tuple[Array, Array]] | None = None
+    ) -> dict[str, Array]:
+        """∂loss/∂parameter for the minibatch (X, y): nn.loss_and_gradients' gradients, bit for bit.
+
+        With `into` (per layer, the views (∂L/∂Wᵀ, ∂L/∂b) of one gradient vector, see
+        `FlatRun`) each gradient is written there instead: the same numbers, no dict to build."""
         hs, zs = self._forward(params, X)
-        weights = [params[f"W{k}"].T for k in range(1, self.layers + 1)]
-        grads = self._penalties(params, weights)
+        grads = self._penalties(params) if self.l1 > 0 or self.l2 > 0 else {}
         g = self._scores_gradient(hs[-1], y)
+        act = self.activation
         for k in range(self.layers, 0, -1):  # z = h @ Wᵀ + b, from the output down
+            w, b = self.names[k - 1]
             h = hs[k - 1]
             db = np.add.reduce(g, axis=0)  # b was added to every row
             dWT = np.matmul(h.mT, g)  # matmul's VJP for Wᵀ, aᵀ · upstream (the same swapped view)
             if k > 1:
-                g = np.matmul(g, params[f"W{k}"])  # … and for h, upstream · (Wᵀ)ᵀ: W as it lies
-                if self.activation is not None:
-                    g = g * self.activation[1](zs[k - 2], h)
-            for name, down in ((f"W{k}", dWT), (f"b{k}", db)):
-                grads[name] = down if name not in grads else grads[name] + down
-            grads[f"W{k}"] = grads[f"W{k}"].T
+                g = np.matmul(g, params[w])  # … and for h, upstream · (Wᵀ)ᵀ: W as it lies
+                if act is not None:
+                    g = g * act[1](zs[k - 2], h)
+            # A penalised parameter's gradient: its penalty terms first, then the data term.
+            pw, pb = grads.get(w), grads.get(b)
+            if into is None:
+                grads[w] = (dWT if pw is None else pw + dWT).T
+                grads[b] = db if pb is None else pb + db
+                continue
+            wT, bias = into[k - 1]
+            if pw is None:
+                wT[...] = dWT
+            else:
+                np.add(pw, dWT, out=wT)
+            if pb is None:
+                bias[...] = db
+            else:
+                np.add(pb, db, out=bias)
         return grads
 
-    def _penalties(self, params: Mapping[str, Array], weights: list[Array]) -> dict[str, Array]:
-        """Each penalised parameter's gradient from the penalties, as the pass adds it up."""
+    def _penalties(self, params: Mapping[str, Array]) -> dict[str, Array]:
+        """Each penalised parameter's gradient from the penalties, as the pass adds it up (a
+        weight's in the shape of Wᵀ, the graph's transposed view)."""
         terms: dict[str, Array] = {}
-        if not (self.l1 > 0 or self.l2 > 0):
-            return terms
-        penalised = [(f"W{k}", W) for k, W in enumerate(weights, 1)]
+        penalised = [(w, params[w].T) for w, _ in self.names]
         if self.biases:
-            penalised += [(f"b{k}", params[f"b{k}"]) for k in range(1, self.layers + 1)]
+            penalised += [(b, params[b]) for _, b in self.names]
         l1, half_l2 = _SEED * np.asarray(self.l1), _SEED * np.asarray(self.l2 / 2)
         for name, P in penalised:
             total = l1 * _SIGN(P, None) if self.l1 > 0 else None  # l1·Σ|P|: l1 · sign(P)
@@ -247,7 +281,11 @@ class Network:
         """The data loss over (X, Y) for each parameter set of the stacks (S, …): one forward pass
         over all of them, each set's mean reduced on its own contiguous row (the bits of one
         forward per set)."""
-        s = self._forward(stacks, X, stacked=True)[0][-1]
+        return self.losses(self._forward(stacks, X, stacked=True)[0][-1], Y)
+
+    def losses(self, s: Array, Y: Array) -> list[float]:
+        """The data loss of each stack of scores s (S, rows, outputs) against Y: nn.data_loss's
+        forward, each set's mean reduced on its own contiguous row."""
         S = len(s)
         if self.loss in ("logistic", "cross_entropy"):
             logits = np.matmul(s, _LOGITS) if self.loss == "logistic" else s
@@ -263,3 +301,24 @@ class Network:
             out = np.ascontiguousarray(_HINGE.forward(Y * s, _ZERO)).reshape(S, -1)
             losses = np.sum(out, axis=1) / out.shape[1]
         return [float(value) for value in losses]
+
+
+class FlatRun:
+    """A run's θ and its gradient as one vector each, every parameter (and its gradient) a view
+    of them: a step writes the gradient in place (`Network.gradients(…, into=run.into)`), the
+    optimiser's new θ is copied into θ, and the views stay valid — no dict built, no flatten or
+    split per step."""
+
+    def __init__(self, layout: FlatLayout, params: Mapping[str, Array]):
+        self.theta = layout.flatten(params)
+        self.gradient = np.empty_like(self.theta)
+        self.params = layout.split(self.theta)
+        grads = layout.split(self.gradient)
+        pairs = [(layout.names[k], layout.names[k + 1]) for k in range(0, len(layout.names), 2)]
+        self.into = [(grads[w].T, grads[b]) for w, b in pairs]
+        self._runs = [(grads[w].reshape(-1), grads[b]) for w, b in pairs]
+
+    def norms(self) -> list[float]:
+        """engine.training.layer_norms of the gradient: ‖(∂L/∂W, ∂L/∂b)‖ per layer, each from the
+        C-order run of θ's gradient that ravel() would give."""
+        return [math.sqrt(float(w.dot(w)) + float(b.dot(b))) for w, b in self._runs]

@@ -25,8 +25,9 @@ from functools import lru_cache
 import numpy as np
 
 from engine import data, optim
-from engine.fast.flat import FlatLayout, Network, flat_slots, split_slots
-from engine.training import Job, Steps, TrainState, layer_norms, next_batch
+from engine.fast.flat import FlatLayout, FlatRun, Network, flat_slots, split_slots
+from engine.train_config import epoch_order as reference_order
+from engine.training import Job, Steps, TrainConfig, TrainState, layer_norms, next_batch, predicted_class
 
 Array = np.ndarray
 FLAT_MAX = 1 << 14  # parameters up to which θ is flat (every /train network within the default limits)
@@ -67,34 +68,84 @@ def _grid(size: int, names: tuple[str, ...]) -> tuple[Array, Array]:
     return axis, X
 
 
-DATA_BYTES = 8 << 20  # generated data sets kept: a class's few configurations, many times over
-_datasets: OrderedDict[tuple, data.Dataset] = OrderedDict()
-_data_lock = threading.Lock()
+class _Kept:
+    """Values kept by key, least recently used out past `limit` bytes (the newest always stays);
+    shared by every thread of a worker, so its arrays are made read-only."""
+
+    def __init__(self, limit: int, size: Callable[[object], int]):
+        self.limit, self.size, self.used = limit, size, 0
+        self.values: OrderedDict[tuple, object] = OrderedDict()
+        self.lock = threading.Lock()
+
+    def get(self, key: tuple, make: Callable[[], object]) -> object:
+        with self.lock:
+            found = self.values.get(key)
+            if found is not None:
+                self.values.move_to_end(key)
+                return found
+        made = make()
+        with self.lock:
+            if key not in self.values:
+                self.values[key] = made
+                self.used += self.size(made)
+            while self.used > self.limit and len(self.values) > 1:
+                self.used -= self.size(self.values.popitem(last=False)[1])
+        return made
+
+
+def _read_only(*arrays: Array) -> None:
+    for array in arrays:
+        array.flags.writeable = False
+
+
+def _made(made: data.Dataset) -> data.Dataset:
+    _read_only(made.train_x, made.train_y, made.test_x, made.test_y)
+    return made
+
+
+# A class's few configurations, many times over (a data set of the largest size is ~0.5 MB).
+_datasets = _Kept(8 << 20, lambda d: sum(a.nbytes for a in (d.train_x, d.train_y, d.test_x, d.test_y)))
+# Each epoch's shuffle, asked once per epoch by every student of a class with the same seed.
+_orders = _Kept(4 << 20, lambda order: order.nbytes)
 
 
 def make_dataset(
     name: str, samples: int, noise: float, test_fraction: float, seed: int, classes: int
 ) -> data.Dataset:
-    """engine.data.make_dataset, kept by its arguments (least recently used out past DATA_BYTES);
-    its arrays are read-only, as they are shared."""
+    """engine.data.make_dataset, kept by its arguments (its arrays read-only, as they are shared)."""
     key = (name, samples, noise, test_fraction, seed, classes)
-    with _data_lock:
-        found = _datasets.get(key)
-        if found is not None:
-            _datasets.move_to_end(key)
-            return found
-    made = data.make_dataset(name, samples, noise, test_fraction, seed, classes)
-    for array in (made.train_x, made.train_y, made.test_x, made.test_y):
-        array.flags.writeable = False
-    with _data_lock:
-        _datasets[key] = made
-        while sum(_bytes(d) for d in _datasets.values()) > DATA_BYTES and len(_datasets) > 1:
-            _datasets.popitem(last=False)
-    return made
+    return _datasets.get(key, lambda: _made(data.make_dataset(*key)))
 
 
-def _bytes(made: data.Dataset) -> int:
-    return sum(a.nbytes for a in (made.train_x, made.train_y, made.test_x, made.test_y))
+def _job_bytes(job: Job) -> int:
+    return sum(a.nbytes for a in (job.X_train, job.Y_train, job.X_test, job.Y_test)) + 4096
+
+
+# A configuration's job (its model, features and targets), asked by every frame of a run.
+_jobs = _Kept(16 << 20, _job_bytes)
+
+
+def job(config: TrainConfig) -> Job:
+    """engine.train_config.Job.made, kept by the configuration's repr (which tells apart what
+    == would not: −0.0 and 0.0, True and 1); a configuration that fails its checks is never kept."""
+
+    def make() -> Job:
+        made = Job.made(config)
+        _read_only(made.X_train, made.Y_train, made.X_test, made.Y_test)
+        return made
+
+    return _jobs.get((repr(config),), make)
+
+
+def epoch_order(seed: int, epoch: int, n: int) -> Array:
+    """engine.train_config.epoch_order, kept (a seeded generator costs more than an epoch's steps)."""
+
+    def make() -> Array:
+        order = reference_order(seed, epoch, n)
+        _read_only(order)
+        return order
+
+    return _orders.get((seed, epoch, n), make)
 
 
 class _Curve:
@@ -127,50 +178,124 @@ class _Curve:
 
 
 def run_steps(
-    job: Job, state: TrainState, steps: int, curve: bool, on_step: Callable[[int], None] | None
+    job: Job,
+    state: TrainState,
+    steps: int,
+    curve: bool,
+    on_step: Callable[[int], None] | None,
+    every: int = 1,
 ) -> Steps:
-    """`engine.training.run_steps` with the network as straight-line numpy, the curve stacked and,
-    for a small network, θ flat (a large one gains nothing from it: gathering a big ∂L/∂W into θ
-    is one more pass over it than updating W where it lies)."""
-    c, model = job.config, job.model
-    step_gradients = _network(job).gradients
-    layout = FlatLayout.of(model)
-    flat = flat_slots(c.optimizer, state.optimizer, layout) if layout.size <= FLAT_MAX else None
-    theta = layout.flatten(state.params) if flat is not None else None
-    params, slots = state.params, state.optimizer
-    rule = optim.optimizer(c.optimizer).rule
-    curves = _Curve(job, layout) if curve else None
-    n = len(job.Y_train)
-    norms = []
-    epoch, lr = None, job.base_lr
+    """`engine.training.run_steps` with the network as straight-line numpy and the curve stacked;
+    for a small network θ is flat (`_run_flat`), a large one's parameters are updated where they
+    lie (gathering a big ∂L/∂W into θ is one more pass over it than updating W in place)."""
+    layout = FlatLayout.of(job.model)
+    flat = flat_slots(job.config.optimizer, state.optimizer, layout) if layout.size <= FLAT_MAX else None
     # A diverging run yields inf/NaN, carried like any value: errstate set once for the whole
     # loop (entering it costs more than a small network's update).
     with np.errstate(all="ignore"):
-        for _ in range(steps):
-            batch, state = next_batch(c, state, n)
-            if state.epoch != epoch:  # the schedule moves once per epoch
-                epoch, lr = state.epoch, job.lr(state.epoch)
-            current = layout.split(theta) if flat is not None else params
-            grads = step_gradients(current, job.X_train[batch], job.Y_train[batch])
-            if flat is not None:  # one update of θ
-                flat, gradient = dict(flat), layout.flatten(grads)
-                theta = rule(theta, gradient, flat, job.hyper, lr)
-            else:
-                params, slots = optim.step(c.optimizer, params, grads, slots, job.hyper, lr)
-            state = TrainState(
-                state.params, state.optimizer, state.order, state.position, state.epoch, state.step + 1
-            )
-            norms.append(layer_norms(model, grads) if flat is None else layout.norms(gradient))
+        if flat is not None:
+            return _run_flat(job, state, steps, curve, on_step, every, layout, flat)
+        return _run_apart(job, state, steps, curve, on_step, every, layout)
+
+
+def _run_flat(
+    job: Job,
+    state: TrainState,
+    steps: int,
+    curve: bool,
+    on_step: Callable[[int], None] | None,
+    every: int,
+    layout: FlatLayout,
+    flat: dict[str, object],
+) -> Steps:
+    """The loop with θ and its gradient one vector each (`FlatRun`): per step the minibatch's
+    rows, the gradient written in place, one optimiser update of θ; the epoch's order, position
+    and step count kept as plain numbers (engine.training.next_batch's rule, inline)."""
+    c = job.config
+    run, gradients = FlatRun(layout, state.params), _network(job).gradients
+    theta, params, gradient, into = run.theta, run.params, run.gradient, run.into
+    rule, hyper = optim.optimizer(c.optimizer).rule, job.hyper
+    X, Y, n, size = job.X_train, job.Y_train, len(job.Y_train), c.batch_size
+    order, position, epoch, count = state.order, state.position, state.epoch, state.step
+    curves = _Curve(job, layout) if curve else None
+    norms, rate_epoch, lr = [], None, job.base_lr
+    for _ in range(steps):
+        if position >= n:  # the epoch is used up: the next one's seeded shuffle
+            epoch, position = epoch + 1, 0
+            order = epoch_order(c.seed, epoch, n)
+        if epoch != rate_epoch:  # the schedule moves once per epoch
+            rate_epoch, lr = epoch, job.lr(epoch)
+        batch = order[position : position + size]
+        position += len(batch)
+        gradients(params, X[batch], Y[batch], into)
+        theta[...] = rule(theta, gradient, flat, hyper, lr)  # θ's views (params) see the update
+        count += 1
+        if count % every == 0:
+            norms.append(run.norms())
             if curves is not None:
-                curves.add(theta if flat is not None else layout.flatten(params))
-            if on_step is not None:
-                on_step(state.step)
-    loss_curve: dict[str, list[float | None]] = {"train": [], "test": []}
-    if curves is not None:
-        curves.flush()
-        loss_curve = {"train": curves.values[0], "test": curves.values[1]}
-    if flat is not None:
-        params, slots = layout.split(theta), split_slots(flat, layout)
-    return Steps(
-        TrainState(params, slots, state.order, state.position, state.epoch, state.step), loss_curve, norms
-    )
+                curves.add(theta.copy())
+        if on_step is not None:
+            on_step(count)
+    params, slots = layout.split(theta), split_slots(flat, layout)
+    return Steps(TrainState(params, slots, order, position, epoch, count), _curve(curves), norms)
+
+
+def _run_apart(
+    job: Job,
+    state: TrainState,
+    steps: int,
+    curve: bool,
+    on_step: Callable[[int], None] | None,
+    every: int,
+    layout: FlatLayout,
+) -> Steps:
+    """The loop with each parameter updated where it lies (a large network, or SparseAdam)."""
+    c, model = job.config, job.model
+    gradients, n = _network(job).gradients, len(job.Y_train)
+    curves = _Curve(job, layout) if curve else None
+    norms, rate_epoch, lr = [], None, job.base_lr
+    for _ in range(steps):
+        batch, state = next_batch(c, state, n)
+        if state.epoch != rate_epoch:
+            rate_epoch, lr = state.epoch, job.lr(state.epoch)
+        grads = gradients(state.params, job.X_train[batch], job.Y_train[batch])
+        params, slots = optim.step(c.optimizer, state.params, grads, state.optimizer, job.hyper, lr)
+        state = TrainState(params, slots, state.order, state.position, state.epoch, state.step + 1)
+        if state.step % every == 0:
+            norms.append(layer_norms(model, grads))
+            if curves is not None:
+                curves.add(layout.flatten(params))
+        if on_step is not None:
+            on_step(state.step)
+    return Steps(state, _curve(curves), norms)
+
+
+def _curve(curves: _Curve | None) -> dict[str, list[float | None]]:
+    if curves is None:
+        return {"train": [], "test": []}
+    curves.flush()
+    return {"train": curves.values[0], "test": curves.values[1]}
+
+
+def metrics(job: Job, params: Mapping[str, Array], losses: Mapping[str, float | None] | None) -> dict:
+    """engine.training.metrics with one forward pass per split: its scores give the loss (as
+    the stacked curve computes it, a stack of one) and its output the accuracy."""
+    result: dict[str, float | None] = {}
+    network, classification = _network(job), job.data.classification
+    for split, X, Y, y in (
+        ("train", job.X_train, job.Y_train, job.data.train_y),
+        ("test", job.X_test, job.Y_test, job.data.test_y),
+    ):
+        if len(X) == 0:
+            result[f"{split}_loss"] = losses[split] if losses is not None else None
+            if classification:
+                result[f"{split}_accuracy"] = None
+            continue
+        values = network.predict(params, X) if classification or losses is None else None
+        if losses is not None:
+            result[f"{split}_loss"] = losses[split]
+        else:
+            result[f"{split}_loss"] = network.losses(values["s"][None], Y)[0]
+        if classification:
+            result[f"{split}_accuracy"] = float(np.mean(predicted_class(job, values["out"]) == y))
+    return result

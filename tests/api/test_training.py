@@ -57,6 +57,21 @@ def test_train_response_has_the_documented_fields(client):
     assert state["optimizer"]["W1"]["step"] == 3
 
 
+def test_curve_every_records_the_steps_it_names_and_says_which(client):
+    """One entry per epoch, as the page asks: the every-step run's values at those steps."""
+    base = {"batch_size": 25, "grid": False, "steps": 10}
+    every_step = strict(client.post("/api/v1/train", json=base))
+    assert "curve_steps" not in every_step  # the default answer is unchanged
+    body = strict(client.post("/api/v1/train", json={**base, "curve_every": 4}))
+    assert body["curve_steps"] == [4, 8]
+    for split in ("train", "test"):
+        assert body["loss_curve"][split] == [every_step["loss_curve"][split][k - 1] for k in (4, 8)]
+    assert body["gradient_norms"] == [every_step["gradient_norms"][k - 1] for k in (4, 8)]
+    assert body["metrics"] == every_step["metrics"] and body["state"] == every_step["state"]
+    bad = client.post("/api/v1/train", json={**base, "curve_every": 0})
+    assert bad.status_code == 422 and "curve_every" in bad.text
+
+
 def test_the_minibatch_graph_is_a_valid_evaluate_body(client):
     body = strict(client.post("/api/v1/train", json={"steps": 0, "graph": True, "grid": False}))
     assert "grid" not in body

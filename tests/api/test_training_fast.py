@@ -22,6 +22,8 @@ from benchmarks.frame_cpu import PAGE  # noqa: E402 - the page's frame body, as 
 BODIES = {
     "the page's frame": PAGE,
     "the page's frame, 16 epochs": {**PAGE, "steps": 160},
+    "the page's frame, the loss after every step": {**PAGE, "curve_every": 1},
+    "the page's frame, an epoch not a multiple of the curve's": {**PAGE, "steps": 7, "curve_every": 3},
     "three spirals, relu, l1 and l2 on the biases too": {
         **PAGE,
         "dataset": {"name": "spiral", "classes": 3, "samples": 120, "noise": 0.2, "seed": 4},
@@ -153,6 +155,7 @@ def bodies(draw):
         "batch_size": draw(st.integers(1, 30)),
         "steps": draw(st.integers(0, 25)),
         "curve": draw(st.booleans()),
+        "curve_every": draw(st.sampled_from([1, 1, 3, 10])),
         "neurons": draw(st.booleans()),
         "grid_size": draw(st.integers(2, 12)),
         "neuron_grid_size": draw(st.integers(2, 8)),

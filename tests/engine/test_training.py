@@ -167,6 +167,29 @@ def test_the_curve_holds_the_loss_after_every_step():
     assert train(config, steps=2, grid_size=None, curve=False).loss_curve == {"train": [], "test": []}
 
 
+@pytest.mark.parametrize("fast", [True, False])
+def test_curve_every_keeps_the_entries_of_the_steps_it_names(fast):
+    """curve_every = k: the every-step run's loss and norms at the steps that are multiples of k,
+    those steps in curve_steps; the metrics are the run's own, whether or not its last step is one."""
+    config = TrainConfig(batch_size=30, layers=(3,))
+    previous = seam.use_fast(fast)
+    try:
+        every_step = train(config, steps=13, grid_size=None)
+        first = train(config, steps=6, grid_size=None, curve_every=4)
+        rest = train(config, first.state, steps=7, grid_size=None, curve_every=4)
+    finally:
+        seam.use_fast(previous)
+    assert first.curve_steps == [4] and rest.curve_steps == [8, 12]
+    for split in ("train", "test"):
+        wanted = [every_step.loss_curve[split][k - 1] for k in (4, 8, 12)]
+        assert first.loss_curve[split] + rest.loss_curve[split] == wanted
+    assert first.gradient_norms + rest.gradient_norms == [
+        every_step.gradient_norms[k - 1] for k in (4, 8, 12)
+    ]
+    assert rest.metrics == every_step.metrics and same_state(rest.state, every_step.state)
+    assert train(config, steps=3, grid_size=None, curve_every=5).loss_curve == {"train": [], "test": []}
+
+
 def test_a_changed_rate_between_calls_continues_as_one_run_with_that_schedule():
     """lr 0.1 for two epochs, then 0.05 from the state: MultiStepLR([2], 0.5) in one run."""
     base = dict(dataset="gauss", batch_size=25, optimizer="adam")  # 100 training points: 4 steps an epoch
@@ -318,10 +341,10 @@ def configurations(draw):
     )
 
 
-def run_in_calls(config, chunks):
+def run_in_calls(config, chunks, every=1):
     state, curves, norms = None, {"train": [], "test": []}, []
     for chunk in chunks:
-        result = train(config, state, steps=chunk, grid_size=3)
+        result = train(config, state, steps=chunk, grid_size=3, curve_every=every)
         state = result.state
         for split in curves:
             curves[split] += result.loss_curve[split]
@@ -330,19 +353,24 @@ def run_in_calls(config, chunks):
 
 
 @settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(config=configurations(), chunks=st.lists(st.integers(0, 9), min_size=1, max_size=3))
-def test_the_fast_path_equals_the_reference_bit_for_bit(config, chunks):
+@given(
+    config=configurations(),
+    chunks=st.lists(st.integers(0, 9), min_size=1, max_size=3),
+    every=st.sampled_from([1, 1, 2, 5]),
+)
+def test_the_fast_path_equals_the_reference_bit_for_bit(config, chunks, every):
     pytest.importorskip("engine.fast.training")
     previous = seam.use_fast(True)
     try:
-        fast = run_in_calls(config, chunks)
+        fast = run_in_calls(config, chunks, every)
         seam.use_fast(False)
-        reference = run_in_calls(config, chunks)
+        reference = run_in_calls(config, chunks, every)
     finally:
         seam.use_fast(previous)
     assert same_state(fast[0].state, reference[0].state)
     assert repr(fast[1]) == repr(reference[1])  # repr: NaN and −0.0 compare as written
     assert repr(fast[2]) == repr(reference[2])
+    assert repr(fast[0].metrics) == repr(reference[0].metrics)
     assert fast[0].grid.tobytes() == reference[0].grid.tobytes() and fast[0].lr == reference[0].lr
 
 
