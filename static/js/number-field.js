@@ -117,8 +117,10 @@ export function numberInput(input, { value, min, max, step = "any", onChange = n
   state.example = state.whole ? Math.max(state.min ?? 1, 1) : 0.5 >= (state.min ?? -Infinity) && 0.5 <= (state.max ?? Infinity) ? 0.5 : (state.min ?? 0);
   FIELDS.set(input, state);
   input.type = "text";
-  // A phone's decimal pad has no minus key on every phone: a field that takes negatives keeps the full keyboard.
-  input.inputMode = state.min !== undefined && state.min >= 0 ? "decimal" : "text";
+  // A phone's number pad: digits only for a whole number, with the decimal separator otherwise. The
+  // decimal pad has no minus key on every phone (iOS), so a field that takes negatives keeps the keyboard.
+  const positive = state.min !== undefined && state.min >= 0;
+  input.inputMode = positive ? (state.whole ? "numeric" : "decimal") : "text";
   Object.assign(input, { autocomplete: "off", spellcheck: false });
   input.dataset.numberField = "";
   for (const [name, v] of [["min", state.min], ["max", state.max], ["step", state.step]]) {
