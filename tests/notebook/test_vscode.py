@@ -10,8 +10,11 @@ installed here). What VS Code does with a text/html output, from its sources (mi
   user sets notebook.experimental.enableCsp (script-src https://*.vscode-cdn.net 'unsafe-inline'
   'unsafe-eval', no blob:);
 - the built-in renderer (extensions/notebook-renderers/src/index.ts @ 079eae28): innerHTML of a new
-  div in the output's element, through the 'notebookRenderer' trusted-types policy, then every
-  <script> re-created so that it runs — ported in vscode_renderer.js.
+  div in the output's element, through the 'notebookRenderer' trusted-types policy (a pass-through:
+  neither document requires trusted types), then every <script> re-created so that it runs —
+  ported in vscode_renderer.js.
+
+An output's <iframe srcdoc> inherits the webview frame's sandbox flags and the document's policy.
 
 So every output of a notebook shares ONE document: two displays of the same graph must not clash
 by element ids, globals, CSS or a top-level `const` declared twice. The outputs are made by
