@@ -2,8 +2,9 @@
 
 Forward: in topological order, each node's value is its op applied to its inputs' values.
 
-Backward: in reverse order, each node learns ∂f/∂node from the edges it feeds. Through one edge
-input → consumer the chain rule reads
+Backward: in reverse order, each node learns ∂f/∂node from the edges it feeds, then passes it
+on along the edges into it (as micrograd's `_backward`). Through one edge input → consumer the
+chain rule reads
 
     downstream = VJP(upstream)         ∂f/∂input through this edge
                = upstream ⊙ local      for an elementwise op (local = ∂consumer/∂input)
@@ -29,7 +30,7 @@ import numpy as np
 from engine import seam
 from engine.errors import EngineError
 from engine.nodes import CONSTANT, INPUT, Node
-from engine.ops import Array
+from engine.ops import Array, Op
 from engine.trace import ACCUMULATE, BACKWARD, FORWARD, EdgeRecord, NodeRecord, Step, Trace
 
 if TYPE_CHECKING:
@@ -60,37 +61,40 @@ def evaluate(
 
 def _evaluate(graph: Graph, given: dict[str, Array], seed: object | None, check: Check | None) -> Trace:
     values = forward(graph, given, check)
-    ids, edge_ids = [node.id for node in graph.nodes], graph.edge_ids
+    ids = [node.id for node in graph.nodes]
     steps = [Step(i, FORWARD, ids[i], graph.incoming[i], values[i]) for i in range(len(ids))]
 
     grads: list[Array | None] = [None] * len(ids)
-    edges: list[EdgeRecord | None] = [None] * len(edge_ids)
+    edges: list[EdgeRecord | None] = [None] * len(graph.edge_ids)
     output = graph.index[graph.output]
     for i in range(len(ids) - 1, -1, -1):
-        # Backward step of node i: the downstream gradient along every edge it feeds.
+        # Backward step of node i. Its consumers come later in the order, so the edges it feeds
+        # already carry their downstream gradients: ∂f/∂node is their sum (or the seed, at f).
+        node = graph.nodes[i]
         if check is not None:
-            check(graph.nodes[i], None)
+            check(node, None)
         outgoing = graph.outgoing[i]
-        terms, consumers = [], []
-        for e, target, slot in outgoing:
-            edges[e] = edge = backprop_edge(graph, e, target, slot, values, grads[target])
-            if graph.carries_gradient[e]:
-                terms.append(edge.downstream)
-                consumers.append(target)
+        carrying = [(e, target) for e, target, _ in outgoing if graph.carries_gradient[e]]
         if i == output:
             grads[i] = graph.seed_for(values[i], seed)
-        elif not terms:  # the output does not depend on this node (or only through a class index)
+        elif not carrying:  # the output does not depend on this node (or only through a class index)
             grads[i] = np.zeros(values[i].shape)
-        elif len(terms) == 1:
-            grads[i] = terms[0]
+        elif len(carrying) == 1:
+            grads[i] = edges[carrying[0][0]].downstream
         else:
-            grads[i] = accumulate(terms, consumers)
+            grads[i] = accumulate([edges[e].downstream for e, _ in carrying], [t for _, t in carrying])
         fan_out = i != output and len(outgoing) > 1
         out_ids = graph.outgoing_ids[i]
         steps.append(Step(len(steps), BACKWARD, ids[i], out_ids, None, None if fan_out else grads[i]))
         if fan_out:  # the sum gets a step of its own, which fixes the gradient
             summed = tuple(edges[e].downstream for e, _, _ in outgoing)
             steps.append(Step(len(steps), ACCUMULATE, ids[i], out_ids, grad=grads[i], terms=summed))
+        # With ∂f/∂node known, the chain rule runs through the node: along each edge into it,
+        # downstream = VJP(upstream), the upstream being ∂f/∂node (micrograd's `_backward`).
+        if node.op is not None:
+            inputs, first = [values[s] for s in graph.sources[i]], graph.first_edge[i]
+            for slot in range(len(inputs)):
+                edges[first + slot] = backprop_edge(graph, first + slot, i, slot, inputs, grads[i], values)
 
     nodes = tuple(_node_record(node, values[i], grads[i]) for i, node in enumerate(graph.nodes))
     return Trace(graph.output, nodes, tuple(edges), tuple(steps))
@@ -132,32 +136,41 @@ def apply(node: Node, inputs: list[Array]) -> Array:
 
 
 def backprop_edge(
-    graph: Graph, e: int, target: int, slot: int, values: list[Array], upstream: Array
+    graph: Graph, e: int, target: int, slot: int, inputs: list[Array], upstream: Array, values: list[Array]
 ) -> EdgeRecord:
     """Edge e, input → target: its value, local gradient, upstream and downstream = VJP(upstream)."""
-    node, sources = graph.nodes[target], graph.sources[target]
-    inputs, out = [values[s] for s in sources], values[target]
-    local, kind, factor = local_gradient(node, slot, inputs, out)
+    node, attrs, out, value = graph.nodes[target], graph.attrs[target], values[target], inputs[slot]
+    local, kind, factor = local_gradient(node.op, slot, inputs, out, attrs)
     if not graph.carries_gradient[e]:  # a class index, or off the output's path
-        downstream = np.zeros(inputs[slot].shape)
-    elif node.op.elementwise:  # upstream ⊙ local
-        downstream = unbroadcast(np.asarray(upstream * factor, dtype=np.float64), inputs[slot].shape, node)
+        downstream = np.zeros(value.shape)
+    elif node.op.passes_upstream(slot):  # local 1 (add distributes): the upstream passes on
+        downstream = unbroadcast(upstream, value.shape, node)
+    elif node.op.elementwise:  # upstream ⊙ local (out=... keeps a 0-d product an array)
+        downstream = unbroadcast(np.multiply(upstream, factor, out=...), value.shape, node)
     else:
-        vjp = node.op.vjp[slot](upstream, *inputs, out, **dict(node.attrs))
-        downstream = unbroadcast(np.asarray(vjp, dtype=np.float64), inputs[slot].shape, node)
+        vjp = node.op.vjp[slot](upstream, *inputs, out, **attrs)
+        downstream = unbroadcast(np.asarray(vjp, dtype=np.float64), value.shape, node)
+    source = graph.nodes[graph.sources[target][slot]].id
     return EdgeRecord(
-        graph.edge_ids[e], graph.nodes[sources[slot]].id, node.id, slot,
-        inputs[slot], local, kind, upstream, downstream, graph.edge_formulas[e],
-    )  # fmt: skip
+        graph.edge_ids[e],
+        source,
+        node.id,
+        slot,
+        value,
+        local,
+        kind,
+        upstream,
+        downstream,
+        graph.edge_formulas[e],
+    )
 
 
 def local_gradient(
-    node: Node, slot: int, inputs: list[Array], out: Array
+    op: Op, slot: int, inputs: list[Array], out: Array, attrs: dict[str, object]
 ) -> tuple[Array | None, str, object]:
-    """∂node/∂input as the trace shows it, and its kind: a number (scalars), the elementwise
+    """∂out/∂input as the trace shows it, and its kind: a number (scalars), the elementwise
     derivative (the diagonal of diag(f′(z))), the full Jacobian when it is small, or omitted.
     The third item is the elementwise local gradient as the op gave it (to multiply by)."""
-    op, attrs = node.op, dict(node.attrs)
     if not op.is_differentiable(slot):
         return None, "omitted", None
     if op.local is not None:  # elementwise
@@ -175,7 +188,7 @@ def local_gradient(
         basis = np.zeros(out.size)
         basis[k] = 1.0
         row = op.vjp[slot](basis.reshape(out.shape), *inputs, out, **attrs)
-        rows.append(unbroadcast(np.asarray(row, dtype=np.float64), inputs[slot].shape, node))
+        rows.append(unbroadcast(np.asarray(row, dtype=np.float64), inputs[slot].shape))
     jacobian = np.array(rows, dtype=np.float64).reshape(out.shape + inputs[slot].shape)
     return jacobian, "scalar" if jacobian.ndim == 0 else "jacobian", None
 

@@ -64,6 +64,11 @@ class Graph:
         return consumers
 
     @cached_property
+    def attrs(self) -> list[dict[str, object]]:
+        """Per node, its op's literal arguments as keywords (`slope`, `axis`): {} for most."""
+        return [dict(node.attrs) for node in self.nodes]
+
+    @cached_property
     def edge_ids(self) -> tuple[str, ...]:
         """e0, e1, …: edges numbered by consumer, then by slot."""
         return tuple(f"e{k}" for k in range(sum(map(len, self.sources))))
