@@ -16,28 +16,36 @@ const registry = new Map(); // data-lod of a drawing's label group → its level
 let serial = 0;
 
 /**
- * items: [{x, y, w, h, up, font, rank, node?, far?, inside?, el? | html}] — the label's anchor (x, y)
+ * items: [{x, y, w, h, up, font, rank, node?, far?, inside?, el? | html()}] — the label's anchor (x, y)
  * on the wire, its size at scale 1 (growing up from y when `up`, down otherwise), its smallest type;
  * `inside` labels (a gate's symbol, `el` already drawn) show only at full size; `far` ones (a node's
  * short name, centred on it) always have MIN_PX + 1 type on screen; the others are created from
- * `html` (the content of their <g class="lab">) into groups.labels (far ones into groups.far) when
+ * html() (the content of their <g class="lab">, written when first needed) into groups.labels (far ones into groups.far) when
  * they first show, and handed to onCreate(elements, live) (live: false for an export's copy).
- * obstacles: gate boxes {x0, y0, x1, y1, node}. wires: [{points: [x, y, x, y, …], ends: [source, target]}].
+ * obstacles: gate boxes {x0, y0, x1, y1, node}. wires: [{points, runs, ends: [source, target]}] (samplePath).
  */
 export function createLod(items, obstacles, wires, { groups, onCreate = () => {} }) {
   const id = String(++serial);
   groups.labels.setAttribute("data-lod", id);
-  // Wire points per cell as flat [x, y, wire, x, y, wire, …] (a 600-node drawing has ~50 000).
-  const points = new Map();
   const put = (map, key, value) => { const list = map.get(key); if (list) list.push(value); else map.set(key, [value]); };
-  wires.forEach((wire, w) => {
-    const p = wire.points;
-    for (let i = 0; i < p.length; i += 2) {
-      const key = cellKey(Math.floor(p[i] / CELL), Math.floor(p[i + 1] / CELL));
-      const list = points.get(key);
-      if (list) list.push(p[i], p[i + 1], w); else points.set(key, [p[i], p[i + 1], w]);
-    }
-  });
+  // Per cell, flat: the curves' points [x, y, wire, …] and the straight runs [x0, x1, y, wire, …]
+  // (most of a wire's length, one entry per cell it crosses). Made when a label first needs room.
+  let points = null;
+  let runs = null;
+  function wireGrid() {
+    points = new Map();
+    runs = new Map();
+    const push = (map, key, ...values) => { const list = map.get(key); if (list) list.push(...values); else map.set(key, values); };
+    wires.forEach((wire, w) => {
+      const p = wire.points;
+      for (let i = 0; i < p.length; i += 2) push(points, cellKey(Math.floor(p[i] / CELL), Math.floor(p[i + 1] / CELL)), p[i], p[i + 1], w);
+      const r = wire.runs;
+      for (let i = 0; i < r.length; i += 3) {
+        const j = Math.floor(r[i + 2] / CELL);
+        for (let c = Math.floor(r[i] / CELL); c <= Math.floor(r[i + 1] / CELL); c++) push(runs, cellKey(c, j), r[i], r[i + 1], r[i + 2], w);
+      }
+    });
+  }
   const gates = new Map();
   for (const box of obstacles) eachCell(box, (key) => put(gates, key, box));
   const ranked = [...items].sort((a, b) => a.rank - b.rank);
@@ -111,7 +119,7 @@ export function createLod(items, obstacles, wires, { groups, onCreate = () => {}
       const group = far ? into.far : into.labels;
       const cls = far ? "lab far-lab" : "lab";
       let html = "";
-      for (const item of mine) html += `<g class="${cls}" transform="${placement(item, item.grow)}">${item.html}</g>`;
+      for (const item of mine) html += `<g class="${cls}" transform="${placement(item, item.grow)}">${item.html()}</g>`;
       const start = group.children.length;
       group.insertAdjacentHTML("beforeend", html);
       const els = group.children;
@@ -144,15 +152,15 @@ export function createLod(items, obstacles, wires, { groups, onCreate = () => {}
       for (const gate of gates.get(key) || []) {
         if (gate.node !== item.node && overlaps(box, gate)) { ok = false; return; }
       }
-      const p = points.get(key);
-      if (!p) return;
+      if (!points) wireGrid();
+      const own = (w) => item.far && wires[w].ends.includes(item.node); // a node's own wires end on it
+      const p = points.get(key) || [];
       for (let i = 0; i < p.length; i += 3) {
-        if (p[i] > box.x0 && p[i] < box.x1 && p[i + 1] > box.y0 && p[i + 1] < box.y1) {
-          const ends = wires[p[i + 2]].ends;
-          if (item.far && (ends[0] === item.node || ends[1] === item.node)) continue; // its own wires end on it
-          ok = false;
-          return;
-        }
+        if (p[i] > box.x0 && p[i] < box.x1 && p[i + 1] > box.y0 && p[i + 1] < box.y1 && !own(p[i + 2])) { ok = false; return; }
+      }
+      const r = runs.get(key) || [];
+      for (let i = 0; i < r.length; i += 4) {
+        if (r[i] < box.x1 && r[i + 1] > box.x0 && r[i + 2] > box.y0 && r[i + 2] < box.y1 && !own(r[i + 3])) { ok = false; return; }
       }
     });
     return ok;
@@ -172,23 +180,26 @@ function eachCell(box, visit) {
 
 const cellKey = (i, j) => (i + 32768) * 65536 + j + 32768;
 
-/** Points every SAMPLE units along a path of horizontal runs and cubic curves, flat: [x, y, x, y, …]. */
+/**
+ * A path of horizontal runs and cubic curves as {points: [x, y, …] every SAMPLE units along the
+ * curves, runs: [x0, x1, y, …]} (a run is checked whole, as a segment).
+ */
 export function samplePath(segments) {
-  const out = [];
+  const points = [];
+  const runs = [];
   for (const seg of segments) {
     if (seg.length === 4) { // [x0, y, x1, y]: a horizontal run
-      const n = Math.max(1, Math.ceil(Math.abs(seg[2] - seg[0]) / SAMPLE));
-      for (let i = 0; i <= n; i++) out.push(seg[0] + ((seg[2] - seg[0]) * i) / n, seg[1]);
+      runs.push(Math.min(seg[0], seg[2]), Math.max(seg[0], seg[2]), seg[1]);
     } else { // [x0, y0, c1x, c1y, c2x, c2y, x1, y1]
       const n = Math.max(2, Math.ceil((Math.abs(seg[6] - seg[0]) + Math.abs(seg[7] - seg[1])) / SAMPLE));
       for (let i = 0; i <= n; i++) {
         const s = i / n;
         const [b0, b1, b2, b3] = [(1 - s) ** 3, 3 * (1 - s) ** 2 * s, 3 * (1 - s) * s * s, s ** 3];
-        out.push(b0 * seg[0] + b1 * seg[2] + b2 * seg[4] + b3 * seg[6], b0 * seg[1] + b1 * seg[3] + b2 * seg[5] + b3 * seg[7]);
+        points.push(b0 * seg[0] + b1 * seg[2] + b2 * seg[4] + b3 * seg[6], b0 * seg[1] + b1 * seg[3] + b2 * seg[5] + b3 * seg[7]);
       }
     }
   }
-  return out;
+  return { points, runs };
 }
 
 /** A copy of the drawing (an export) at full detail: every label in its reserved box, no far names. */

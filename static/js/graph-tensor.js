@@ -46,9 +46,10 @@ const baselineAbove = (bottom, font) => r1(bottom - DESCENT * font); // …whose
 export function numberLabel(value, { placement = "above", kind = "val", attrs = {} } = {}) {
   const text = `${kind === "grad" ? "∇ " : ""}${formatNumber(value)}`;
   const y = placement === "above" ? baselineAbove(-1, FONT.value) : baselineBelow(1, FONT.value);
-  // The exact value becomes the tooltip on hover (graph.js): a <title> per number would double the markup.
-  const markup = tag("text", { class: `${kind} halo-text`, x: 0, y, "data-exact": exactText(value), ...attrs }, text);
-  return { markup, width: textWidth(text, FONT.value), height: TEXT_H, text };
+  // The exact value becomes the tooltip on hover (graph-events.js): a <title> per number would double
+  // the markup. The markup is written when asked for: most labels of a big drawing never are.
+  return { get markup() { return tag("text", { class: `${kind} halo-text`, x: 0, y, "data-exact": exactText(value), ...attrs }, text); },
+    width: textWidth(text, FONT.value), height: TEXT_H, text };
 }
 
 /** {markup, width, height}: `value` (a nested list) as numbers or a heatmap; values carry their shape. */
@@ -138,8 +139,8 @@ export function branchLabel(edge, attrs, placement) {
   const glyph = isTensor(edge.downstream)
     ? tensorGlyph(edge.downstream, { placement, kind: "grad", attrs })
     : numberLabel(edge.downstream, { placement, kind: "grad", attrs });
-  const mask = tag("text", { class: "mask grad-mask halo-text", x: 0, y: placement === "above" ? -4 : 14, ...attrs }, "∇ ?");
-  return { ...glyph, markup: glyph.markup + mask };
+  const mask = () => tag("text", { class: "mask grad-mask halo-text", x: 0, y: placement === "above" ? -4 : 14, ...attrs }, "∇ ?");
+  return { width: glyph.width, height: glyph.height, get markup() { return glyph.markup + mask(); } };
 }
 
 /** True when the node's outgoing `edges` fork with a label each (2..FORK.max, every downstream known). */

@@ -9,7 +9,7 @@ import { isTensor } from "./graph-format.js";
 import { createLod, samplePath } from "./graph-lod.js";
 import { GATE_R, PILL_FONT, geometry, pillText, place } from "./graph-place.js";
 import { bucketByStep, outgoingEdges, revealSteps } from "./graph-snapshot.js";
-import { FONT, FORK, forkBranches, forkPath, forkRoom, forks, numberLabel, tag, tensorGlyph, textWidth } from "./graph-tensor.js";
+import { FONT, FORK, esc, forkBranches, forkPath, forkRoom, forks, numberLabel, tag, tensorGlyph, textWidth } from "./graph-tensor.js";
 import { createViewport } from "./graph-viewport.js";
 import { t } from "./i18n.js";
 
@@ -22,6 +22,8 @@ const STATES = { v: ["hidden", "visible"], l: ["0", "1"] }; // data-k → [off, 
 const ATTRS = { v: "visibility", l: "data-live" };
 
 const r1 = (v) => Math.round(v * 10) / 10;
+/** A rightward arrowhead whose tip is 1.1 past (x, y): the old 9 px marker (path M0 0 L8 4 L0 8 z, ref 7 4). */
+const arrowHead = (x, y) => `M${r1(x - 7.9)} ${r1(y - 4.5)}L${r1(x + 1.1)} ${y}L${r1(x - 7.9)} ${r1(y + 4.5)}z`;
 const idle = (work) => (window.requestIdleCallback ? requestIdleCallback(work, { timeout: 500 }) : setTimeout(work, 50));
 
 /**
@@ -31,9 +33,6 @@ const idle = (work) => (window.requestIdleCallback ? requestIdleCallback(work, {
 export function createGraphView(svg, { onActivate = () => {}, onView = () => {} } = {}) {
   svg.classList.add("graph");
   svg.innerHTML = tag("title", { id: "graph-title" }) + tag("desc", { id: "graph-desc" })
-    + tag("defs", {}, tag("marker", { id: "arrow", viewBox: "0 0 8 8", refX: 7, refY: 4, markerWidth: 9,
-      markerHeight: 9, markerUnits: "userSpaceOnUse", orient: "auto-start-reverse" },
-    tag("path", { class: "arrow", d: "M0 0 L8 4 L0 8 z" }), true), true)
     + tag("g", { class: "viewport" });
   svg.setAttribute("aria-describedby", "graph-desc");
   const root = svg.querySelector(".viewport");
@@ -60,6 +59,8 @@ export function createGraphView(svg, { onActivate = () => {}, onView = () => {} 
     const reveal = revealSteps(doc);
     const state = (kind, at) => ({ "data-r": at ?? last + 1, "data-k": kind,
       [ATTRS[kind]]: STATES[kind][Number(at !== undefined && at <= shown)] });
+    // The same as attribute text, for the thousands of wires and gates written in one string.
+    const stateText = (kind, at) => ` data-r="${at ?? last + 1}" data-k="${kind}" ${ATTRS[kind]}="${STATES[kind][Number(at !== undefined && at <= shown)]}"`;
     const items = []; // every label, for the semantic zoom (graph-lod.js)
     const obstacles = [];
     const wireList = [];
@@ -106,8 +107,9 @@ export function createGraphView(svg, { onActivate = () => {}, onView = () => {} 
       return forkBranches([...out[node.id]].sort((a, b) => port(a) - port(b)), g.forkX, g.y, g.labelH, branchAttrs);
     }));
     let wires = "";
+    let arrows = ""; // every arrowhead in one path (a marker per wire costs the browser a layout each)
     let gates = "";
-    // A label's markup waits in its item until the semantic zoom first shows it (graph-lod.js).
+    // A label's markup is written when the semantic zoom first shows it (graph-lod.js).
     const label = (html, x, y, w, h, up, font, rank, node) => items.push({ x: r1(x), y: r1(y), w, h, up, font, rank, node, html });
     const box = { x0: Infinity, y0: Infinity, x1: -Infinity, y1: -Infinity };
     for (const edge of doc.edges) {
@@ -135,13 +137,15 @@ export function createGraphView(svg, { onActivate = () => {}, onView = () => {} 
       segs.push([x, y, port.x - 1, y]);
       const d = segs.map((g, i) => (g.length === 4 ? `${i ? "" : `M${r1(g[0])} ${r1(g[1])} `}H${r1(g[2])}`
         : `C${r1(g[2])} ${r1(g[3])} ${r1(g[4])} ${r1(g[5])} ${r1(g[6])} ${r1(g[7])}`)).join(" ");
-      wires += tag("path", { class: "wire", id: `w-${edge.id}`, "data-edge": edge.id, tabindex: 0, d,
-        "marker-end": "url(#arrow)", ...state("l", reveal.edgeValue[edge.id]) });
-      wireList.push({ points: samplePath(segs.slice(1)), ends: [edge.source, edge.target] });
+      const id = esc(edge.id);
+      wires += `<path class="wire" id="w-${id}" data-edge="${id}" tabindex="0" d="${d}"${stateText("l", reveal.edgeValue[edge.id])}></path>`;
+      arrows += arrowHead(port.x - 1, port.y);
+      wireList.push({ ...samplePath(segs.slice(1)), ends: [edge.source, edge.target] });
       if (lane) {
         const tensor = isTensor(edge.downstream);
-        const { markup, width, height } = lane.glyph;
-        label(markup, lane.x, lane.y + (lane.up ? -LINE : LINE), width, height, lane.up,
+        const { glyph } = lane;
+        const { width, height } = glyph;
+        label(() => glyph.markup, lane.x, lane.y + (lane.up ? -LINE : LINE), width, height, lane.up,
           tensor ? FONT.cell : FONT.value, tensor ? 5 : 2, edge.source);
         box.y0 = Math.min(box.y0, lane.y - (lane.up ? LINE + height : 0));
         box.y1 = Math.max(box.y1, lane.y + (lane.up ? 0 : LINE + height));
@@ -155,20 +159,21 @@ export function createGraphView(svg, { onActivate = () => {}, onView = () => {} 
       box.x0 = Math.min(box.x0, g.x - g.half); box.x1 = Math.max(box.x1, g.colRight);
       box.y0 = Math.min(box.y0, g.y - Math.max(GATE_R, value.height + LINE));
       box.y1 = Math.max(box.y1, g.y + Math.max(GATE_R, (grad?.height ?? 0) + LINE));
+      const id = esc(node.id);
       if (!out[node.id].length) {
-        wires += tag("path", { class: "wire stub", d: `M${r1(start)} ${g.y} H${r1(g.colRight)}`, "data-node": node.id,
-          "marker-end": node.id === doc.output ? "url(#arrow)" : undefined, ...state("l", reveal.nodeValue[node.id]) });
+        wires += `<path class="wire stub" d="M${r1(start)} ${g.y} H${r1(g.colRight)}" data-node="${id}"${stateText("l", reveal.nodeValue[node.id])}></path>`;
+        if (node.id === doc.output) arrows += arrowHead(g.colRight, g.y);
       }
       const { symbol, font } = g.gate;
       const shape = node.kind === "op"
         ? (g.half > GATE_R
-          ? tag("rect", { class: "gate", x: r1(g.x - g.half), y: g.y - GATE_R, width: r1(2 * g.half), height: 2 * GATE_R, rx: GATE_R })
-          : tag("circle", { class: "gate", cx: g.x, cy: g.y, r: GATE_R }))
-          + tag("text", { class: "symbol", x: g.x, y: g.y, "text-anchor": "middle", "font-size": font }, symbol)
-        : tag("rect", { class: "terminal", x: r1(g.x - g.half), y: g.y - 14, width: r1(2 * g.half), height: 28, rx: 14 })
-          + tag("text", { class: "term-label", x: g.x, y: g.y, "text-anchor": "middle" }, pillText(node));
-      gates += tag("g", { class: `node ${node.kind}${node.id === doc.output ? " output" : ""}`, id: `n-${node.id}`,
-        "data-node": node.id, tabindex: 0 }, tag("title", {}, nodeTitle(node)) + shape, true);
+          ? `<rect class="gate" x="${r1(g.x - g.half)}" y="${g.y - GATE_R}" width="${r1(2 * g.half)}" height="${2 * GATE_R}" rx="${GATE_R}"></rect>`
+          : `<circle class="gate" cx="${g.x}" cy="${g.y}" r="${GATE_R}"></circle>`)
+          + `<text class="symbol" x="${g.x}" y="${g.y}" text-anchor="middle" font-size="${font}">${esc(symbol)}</text>`
+        : `<rect class="terminal" x="${r1(g.x - g.half)}" y="${g.y - 14}" width="${r1(2 * g.half)}" height="28" rx="14"></rect>`
+          + `<text class="term-label" x="${g.x}" y="${g.y}" text-anchor="middle">${esc(pillText(node))}</text>`;
+      gates += `<g class="node ${node.kind}${node.id === doc.output ? " output" : ""}" id="n-${id}" data-node="${id}" tabindex="0">`
+        + `<title>${esc(nodeTitle(node))}</title>${shape}</g>`;
       const gateH = node.kind === "op" ? GATE_R : 14;
       obstacles.push({ x0: g.x - g.half, y0: g.y - gateH, x1: g.x + g.half, y1: g.y + gateH, node: node.id });
       // The gate's own text shows only at full size (it must stay inside its gate).
@@ -176,27 +181,27 @@ export function createGraphView(svg, { onActivate = () => {}, onView = () => {} 
 
       const sx = start + 6;
       if (g.name) {
-        label(tag("text", { class: "name", x: 0, y: r1(-LINE - 4), "data-node": node.id }, g.name), sx, g.y - LINE,
+        label(() => tag("text", { class: "name", x: 0, y: r1(-LINE - 4), "data-node": node.id }, g.name), sx, g.y - LINE,
           g.nameW, 17, true, FONT.name, 3, node.id);
       }
-      const mask = node.kind === "op" ? tag("text", { class: "mask val-mask halo-text", x: 0, y: -4, ...valueState }, "?") : "";
+      const mask = () => (node.kind === "op" ? tag("text", { class: "mask val-mask halo-text", x: 0, y: -4, ...valueState }, "?") : "");
       const tensorValue = isTensor(node.value);
-      label(value.markup + mask, sx + g.nameW, g.y - LINE, value.width, value.height, true,
+      label(() => value.markup + mask(), sx + g.nameW, g.y - LINE, value.width, value.height, true,
         tensorValue ? FONT.cell : FONT.value, tensorValue ? 4 : 1, node.id);
       if (grad) {
         const tensorGrad = isTensor(node.grad);
-        label(grad.markup + tag("text", { class: "mask grad-mask halo-text", x: 0, y: 14, ...gradState }, "∇ ?"),
+        label(() => grad.markup + tag("text", { class: "mask grad-mask halo-text", x: 0, y: 14, ...gradState }, "∇ ?"),
           sx, g.y + LINE, grad.width, grad.height, false, tensorGrad ? FONT.cell : FONT.value, tensorGrad ? 5 : 2, node.id);
       }
       // Semantic zoom's last resort: the node's short name, centred on it, at a readable size.
       const farText = node.kind === "op" ? symbol : pillText(node);
       const short = farText.length > 8 ? `${farText.slice(0, 7)}…` : farText;
       items.push({ x: g.x, y: g.y, w: textWidth(short, 12) * 1.1 + 4, h: 16, font: 12, rank: -1, node: node.id, far: true,
-        html: tag("text", { class: "far-label halo-text", x: 0, y: 4.5, "text-anchor": "middle", "data-node": node.id }, short) });
+        html: () => tag("text", { class: "far-label halo-text", x: 0, y: 4.5, "text-anchor": "middle", "data-node": node.id }, short) });
     }
 
     const extent = { x: box.x0 - 8, y: box.y0 - 8, width: box.x1 - box.x0 + 16, height: box.y1 - box.y0 + 16 };
-    root.innerHTML = `<g class="wires">${wires}</g><g class="gates">${gates}</g><g class="labels"></g><g class="far-labels"></g>`
+    root.innerHTML = `<g class="wires">${wires}<path class="arrow" d="${arrows}"></path></g><g class="gates">${gates}</g><g class="labels"></g><g class="far-labels"></g>`
       + tag("circle", { class: "halo", r: GATE_R + 7, visibility: "hidden" });
     // Join the gates' symbols to their items (written in the same order); labels are made as they show.
     const symbols = root.querySelectorAll(".gates .node > text");
