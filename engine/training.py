@@ -92,6 +92,7 @@ class Steps:
     state: TrainState
     loss_curve: dict[str, list[float | None]]
     gradient_norms: list[list[float]]
+    scores: Mapping[str, Array] | None = None  # the fast path's: each split's scores at the curve's last θ
 
 
 def run_steps(
@@ -179,7 +180,7 @@ def _train(
         loss_curve=done.loss_curve,
         gradient_norms=done.gradient_norms,
         curve_steps=recorded,
-        metrics=metrics(job, state.params, last),
+        metrics=metrics(job, state.params, last, done.scores if ends else None),
         classes=job.data.classes,
     )
     if grid_size:
@@ -219,13 +220,19 @@ def predicted_class(job: Job, out: Array) -> Array:
     return out.argmax(axis=1) if out.ndim == 2 else (out >= 0.5).astype(np.intp)
 
 
-def metrics(job: Job, params: Mapping[str, Array], losses: Mapping[str, float | None] | None = None) -> dict:
+def metrics(
+    job: Job,
+    params: Mapping[str, Array],
+    losses: Mapping[str, float | None] | None = None,
+    scores: Mapping[str, Array] | None = None,
+) -> dict:
     """Data loss (no penalty) on each split and, for classification, the accuracy.
 
-    `losses` are the split losses when already known (the loss curve's last entries: the same bits)."""
+    `losses` are the split losses when already known (the loss curve's last entries: the same bits);
+    `scores`, the fast path's scores behind them."""
     fast = seam.fast("training")
-    if fast is not None:  # one forward pass per split for both numbers
-        return fast.metrics(job, params, losses)
+    if fast is not None:  # one forward pass per split for both numbers, or none
+        return fast.metrics(job, params, losses, scores)
     result: dict[str, float | None] = {}
     c, model = job.config, job.model
     for split, X, Y, y in (

@@ -214,11 +214,33 @@ def _grid(values: np.ndarray) -> Any:
     return array(np.round(values, GRID_DECIMALS))
 
 
+# A request whose work is at most about this many small steps runs on the event loop, holding the
+# shared limiter: a page's frame (a few epochs of a small network) takes milliseconds, and handing
+# it to a worker thread cost about as much again (the hop, then the loop and the thread taking
+# turns at the GIL at each numpy call that releases it). A larger one goes to the thread, so the
+# loop never waits long for it. Step-equivalents: a step of batch × parameters multiply-adds
+# counts as one per INLINE_STEP_WORK of them; the pictures count likewise.
+INLINE_STEPS = 400
+INLINE_STEP_WORK = 4096
+
+
+def _inline(body: TrainRequest) -> bool:
+    sizes = [len(body.features), *body.model.layers, 5]  # 5: the most outputs (classes)
+    weights = sum((a + 1) * b for a, b in zip(sizes, sizes[1:], strict=False))
+    pictures = (body.grid_size**2 + body.neuron_grid_size**2) if body.grid else 0
+    work = body.steps * (1 + body.batch_size * weights // INLINE_STEP_WORK)
+    work += pictures * weights // INLINE_STEP_WORK
+    return work <= INLINE_STEPS and not body.graph and body.dataset.name != "custom"
+
+
 @router.post("/train", response_class=StrictJSONResponse, response_model=TrainResponse, responses=ERRORS)
 async def train(body: TrainRequest, settings: SettingsDep) -> StrictJSONResponse:
     """Stateless training steps: pass the returned `state` back to continue the run exactly."""
     # One CPU-bound job at a time per worker, as /evaluate's heavy work: forty threads would only
     # take turns at the GIL, and each request's time limit would be spent waiting for the others.
+    if _inline(body):
+        async with HEAVY:
+            return _train(body, settings)
     return await anyio.to_thread.run_sync(partial(_train, body, settings), limiter=HEAVY)
 
 

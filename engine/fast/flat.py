@@ -129,7 +129,6 @@ def split_slots(flat: Mapping[str, object], layout: FlatLayout) -> optim.State:
 # and in the order engine.fast.run's backward pass uses on that graph; only the per-node
 # bookkeeping is gone. Fan-out sums keep the pass's order: a penalised parameter's gradient is
 # ((l1 term + l2 term) + l2 term) + the data term, the penalties' nodes coming after the data loss.
-_MATMUL_A = OPS_BY_NAME["matmul"].vjp[0]  # upstream · bᵀ
 _SOFTMAX = OPS_BY_NAME["softmax"].forward
 _SIGMOID = OPS_BY_NAME["sigmoid"].forward
 _SIGN = OPS_BY_NAME["abs"].local[0]
@@ -142,6 +141,15 @@ _SEED = np.array(1.0)  # the seed gradient of the scalar loss
 _LOGITS = as_value([[0.0, 1.0]], "constant")
 _ONE_COLUMN = as_value([1.0], "constant")
 _ONE, _TWO, _ZERO = (as_value(v, "constant") for v in (1, 2, 0.0))
+_LOGITS_T = np.swapaxes(_LOGITS, -1, -2)  # what matmul's VJP for a multiplies the upstream by
+
+
+@lru_cache(maxsize=64)
+def _rows(n: int) -> tuple[Array, np.float64]:
+    """A batch of n rows: their indices and the mean's factor seed/n (the same operands each step)."""
+    rows = np.arange(n)
+    rows.flags.writeable = False
+    return rows, _SEED / n
 
 
 def _activation(name: str) -> tuple[Callable, Callable] | None:
@@ -228,6 +236,39 @@ class Network:
                 np.add(pb, db, out=bias)
         return grads
 
+    def bound(self, run: FlatRun) -> Callable[[Array, Array], None]:
+        """`gradients(run.params, X, y, into=run.into)` as a closure over the run's views, for the
+        loop: every array, view and function looked up once per call of /train instead of once per
+        step (W and b are views of θ, updated in place, so the closure's views stay current). The
+        same operations on the same operands, so the same bits; with a penalty, `gradients` itself."""
+        if self.l1 > 0 or self.l2 > 0:
+            return partial(self.gradients, run.params, into=run.into)
+        Ws = [run.params[w] for w, _ in self.names]
+        layers = [(W.mT, run.params[b]) for W, (_, b) in zip(Ws, self.names, strict=True)]
+        down = list(zip(range(self.layers - 1, -1, -1), reversed(run.into), strict=True))
+        forward, local = self.activation or (None, None)
+        last, scores, matmul, reduce = self.layers - 1, self._scores_gradient, np.matmul, np.add.reduce
+
+        def step(X: Array, y: Array) -> None:
+            hs, zs, h = [X], [], X
+            for k, (WT, b) in enumerate(layers):
+                z = matmul(h, WT)
+                z += b
+                zs.append(z)
+                h = z if k == last or forward is None else forward(z)
+                hs.append(h)
+            g = scores(h, y)
+            for k, (wT, bias) in down:  # as `gradients`: from the output down
+                h = hs[k]
+                bias[...] = reduce(g, axis=0)
+                wT[...] = matmul(h.mT, g)
+                if k:
+                    g = matmul(g, Ws[k])
+                    if local is not None:
+                        g = g * local(zs[k - 1], h)
+
+        return step
+
     def _penalties(self, params: Mapping[str, Array]) -> dict[str, Array]:
         """Each penalised parameter's gradient from the penalties, as the pass adds it up (a
         weight's in the shape of Wᵀ, the graph's transposed view)."""
@@ -250,9 +291,10 @@ class Network:
             logits = np.matmul(s, _LOGITS) if self.loss == "logistic" else s
             probs = _SOFTMAX(logits)  # cross_entropy's VJP: (softmax − onehot(y)) / N
             k = y.astype(np.intp)
-            probs[np.arange(len(k)), k] -= 1.0
-            g = _SEED / len(k) * probs
-            return _MATMUL_A(g, s, _LOGITS, None) if self.loss == "logistic" else g
+            rows, mean = _rows(len(k))
+            probs[rows, k] -= 1.0
+            g = mean * probs
+            return np.matmul(g, _LOGITS_T) if self.loss == "logistic" else g  # matmul's VJP: g · bᵀ
         if self.loss == "mse":
             return _MSE_VJP(_SEED, s, y, None)
         margin = y * s  # mean(hinge(y ⊙ s, 0))
@@ -266,22 +308,30 @@ class Network:
         hidden = "h" if self.activation is not None else "z"
         values = {f"{hidden}{k}": hs[k] for k in range(1, self.layers)}
         s = values["s"] = hs[-1]
+        values["out"] = self.output(s)
+        return values
+
+    def output(self, s: Array) -> Array:
+        """nn.predict's `out` from the scores s: the class probabilities, or one number per point."""
         if self.loss == "cross_entropy":
-            values["out"] = _SOFTMAX(s)
-            return values
+            return _SOFTMAX(s)
         score = np.matmul(s, _ONE_COLUMN)
         if self.loss == "logistic":
             score = _SIGMOID(score)
         elif self.loss == "hinge":
             score = (score + _ONE) / _TWO
-        values["out"] = score
-        return values
+        return score
 
     def stacked_losses(self, stacks: Mapping[str, Array], X: Array, Y: Array) -> list[float]:
         """The data loss over (X, Y) for each parameter set of the stacks (S, …): one forward pass
         over all of them, each set's mean reduced on its own contiguous row (the bits of one
         forward per set)."""
-        return self.losses(self._forward(stacks, X, stacked=True)[0][-1], Y)
+        return self.losses(self.stacked_scores(stacks, X), Y)
+
+    def stacked_scores(self, stacks: Mapping[str, Array], X: Array) -> Array:
+        """The scores s over X for each parameter set of the stacks: (S, rows, outputs), each
+        set's slice the bits of its own forward pass."""
+        return self._forward(stacks, X, stacked=True)[0][-1]
 
     def losses(self, s: Array, Y: Array) -> list[float]:
         """The data loss of each stack of scores s (S, rows, outputs) against Y: nn.data_loss's

@@ -160,6 +160,7 @@ class _Curve:
         self.chunk = max(1, self.ELEMENTS // max(1, rows * max(job.model.sizes)))
         self.pending: list[Array] = []
         self.values: list[list[float | None]] = [[], []]
+        self.scores: dict[str, Array] = {}  # each split's scores at the newest θ (for the metrics)
 
     def add(self, theta: Array) -> None:
         self.pending.append(theta)
@@ -169,9 +170,12 @@ class _Curve:
     def flush(self) -> None:
         if not self.pending:
             return
-        for values, (X, Y) in zip(self.values, self.splits, strict=True):
+        network, stacks = _network(self.job), self.layout.split(np.stack(self.pending))
+        for split, values, (X, Y) in zip(("train", "test"), self.values, self.splits, strict=True):
             if len(X):
-                values.extend(stacked_losses(self.job, self.layout, self.pending, X, Y))
+                s = network.stacked_scores(stacks, X)
+                values.extend(network.losses(s, Y))
+                self.scores[split] = s[-1]
             else:
                 values.extend([None] * len(self.pending))
         self.pending = []
@@ -212,8 +216,8 @@ def _run_flat(
     rows, the gradient written in place, one optimiser update of θ; the epoch's order, position
     and step count kept as plain numbers (engine.training.next_batch's rule, inline)."""
     c = job.config
-    run, gradients = FlatRun(layout, state.params), _network(job).gradients
-    theta, params, gradient, into = run.theta, run.params, run.gradient, run.into
+    run = FlatRun(layout, state.params)
+    gradients, theta, gradient = _network(job).bound(run), run.theta, run.gradient
     rule, hyper = optim.optimizer(c.optimizer).rule, job.hyper
     X, Y, n, size = job.X_train, job.Y_train, len(job.Y_train), c.batch_size
     order, position, epoch, count = state.order, state.position, state.epoch, state.step
@@ -227,7 +231,7 @@ def _run_flat(
             rate_epoch, lr = epoch, job.lr(epoch)
         batch = order[position : position + size]
         position += len(batch)
-        gradients(params, X[batch], Y[batch], into)
+        gradients(X[batch], Y[batch])  # into θ's gradient
         theta[...] = rule(theta, gradient, flat, hyper, lr)  # θ's views (params) see the update
         count += 1
         if count % every == 0:
@@ -237,7 +241,8 @@ def _run_flat(
         if on_step is not None:
             on_step(count)
     params, slots = layout.split(theta), split_slots(flat, layout)
-    return Steps(TrainState(params, slots, order, position, epoch, count), _curve(curves), norms)
+    state = TrainState(params, slots, order, position, epoch, count)
+    return Steps(state, _curve(curves), norms, curves.scores if curves is not None else None)
 
 
 def _run_apart(
@@ -267,7 +272,7 @@ def _run_apart(
                 curves.add(layout.flatten(params))
         if on_step is not None:
             on_step(state.step)
-    return Steps(state, _curve(curves), norms)
+    return Steps(state, _curve(curves), norms, curves.scores if curves is not None else None)
 
 
 def _curve(curves: _Curve | None) -> dict[str, list[float | None]]:
@@ -277,9 +282,15 @@ def _curve(curves: _Curve | None) -> dict[str, list[float | None]]:
     return {"train": curves.values[0], "test": curves.values[1]}
 
 
-def metrics(job: Job, params: Mapping[str, Array], losses: Mapping[str, float | None] | None) -> dict:
+def metrics(
+    job: Job,
+    params: Mapping[str, Array],
+    losses: Mapping[str, float | None] | None,
+    scores: Mapping[str, Array] | None = None,
+) -> dict:
     """engine.training.metrics with one forward pass per split: its scores give the loss (as
-    the stacked curve computes it, a stack of one) and its output the accuracy."""
+    the stacked curve computes it, a stack of one) and its output the accuracy. `scores` are
+    the splits' scores at `params` when the curve's last entry already has them (no pass then)."""
     result: dict[str, float | None] = {}
     network, classification = _network(job), job.data.classification
     for split, X, Y, y in (
@@ -291,11 +302,14 @@ def metrics(job: Job, params: Mapping[str, Array], losses: Mapping[str, float | 
             if classification:
                 result[f"{split}_accuracy"] = None
             continue
-        values = network.predict(params, X) if classification or losses is None else None
+        s = scores.get(split) if scores is not None else None
+        if s is None and (classification or losses is None):
+            s = network.predict(params, X)["s"]
         if losses is not None:
             result[f"{split}_loss"] = losses[split]
         else:
-            result[f"{split}_loss"] = network.losses(values["s"][None], Y)[0]
+            result[f"{split}_loss"] = network.losses(s[None], Y)[0]
         if classification:
-            result[f"{split}_accuracy"] = float(np.mean(predicted_class(job, values["out"]) == y))
+            out = network.output(s)
+            result[f"{split}_accuracy"] = float(np.mean(predicted_class(job, out) == y))
     return result
