@@ -146,16 +146,24 @@ def _state_in(spec: TrainStateSpec) -> training.TrainState:
     return training.TrainState(params, slots, np.asarray(spec.order), spec.position, spec.epoch, spec.step)
 
 
+def _arrays(values: list[np.ndarray]) -> list[Any]:
+    """`array` of each, with one finiteness check for all of them (a state's dozen small arrays)."""
+    if values and np.isfinite(np.concatenate([np.ravel(v) for v in values])).all():
+        return [np.asarray(v, dtype=np.float64).tolist() for v in values]
+    return [array(v) for v in values]
+
+
 def _state_out(state: training.TrainState) -> dict[str, Any]:
+    slots = [(name, key, value) for name, slot in state.optimizer.items() for key, value in slot.items()]
+    arrays = [value for _, _, value in slots if not (value is None or isinstance(value, int))]
+    written = iter(_arrays([*state.params.values(), *arrays]))
+    params = {name: next(written) for name in state.params}
+    optimizer: dict[str, dict[str, Any]] = {name: {} for name in state.optimizer}
+    for name, key, value in slots:
+        optimizer[name][key] = value if value is None or isinstance(value, int) else next(written)
     return {
-        "params": {name: array(value) for name, value in state.params.items()},
-        "optimizer": {
-            name: {
-                key: value if value is None or isinstance(value, int) else array(value)
-                for key, value in slot.items()
-            }
-            for name, slot in state.optimizer.items()
-        },
+        "params": params,
+        "optimizer": optimizer,
         "order": state.order.tolist(),
         "position": state.position,
         "epoch": state.epoch,
@@ -212,6 +220,13 @@ def _config(body: TrainRequest, settings: Settings) -> training.TrainConfig:
 
 def _grid(values: np.ndarray) -> Any:
     return array(np.round(values, GRID_DECIMALS))
+
+
+def _pictures(layers: list[np.ndarray]) -> list[Any]:
+    """Every layer's neuron pictures (k, m, m), rounded and listed at once, then cut per layer."""
+    listed = _grid(np.concatenate(layers))
+    ends = np.cumsum([len(layer) for layer in layers]).tolist()
+    return [listed[end - len(layer) : end] for end, layer in zip(ends, layers, strict=True)]
 
 
 # A request whose work is at most about this many small steps runs on the event loop, holding the
@@ -277,7 +292,7 @@ def _train(body: TrainRequest, settings: Settings) -> StrictJSONResponse:
             out["grid"]["confidence"] = _grid(result.grid_confidence)
         if result.neurons is not None:
             out["grid"]["neuron_size"] = body.neuron_grid_size
-            out["grid"]["neurons"] = [_grid(layer) for layer in result.neurons]
+            out["grid"]["neurons"] = _pictures(result.neurons)
     if body.points:
         data = config.data()
         out["points"] = {
