@@ -142,6 +142,9 @@ _LOGITS = as_value([[0.0, 1.0]], "constant")
 _ONE_COLUMN = as_value([1.0], "constant")
 _ONE, _TWO, _ZERO = (as_value(v, "constant") for v in (1, 2, 0.0))
 _LOGITS_T = np.swapaxes(_LOGITS, -1, -2)  # what matmul's VJP for a multiplies the upstream by
+# What ndarray.max, .sum and np.mean reduce with (np.mean then divides by the count): called
+# directly, without their Python wrappers.
+_MAX, _SUM = np.maximum.reduce, np.add.reduce
 
 
 @lru_cache(maxsize=64)
@@ -289,7 +292,9 @@ class Network:
         """∂(data loss)/∂s, the scores' upstream gradient (nn.data_loss's graph, backward)."""
         if self.loss in ("logistic", "cross_entropy"):
             logits = np.matmul(s, _LOGITS) if self.loss == "logistic" else s
-            probs = _SOFTMAX(logits)  # cross_entropy's VJP: (softmax − onehot(y)) / N
+            # cross_entropy's VJP, (softmax − onehot(y)) / N; softmax as ops' with its reductions' ufuncs
+            e = np.exp(logits - _MAX(logits, axis=-1, keepdims=True))
+            probs = e / _SUM(e, axis=-1, keepdims=True)
             k = y.astype(np.intp)
             rows, mean = _rows(len(k))
             probs[rows, k] -= 1.0
@@ -339,11 +344,12 @@ class Network:
         S = len(s)
         if self.loss in ("logistic", "cross_entropy"):
             logits = np.matmul(s, _LOGITS) if self.loss == "logistic" else s
-            shifted = logits - logits.max(axis=-1, keepdims=True)  # cross_entropy's forward
-            log_p = shifted - np.log(np.exp(shifted).sum(axis=-1, keepdims=True))
+            # cross_entropy's forward; max, sum and mean as the ufunc reductions they call
+            shifted = logits - _MAX(logits, axis=-1, keepdims=True)
+            log_p = shifted - np.log(_SUM(np.exp(shifted), axis=-1, keepdims=True))
             k = Y.astype(np.intp)
-            picks = np.ascontiguousarray(log_p[:, np.arange(len(k)), k])
-            losses = -np.mean(picks, axis=1)
+            picks = np.ascontiguousarray(log_p[:, _rows(len(k))[0], k])
+            losses = -(_SUM(picks, axis=1) / picks.shape[1])
         elif self.loss == "mse":
             diff = s - Y
             losses = np.mean(np.ascontiguousarray(diff * diff).reshape(S, -1), axis=1)
