@@ -31,7 +31,7 @@ export function createRun({ state: s, onResult, onError, onBusy = () => {} }) {
   const BUSY_RETRIES = 6;
   const BUSY_WAIT_MAX_SECONDS = 10;
 
-  async function send(steps) {
+  async function send(steps, curveEvery) {
     if (pendingMark) {
       // A request in flight when the setting changed still used the old one: the new one starts
       // where this request starts, the step the state handed back has reached.
@@ -41,6 +41,7 @@ export function createRun({ state: s, onResult, onError, onBusy = () => {} }) {
     const body = {
       ...trainConfig(s),
       steps,
+      ...(curveEvery > 1 ? { curve_every: curveEvery } : {}),
       grid: true,
       neurons: true,
       points: !run.last?.points?.length,
@@ -80,8 +81,11 @@ export function createRun({ state: s, onResult, onError, onBusy = () => {} }) {
     }
   }
 
-  /** `steps` more steps (0 just draws the fresh network); one request at a time. */
-  async function advance(steps) {
+  /** `steps` more steps (0 just draws the fresh network); one request at a time. The loss curve
+   * and the gradient norms come after every step, or (curveEvery k) after each step whose count
+   * is a multiple of k: once per epoch while playing, as the Playground's chart — the server then
+   * skips the other steps' losses over both splits, most of an epoch's cost beside its steps. */
+  async function advance(steps, curveEvery = 1) {
     if (busy) await busy;
     const mine = generation;
     let resolve;
@@ -89,7 +93,7 @@ export function createRun({ state: s, onResult, onError, onBusy = () => {} }) {
     onBusy(true);
     const started = performance.now();
     try {
-      const resp = await send(steps);
+      const resp = await send(steps, curveEvery);
       if (mine !== generation) return false;
       if (steps) pacer.measured(performance.now() - started);
       remote = resp.state;
@@ -144,7 +148,7 @@ export function createRun({ state: s, onResult, onError, onBusy = () => {} }) {
     const id = (loop += 1);
     while (run.playing && id === loop) {
       const perEpoch = stepsPerEpoch();
-      const ok = await advance(pacer.epochs(perEpoch) * perEpoch);
+      const ok = await advance(pacer.epochs(perEpoch) * perEpoch, perEpoch);
       if (id !== loop) return;
       if (!ok) {
         run.playing = false;

@@ -34,15 +34,17 @@ export function createHistory() {
   const ema = {};
   let step = 0;
   return {
-    /** A response's curves: loss_curve and gradient_norms hold one entry per step of the call. */
+    /** A response's curves: loss_curve and gradient_norms hold one entry per step of the call,
+     * or, when the request asked curve_every, one per step named in curve_steps. */
     add(resp) {
       const train = toNumbers(resp.loss_curve?.train || []);
       const test = toNumbers(resp.loss_curve?.test || []);
       const perStep = toNumbers(resp.gradient_norms || []);
       const end = resp.step ?? step + train.length;
       const n = Math.max(train.length, perStep.length);
+      const steps = resp.curve_steps || null;
       for (let i = 0; i < n; i += 1) {
-        const at = end - n + i + 1;
+        const at = steps ? steps[i] : end - n + i + 1;
         if (i < train.length) loss.add(at, { train: train[i], test: test[i] });
         const norm = {};
         // An exponential moving average (0.9): a minibatch's norm is noisy, its trend is the story.

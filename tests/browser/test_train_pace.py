@@ -7,7 +7,7 @@ import time
 
 import pytest
 
-from tests.browser.conftest import until
+from tests.browser.conftest import screenshot, until
 from tests.browser.test_train import URL, _train_bodies
 
 pytestmark = pytest.mark.browser
@@ -44,3 +44,27 @@ def test_a_request_out_of_time_is_asked_again_with_half_the_steps_and_training_g
     assert all(s <= refused[0] // 2 + 10 for s in steps[at + 1 : at + 3])  # then grows back slowly
     assert page.get_attribute("#tr-play", "aria-pressed") == "false"  # paused by the click, not by an error
     assert "timeout" not in page.inner_text("#tr-status").lower()
+
+
+def test_playing_asks_the_loss_once_per_epoch_and_the_chart_agrees_with_the_counters(page) -> None:
+    """While playing, each request asks the curve once per epoch (curve_every = the steps of an
+    epoch, the Playground's chart): the loss chart holds one point per epoch, at the epoch's last
+    step, and its last point is the step counter's."""
+    bodies = _train_bodies(page)
+    page.goto(URL)
+    until(page, "document.querySelector('#tr-train-loss').textContent.trim() !== '–'")
+    page.click("#tr-play")
+    until(page, "Number(document.querySelector('#tr-stepcount').textContent) >= 120", timeout=30_000)
+    page.click("#tr-play")
+    page.wait_for_selector("#train[data-busy='false']")
+    played = [b for b in bodies if b.get("steps")]
+    assert played and all(b["curve_every"] == 10 and b["steps"] % 10 == 0 for b in played)
+    steps = int(page.inner_text("#tr-stepcount"))
+    epochs = int("".join(ch for ch in page.inner_text("#tr-epoch") if ch.isdigit()))
+    assert steps == 10 * epochs  # 100 training points in batches of 10
+    curve = page.get_attribute(".lc-line[data-series='train']", "d")
+    points = curve.count("M") + curve.count("L")
+    assert points == epochs  # one loss per epoch, none missing
+    norms = page.get_attribute(".lc-line[data-series='W1']", "d")
+    assert norms.count("M") + norms.count("L") == epochs
+    screenshot(page, "train-curve-per-epoch", full_page=True)
