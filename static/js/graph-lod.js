@@ -35,14 +35,14 @@ export function createLod(items, obstacles, wires, { groups, onCreate = () => {}
   function wireGrid() {
     points = new Map();
     runs = new Map();
-    const push = (map, key, ...values) => { const list = map.get(key); if (list) list.push(...values); else map.set(key, values); };
+    const list = (map, key) => { let l = map.get(key); if (!l) map.set(key, (l = [])); return l; };
     wires.forEach((wire, w) => {
       const p = wire.points;
-      for (let i = 0; i < p.length; i += 2) push(points, cellKey(Math.floor(p[i] / CELL), Math.floor(p[i + 1] / CELL)), p[i], p[i + 1], w);
+      for (let i = 0; i < p.length; i += 2) list(points, cellKey(Math.floor(p[i] / CELL), Math.floor(p[i + 1] / CELL))).push(p[i], p[i + 1], w);
       const r = wire.runs;
       for (let i = 0; i < r.length; i += 3) {
         const j = Math.floor(r[i + 2] / CELL);
-        for (let c = Math.floor(r[i] / CELL); c <= Math.floor(r[i + 1] / CELL); c++) push(runs, cellKey(c, j), r[i], r[i + 1], r[i + 2], w);
+        for (let c = Math.floor(r[i] / CELL); c <= Math.floor(r[i + 1] / CELL); c++) list(runs, cellKey(c, j)).push(r[i], r[i + 1], r[i + 2], w);
       }
     });
   }
@@ -194,7 +194,11 @@ export function samplePath(segments) {
       const n = Math.max(2, Math.ceil((Math.abs(seg[6] - seg[0]) + Math.abs(seg[7] - seg[1])) / SAMPLE));
       for (let i = 0; i <= n; i++) {
         const s = i / n;
-        const [b0, b1, b2, b3] = [(1 - s) ** 3, 3 * (1 - s) ** 2 * s, 3 * (1 - s) * s * s, s ** 3];
+        const u = 1 - s;
+        const b0 = u * u * u;
+        const b1 = 3 * u * u * s;
+        const b2 = 3 * u * s * s;
+        const b3 = s * s * s;
         points.push(b0 * seg[0] + b1 * seg[2] + b2 * seg[4] + b3 * seg[6], b0 * seg[1] + b1 * seg[3] + b2 * seg[5] + b3 * seg[7]);
       }
     }

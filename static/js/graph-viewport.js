@@ -28,7 +28,6 @@ export function createViewport(svg, group, { extent = () => null, onChange = () 
     group.setAttribute("transform", `translate(${view.x.toFixed(1)} ${view.y.toFixed(1)}) scale(${view.k.toFixed(4)})`);
     svg.classList.toggle("far", view.k < FAR);
     svg.classList.toggle("farthest", view.k < FARTHEST); // too small even for one name per node
-    svg.style.setProperty("--far-scale", (1 / view.k).toFixed(3));
     onChange();
   }
 

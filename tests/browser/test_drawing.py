@@ -232,6 +232,56 @@ def test_a_fifty_node_graph_at_fit_fills_the_canvas_and_stays_readable(page, liv
     check_readable(page)
 
 
+# Every revealable element's state against the step shown: wrong ones listed (none expected).
+STEP_STATE_JS = """() => {
+  const k = window.chainrule.graph.step;
+  return [...document.querySelectorAll('#graph [data-r]')].filter((el) => {
+    const on = Number(el.getAttribute('data-r')) <= k;
+    return el.getAttribute('data-k') === 'l' ? el.getAttribute('data-live') !== (on ? '1' : '0')
+      : el.getAttribute('visibility') !== (on ? 'visible' : 'hidden');
+  }).map((el) => el.textContent || el.getAttribute('data-edge'));
+}"""
+
+# The labels a full export must carry: every value, every gradient, every op's name, every branch.
+EXPECTED_LABELS_JS = """() => {
+  const doc = window.chainrule.document;
+  const out = Object.fromEntries(doc.nodes.map((n) => [n.id, []]));
+  for (const e of doc.edges) out[e.source].push(e);
+  const branches = Object.values(out).filter((es) => es.length >= 2 && es.length <= 4
+    && es.every((e) => e.downstream !== null && e.downstream !== undefined)).reduce((n, es) => n + es.length, 0);
+  return doc.nodes.length + doc.nodes.filter((n) => n.grad !== null && n.grad !== undefined).length
+    + doc.nodes.filter((n) => n.kind === 'op' && !n.id.startsWith('#')).length + branches;
+}"""
+
+
+def test_labels_made_as_the_zoom_shows_them_follow_the_steps_and_exports_carry_them_all(page, live_server):
+    source, inputs = big_graph()
+    open_graph(page, live_server, f"?lang=en#source={quote(source)}&inputs={quote(json.dumps(inputs))}")
+    page.click("#zoom-fit")
+    page.wait_for_timeout(150)
+    expected = page.evaluate(EXPECTED_LABELS_JS)
+    made = page.locator("#graph .labels > .lab").count()
+    assert 0 < made < expected  # far out, only the labels shown exist
+    page.evaluate("window.chainrule.stepper.go(3)")
+    until(page, "window.chainrule.graph.step === 3")
+    for _ in range(4):  # zoomed in, labels are made at step 3, and stepping moves them too
+        page.click("#zoom-in")
+    page.wait_for_timeout(150)
+    assert page.locator("#graph .labels > .lab").count() > made
+    assert page.evaluate(STEP_STATE_JS) == []
+    check_readable(page)
+    last = page.evaluate("window.chainrule.document.steps.length - 1")
+    page.evaluate(f"window.chainrule.stepper.go({last})")
+    until(page, f"window.chainrule.graph.step === {last}")
+    assert page.evaluate(STEP_STATE_JS) == []
+    exported = page.evaluate(
+        "async () => (await import('/static/js/export.js')).svgString(document.querySelector('#graph'))"
+    )
+    counts = {name: exported.count(f'class="{name}"') for name in ("lab", "lab far-lab", "lab lod-off")}
+    assert counts == {"lab": expected, "lab far-lab": 0, "lab lod-off": 0}, (counts, expected)
+    assert 'visibility="hidden"' not in exported  # at the last step every number is known
+
+
 # The fork's branch gradients drawn now: text marked as a gradient (class grad) of an edge (data-edge),
 # shown (not display: none by `g`, not hidden by its reveal step, not left out by the zoom).
 BRANCHES_JS = """() => {
