@@ -74,22 +74,24 @@ def interleaved_medians(
 def engine_step(
     model: MLP, loss: str, params: dict, X: np.ndarray, y: np.ndarray
 ) -> Callable[[], None] | None:
-    """The step as engine/fast/training.py takes it: the cached graph, then for a small network
-    the gradients gathered into θ and one optimiser update of θ, for a large one an update per
-    parameter. None when engine/fast/ is absent."""
+    """The step as engine/fast/training.py takes it: for a small network the gradient written
+    into θ's gradient vector in place and one optimiser update of θ (FlatRun, Network.bound), for
+    a large one an update per parameter. None when engine/fast/ is absent."""
     fast = seam.fast("training")
     if fast is None:
         return None
-    from engine.fast.flat import FlatLayout, Network  # the benchmark measures the fast path itself
+    from engine.fast.flat import FlatLayout, FlatRun, Network  # the benchmark measures the fast path
 
-    step_gradients = Network.of(model.sizes, model.activation, loss, 0.0, 0.0, False).gradients
-    layout = FlatLayout.of(model)
+    network = Network.of(model.sizes, model.activation, loss, 0.0, 0.0, False)
+    step_gradients, layout = network.gradients, FlatLayout.of(model)
     hyper, rule = optim.hyperparameters("sgd", {"lr": LR}), optim.OPTIMIZERS["sgd"].rule
-    state = {"θ": layout.flatten(params), "params": params, "opt": optim.init_state("sgd", params)}
+    state = {"params": params, "opt": optim.init_state("sgd", params)}
+    run = FlatRun(layout, params)
+    gradient_into = network.bound(run)
 
     def flat_step() -> None:
-        grads = step_gradients(layout.split(state["θ"]), X, y)  # (run_steps sets errstate once a call)
-        state["θ"] = rule(state["θ"], layout.flatten(grads), {"momentum_buffer": None}, hyper, LR)
+        gradient_into(X, y)  # (run_steps sets errstate once a call)
+        run.theta[...] = rule(run.theta, run.gradient, {"momentum_buffer": None}, hyper, LR)
 
     def step() -> None:
         grads = step_gradients(state["params"], X, y)
