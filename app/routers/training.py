@@ -36,6 +36,7 @@ from __future__ import annotations
 
 import time
 from functools import partial
+from itertools import chain
 from typing import Annotated, Any
 
 import anyio
@@ -98,7 +99,7 @@ def _decode(raw: Any, where: str) -> np.ndarray:
     500 deep is a clear 422, never a RecursionError."""
     if type(raw) is list:  # the usual state: plain numbers, told apart by their types in one pass
         rows = raw if raw and all(type(row) is list for row in raw) else None
-        kinds = set(map(type, (x for row in rows for x in row) if rows is not None else raw))
+        kinds = set(map(type, chain.from_iterable(rows) if rows is not None else raw))
         if kinds <= _NUMBERS:
             try:
                 return np.array(raw, dtype=np.float64)
