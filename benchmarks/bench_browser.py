@@ -5,7 +5,10 @@ nodes), and advancing one step; plus the server's layout (app.layout) of that un
 Baseline, measured in the same run: drawing (and stepping) the 6-node lecture graph, and its layout.
 Goals: ≤ 200 ms to draw 300 nodes and the unrolled network, ≤ 16 ms per step (one frame). Times are
 performance.now() medians inside the page, forced through style and layout so the browser's work is
-counted; the drawing's semantic zoom (which labels show at the first view) is part of the draw.
+counted; the drawing's semantic zoom (which labels show at the first view) is part of the draw. Labels
+are created when the zoom first shows them, so zooming in from the first view (the + button, four
+times) is measured too. The main-thread CPU per draw (trace tdur) is the figure to quote on a busy
+machine: wall times grow with the load average, CPU time much less.
 """
 
 from __future__ import annotations
@@ -40,6 +43,13 @@ async ([body, repeats]) => {
   const fitted = [];
   for (let i = 0; i < repeats; i++) fitted.push(time(() => graph.draw(doc, last, {fit: true})));
   const far = graph.viewport.transform.k < 0.4;
+  // Zooming in from that first view as the + button does (the labels it brings are made then).
+  const zooms = [];
+  for (let i = 0; i < 3; i++) {
+    graph.draw(doc, last, {fit: true});
+    settle();
+    for (let z = 0; z < 4; z++) zooms.push(time(() => graph.viewport.zoomBy(1.25)));
+  }
   // Every label laid out: drawn at 100 % zoom.
   const full = [];
   for (let i = 0; i < repeats; i++) { unzoom(); full.push(time(() => graph.draw(doc, last))); }
@@ -61,7 +71,7 @@ async ([body, repeats]) => {
   const userSteps = [];
   for (let k = 1; k <= Math.min(last, 200); k++) userSteps.push(time(() => stepper.go(k)));
   return {nodes: doc.nodes.length, steps: doc.steps.length, draw: median(fitted), far,
-          drawAllLabels: median(full), drawToFrame: median(frames),
+          drawAllLabels: median(full), drawToFrame: median(frames), zoom: median(zooms), zoomMax: Math.max(...zooms),
           step: median(steps), stepMax: Math.max(...steps), userStep: median(userSteps)};
 }
 """
@@ -198,7 +208,8 @@ def main() -> None:
         print(
             f"  {name} {r['nodes']:4d} nodes: draw {r['draw']:7.1f} ms (fitted{', labels elided' if r['far'] else ''}),"
             f" all labels {r['drawAllLabels']:7.1f} ms, to next frame {r['drawToFrame']:7.1f} ms;"
-            f" step {r['step']:.2f} ms (max {r['stepMax']:.1f}), user step {r['userStep']:.2f} ms"
+            f" step {r['step']:.2f} ms (max {r['stepMax']:.1f}), user step {r['userStep']:.2f} ms;"
+            f" zoom in {r['zoom']:.1f} ms (max {r['zoomMax']:.1f})"
         )
     print(
         f"  main-thread CPU per draw (trace tdur, not inflated by other processes): "
