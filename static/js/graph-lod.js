@@ -10,6 +10,8 @@
 export const MIN_PX = 11;
 const MAX_GROW = 2.2;
 const CELL = 32; // the grid's cell, in drawing units
+const RUN_CELL = 256; // a straight run's cells are this wide (runs are long: a wide graph's cross many columns)
+const BLOCK = 512; // curves are sampled a block at a time, when a label in it first needs room
 const SAMPLE = 8; // a wire is sampled every SAMPLE drawing units (the thinnest label is 15 high)
 
 const registry = new Map(); // data-lod of a drawing's label group → its level of detail (for exports)
@@ -22,29 +24,49 @@ let serial = 0;
  * short name, centred on it) always have MIN_PX + 1 type on screen; the others are created from
  * html() (the content of their <g class="lab">, written when first needed) into groups.labels (far ones into groups.far) when
  * they first show, and handed to onCreate(elements, live) (live: false for an export's copy).
- * obstacles: gate boxes {x0, y0, x1, y1, node}. wires: [{points, runs, ends: [source, target]}] (samplePath).
+ * obstacles: gate boxes {x0, y0, x1, y1, node}. wires: [{curves, runs, ends: [source, target]}] (wireParts).
  */
 export function createLod(items, obstacles, wires, { groups, onCreate = () => {} }) {
   const id = String(++serial);
   groups.labels.setAttribute("data-lod", id);
   const put = (map, key, value) => { const list = map.get(key); if (list) list.push(value); else map.set(key, [value]); };
   // Per cell, flat: the curves' points [x, y, wire, …] and the straight runs [x0, x1, y, wire, …]
-  // (most of a wire's length, one entry per cell it crosses). Made when a label first needs room.
+  // (most of a wire's length, one entry per RUN_CELL-wide cell it crosses). Made when a label first
+  // needs room; a curve is sampled only when a label in one of the blocks it crosses asks.
   let points = null;
   let runs = null;
+  let curves = null; // block → [curve, wire, …]
+  const sampled = new Set(); // blocks whose curves are in `points`
+  const list = (map, key) => { let l = map.get(key); if (!l) map.set(key, (l = [])); return l; };
   function wireGrid() {
     points = new Map();
     runs = new Map();
-    const list = (map, key) => { let l = map.get(key); if (!l) map.set(key, (l = [])); return l; };
+    curves = new Map();
     wires.forEach((wire, w) => {
-      const p = wire.points;
-      for (let i = 0; i < p.length; i += 2) list(points, cellKey(Math.floor(p[i] / CELL), Math.floor(p[i + 1] / CELL))).push(p[i], p[i + 1], w);
+      for (const c of wire.curves) { // inside its control points' box
+        const [x0, x1] = [Math.min(c[0], c[2], c[4], c[6]), Math.max(c[0], c[2], c[4], c[6])];
+        const [y0, y1] = [Math.min(c[1], c[3], c[5], c[7]), Math.max(c[1], c[3], c[5], c[7])];
+        eachCell({ x0, y0, x1, y1 }, (key) => list(curves, key).push(c, w), BLOCK);
+      }
       const r = wire.runs;
       for (let i = 0; i < r.length; i += 3) {
         const j = Math.floor(r[i + 2] / CELL);
-        for (let c = Math.floor(r[i] / CELL); c <= Math.floor(r[i + 1] / CELL); c++) list(runs, cellKey(c, j)).push(r[i], r[i + 1], r[i + 2], w);
+        for (let c = Math.floor(r[i] / RUN_CELL); c <= Math.floor(r[i + 1] / RUN_CELL); c++) list(runs, cellKey(c, j)).push(r[i], r[i + 1], r[i + 2], w);
       }
     });
+  }
+  function sample(box) {
+    eachCell(box, (block) => {
+      if (sampled.has(block)) return;
+      sampled.add(block);
+      const mine = curves.get(block) || [];
+      for (let i = 0; i < mine.length; i += 2) {
+        sampleCurve(mine[i], (x, y) => {
+          const key = cellKey(Math.floor(x / CELL), Math.floor(y / CELL));
+          if (blockOf(key) === block) list(points, key).push(x, y, mine[i + 1]);
+        });
+      }
+    }, BLOCK);
   }
   const gates = new Map();
   for (const box of obstacles) eachCell(box, (key) => put(gates, key, box));
@@ -145,6 +167,9 @@ export function createLod(items, obstacles, wires, { groups, onCreate = () => {}
   return api;
 
   function free(box, item, placed) {
+    if (!points) wireGrid();
+    sample(box);
+    const own = (w) => item.far && wires[w].ends.includes(item.node); // a node's own wires end on it
     let ok = true;
     eachCell(box, (key) => {
       if (!ok) return;
@@ -152,18 +177,21 @@ export function createLod(items, obstacles, wires, { groups, onCreate = () => {}
       for (const gate of gates.get(key) || []) {
         if (gate.node !== item.node && overlaps(box, gate)) { ok = false; return; }
       }
-      if (!points) wireGrid();
-      const own = (w) => item.far && wires[w].ends.includes(item.node); // a node's own wires end on it
       const p = points.get(key) || [];
       for (let i = 0; i < p.length; i += 3) {
         if (p[i] > box.x0 && p[i] < box.x1 && p[i + 1] > box.y0 && p[i + 1] < box.y1 && !own(p[i + 2])) { ok = false; return; }
       }
-      const r = runs.get(key) || [];
-      for (let i = 0; i < r.length; i += 4) {
-        if (r[i] < box.x1 && r[i + 1] > box.x0 && r[i + 2] > box.y0 && r[i + 2] < box.y1 && !own(r[i + 3])) { ok = false; return; }
-      }
     });
-    return ok;
+    if (!ok) return false;
+    for (let c = Math.floor(box.x0 / RUN_CELL); c <= Math.floor(box.x1 / RUN_CELL); c++) {
+      for (let j = Math.floor(box.y0 / CELL); j <= Math.floor(box.y1 / CELL); j++) {
+        const r = runs.get(cellKey(c, j)) || [];
+        for (let i = 0; i < r.length; i += 4) {
+          if (r[i] < box.x1 && r[i + 1] > box.x0 && r[i + 2] > box.y0 && r[i + 2] < box.y1 && !own(r[i + 3])) return false;
+        }
+      }
+    }
+    return true;
   }
 
 }
@@ -172,38 +200,43 @@ const placement = (item, grow) => `translate(${item.x} ${item.y})${grow === 1 ? 
 
 const overlaps = (a, b) => a.x0 < b.x1 && b.x0 < a.x1 && a.y0 < b.y1 && b.y0 < a.y1;
 
-function eachCell(box, visit) {
-  const [i0, i1] = [Math.floor(box.x0 / CELL), Math.floor(box.x1 / CELL)];
-  const [j0, j1] = [Math.floor(box.y0 / CELL), Math.floor(box.y1 / CELL)];
+function eachCell(box, visit, size = CELL) {
+  const [i0, i1] = [Math.floor(box.x0 / size), Math.floor(box.x1 / size)];
+  const [j0, j1] = [Math.floor(box.y0 / size), Math.floor(box.y1 / size)];
   for (let i = i0; i <= i1; i++) for (let j = j0; j <= j1; j++) visit(cellKey(i, j));
 }
 
 const cellKey = (i, j) => (i + 32768) * 65536 + j + 32768;
+/** The BLOCK holding a CELL (cells never straddle blocks: BLOCK is a multiple of CELL). */
+const blockOf = (key) => {
+  const i = Math.floor(key / 65536) - 32768;
+  const j = (key % 65536) - 32768;
+  return cellKey(Math.floor((i * CELL) / BLOCK), Math.floor((j * CELL) / BLOCK));
+};
 
-/**
- * A path of horizontal runs and cubic curves as {points: [x, y, …] every SAMPLE units along the
- * curves, runs: [x0, x1, y, …]} (a run is checked whole, as a segment).
- */
-export function samplePath(segments) {
-  const points = [];
+/** A path of horizontal runs [x0, y, x1, y] and cubic curves as {curves: [[x0, y0, c1x, c1y, c2x, c2y, x1, y1], …], runs: [x0, x1, y, …]}. */
+export function wireParts(segments) {
+  const curves = [];
   const runs = [];
   for (const seg of segments) {
-    if (seg.length === 4) { // [x0, y, x1, y]: a horizontal run
-      runs.push(Math.min(seg[0], seg[2]), Math.max(seg[0], seg[2]), seg[1]);
-    } else { // [x0, y0, c1x, c1y, c2x, c2y, x1, y1]
-      const n = Math.max(2, Math.ceil((Math.abs(seg[6] - seg[0]) + Math.abs(seg[7] - seg[1])) / SAMPLE));
-      for (let i = 0; i <= n; i++) {
-        const s = i / n;
-        const u = 1 - s;
-        const b0 = u * u * u;
-        const b1 = 3 * u * u * s;
-        const b2 = 3 * u * s * s;
-        const b3 = s * s * s;
-        points.push(b0 * seg[0] + b1 * seg[2] + b2 * seg[4] + b3 * seg[6], b0 * seg[1] + b1 * seg[3] + b2 * seg[5] + b3 * seg[7]);
-      }
-    }
+    if (seg.length === 4) runs.push(Math.min(seg[0], seg[2]), Math.max(seg[0], seg[2]), seg[1]);
+    else curves.push(seg);
   }
-  return { points, runs };
+  return { curves, runs };
+}
+
+/** visit(x, y) every SAMPLE units (or closer) along a cubic curve [x0, y0, c1x, c1y, c2x, c2y, x1, y1]. */
+function sampleCurve(seg, visit) {
+  const n = Math.max(2, Math.ceil((Math.abs(seg[6] - seg[0]) + Math.abs(seg[7] - seg[1])) / SAMPLE));
+  for (let i = 0; i <= n; i++) {
+    const s = i / n;
+    const u = 1 - s;
+    const b0 = u * u * u;
+    const b1 = 3 * u * u * s;
+    const b2 = 3 * u * s * s;
+    const b3 = s * s * s;
+    visit(b0 * seg[0] + b1 * seg[2] + b2 * seg[4] + b3 * seg[6], b0 * seg[1] + b1 * seg[3] + b2 * seg[5] + b3 * seg[7]);
+  }
 }
 
 /** A copy of the drawing (an export) at full detail: every label in its reserved box, no far names. */

@@ -3,6 +3,7 @@
 // the same boxes). A label is drawn relative to its anchor on the wire: "above" labels grow up from
 // y = 0, "below" labels grow down from it; both start at x = 0 and grow right.
 import { asMatrix, exactText, formatNumber, isTensor, shapeOf, shapeText } from "./graph-format.js";
+import { getLanguage } from "./i18n.js";
 
 export const FONT = { value: 14, cell: 12, caption: 12, name: 13, symbol: 14 };
 export const ROW = 15;
@@ -48,7 +49,8 @@ export function numberLabel(value, { placement = "above", kind = "val", attrs = 
   const y = placement === "above" ? baselineAbove(-1, FONT.value) : baselineBelow(1, FONT.value);
   // The exact value becomes the tooltip on hover (graph-events.js): a <title> per number would double
   // the markup. The markup is written when asked for: most labels of a big drawing never are.
-  return { get markup() { return tag("text", { class: `${kind} halo-text`, x: 0, y, "data-exact": exactText(value), ...attrs }, text); },
+  const lang = getLanguage(); // the exact value, written later, in the language of `text`
+  return { get markup() { return tag("text", { class: `${kind} halo-text`, x: 0, y, "data-exact": exactText(value, { lang }), ...attrs }, text); },
     width: textWidth(text, FONT.value), height: TEXT_H, text };
 }
 

@@ -6,7 +6,7 @@
 // their data-r (reveal step) and joined by id (setStep), never rebuilding the DOM.
 import { attachEvents } from "./graph-events.js";
 import { isTensor } from "./graph-format.js";
-import { createLod, samplePath } from "./graph-lod.js";
+import { createLod, wireParts } from "./graph-lod.js";
 import { GATE_R, PILL_FONT, geometry, pillText, place } from "./graph-place.js";
 import { bucketByStep, outgoingEdges, revealSteps } from "./graph-snapshot.js";
 import { FONT, FORK, esc, forkBranches, forkPath, forkRoom, forks, numberLabel, tag, tensorGlyph, textWidth } from "./graph-tensor.js";
@@ -140,7 +140,7 @@ export function createGraphView(svg, { onActivate = () => {}, onView = () => {} 
       const id = esc(edge.id);
       wires += `<path class="wire" id="w-${id}" data-edge="${id}" tabindex="0" d="${d}"${stateText("l", reveal.edgeValue[edge.id])}></path>`;
       arrows += arrowHead(port.x - 1, port.y);
-      wireList.push({ ...samplePath(segs.slice(1)), ends: [edge.source, edge.target] });
+      wireList.push({ ...wireParts(segs.slice(1)), ends: [edge.source, edge.target] });
       if (lane) {
         const tensor = isTensor(edge.downstream);
         const { glyph } = lane;
