@@ -59,7 +59,8 @@ def _frame_cpu(tree: Path, fast: bool) -> dict:
     env = {**os.environ, "PYTHONPATH": str(tree), "OPENBLAS_NUM_THREADS": "1"}
     if not fast:
         env["CHAINRULE_FAST"] = "0"
-    command = [sys.executable, str(ROOT / "benchmarks" / "frame_cpu.py"), str(CPU_FRAMES)]
+    # Each tree's own frame_cpu.py: its own page's body (an older page asked the curve every step).
+    command = [sys.executable, str(tree / "benchmarks" / "frame_cpu.py"), str(CPU_FRAMES)]
     command.append(",".join(map(str, CPU_EPOCHS)))
     out = subprocess.run(command, cwd=tree, env=env, capture_output=True, text=True, check=True)
     return json.loads(out.stdout.strip().splitlines()[-1])

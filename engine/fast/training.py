@@ -5,14 +5,16 @@ each exact (tests/engine/test_training*.py check them against the reference, bit
 - the minibatch graph of `nn.MLP.loss` runs as straight-line numpy (`engine.fast.flat.Network`):
   the ops' own forward, local and VJP functions called in the order the graph's backward pass
   calls them, without the graph's per-node bookkeeping;
-- every parameter of a small network is a slice of one vector θ, and the optimiser's
-  (elementwise) rule updates θ in one call per step instead of one per array;
-- the loss curve is worked out a chunk of steps at a time: the network runs once over a stack
-  of θs (X @ Wᵀ over the stack is numpy's matmul slice by slice, the very products of one pass);
+- every parameter of a small network is a view of one vector θ and its gradient a view of
+  another (`FlatRun`): a step writes the gradient in place and the optimiser's (elementwise) rule
+  updates θ in one call, with no dict, flatten or split per step;
+- the loss curve is worked out a chunk of recorded steps at a time: the network runs once over
+  a stack of θs (X @ Wᵀ over the stack is numpy's matmul slice by slice, the very products of
+  one pass), and the metrics reuse the scores of its last entry;
 - the heatmap, the neuron pictures and the accuracy run the prediction graph the same way
   (`predict`, `over_grid`), the grid's points made once per size and features;
-- a generated data set is kept (`make_dataset`, bounded in bytes): every call of a run asks for
-  the same one.
+- what every call of a run (and every student of a class) asks again is kept, bounded in bytes:
+  the generated data set, the configuration's `Job`, each epoch's shuffle.
 """
 
 from __future__ import annotations
