@@ -246,7 +246,9 @@ export function createGraphView(svg, { onActivate = () => {}, onView = () => {} 
         const node = el.getAttribute("data-node");
         const key = node !== null ? `n:${node}` : `e:${el.getAttribute("data-edge")}`;
         if (revealed.has(key)) el.classList.add("revealed");
-        if (drawn.keys.has(key)) { el.classList.add("current"); if (live) drawn.current.push(el); }
+        if (drawn.keys.has(key)) {
+          for (const x of [el, lab]) { x.classList.add("current"); if (live) drawn.current.push(x); }
+        }
         if (!el.hasAttribute("data-r")) continue;
         const item = revealable(el);
         const want = item.step <= drawn.step ? item.on : item.off;
@@ -282,6 +284,8 @@ export function createGraphView(svg, { onActivate = () => {}, onView = () => {} 
     drawn.keys = new Set(step ? [`n:${step.node}`, ...(step.edges || []).map((id) => `e:${id}`)] : []);
     drawn.current = step ? [...root.querySelectorAll(`[data-node="${CSS.escape(step.node)}"]`),
       ...(step.edges || []).flatMap((id) => [...root.querySelectorAll(`[data-edge="${CSS.escape(id)}"]`)])] : [];
+    // …and so does the group of each such label (the spotlight dims the label groups that do not).
+    drawn.current.push(...new Set(drawn.current.map((el) => el.parentNode).filter((lab) => lab.classList.contains("lab"))));
     for (const el of drawn.current) el.classList.add("current");
     const g = step && drawn.geo[step.node];
     if (!g) { drawn.halo.setAttribute("visibility", "hidden"); return; }
