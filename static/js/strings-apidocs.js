@@ -119,6 +119,10 @@ const PT = {
     "com grid: a saída de cada neurônio numa grade m × m (m = neuron_grid_size)",
   "return the train and test points with their labels": "devolver os pontos de treino e de teste com seus rótulos",
   "record train/test loss after every step": "registrar a perda de treino/teste depois de cada passo",
+  "record loss_curve and gradient_norms only after the steps whose count is a multiple of curve_every (their steps in curve_steps); the page asks one entry per epoch, as the TensorFlow Playground's chart does":
+    "registrar loss_curve e gradient_norms só depois dos passos cuja contagem é múltipla de curve_every (esses passos em curve_steps); a página pede uma entrada por época, como faz o gráfico do TensorFlow Playground",
+  "with curve_every > 1: the step count after which each entry was recorded":
+    "com curve_every > 1: a contagem de passos depois da qual cada entrada foi registrada",
   "return the next minibatch's graph as an /evaluate body": "devolver o grafo do próximo minilote como um corpo de /evaluate",
   "number of classes (0 for regression)": "número de classes (0 para regressão)",
   "The `state` a /train response returned, passed back unchanged to continue the run.":
