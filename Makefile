@@ -36,8 +36,11 @@ install-test: $(VENV)/.installed-test
 run: install
 	$(VENV)/bin/chainrule serve --host $(HOST) --port $(PORT)
 
+# The suite on every CPU (pytest-xdist; a file's tests stay on one worker, which keeps its
+# module fixtures); TEST_WORKERS=0 runs it in this process alone.
+TEST_WORKERS ?= auto
 test: install-test
-	$(PY) -m pytest $(PYTEST_ARGS)
+	$(PY) -m pytest -n $(TEST_WORKERS) --dist loadfile $(PYTEST_ARGS)
 
 lint: install-test
 	$(VENV)/bin/ruff check engine app tests benchmarks deploy

@@ -10,6 +10,7 @@ import socket
 import threading
 import time
 from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -174,6 +175,14 @@ def test_a_server_that_never_answers_times_out():
     assert 1.4 < elapsed < 5  # one read timeout (four would take 6 s): what reached a server is not retried
 
 
+def _own_thread(function, *args):
+    """function(*args) in a thread of its own, where no event loop runs: under pytest-xdist a
+    worker that ran browser tests first has Playwright's loop marked running in its main thread,
+    and asyncio.run() refuses to start there."""
+    with ThreadPoolExecutor(1) as pool:
+        return pool.submit(function, *args).result()
+
+
 def test_async_client_times_out_and_reports_a_refused_connection():
     async def attempt(url: str, timeout: float) -> ChainruleError:
         async with AsyncClient(url, timeout=timeout, retries=0) as api:
@@ -187,9 +196,9 @@ def test_async_client_times_out_and_reports_a_refused_connection():
         silent.bind(("127.0.0.1", 0))
         silent.listen(8)
         started = time.monotonic()
-        error = asyncio.run(attempt(f"http://127.0.0.1:{silent.getsockname()[1]}", 0.5))
+        error = _own_thread(asyncio.run, attempt(f"http://127.0.0.1:{silent.getsockname()[1]}", 0.5))
         assert error.code == "timeout" and 0.4 < time.monotonic() - started < 5
-    assert asyncio.run(attempt(f"http://127.0.0.1:{_free_port()}", 5)).code == "connection_error"
+    assert _own_thread(asyncio.run, attempt(f"http://127.0.0.1:{_free_port()}", 5)).code == "connection_error"
 
 
 def test_a_refused_connection_is_retried_until_the_server_is_up():
@@ -221,7 +230,7 @@ def test_async_client(server_url):
                 return docs, error
         raise AssertionError("no error raised")
 
-    docs, error = asyncio.run(run())
+    docs, error = _own_thread(asyncio.run, run())
     assert [d["nodes"][0]["grad"] for d in docs] == [3, 3, 3, 3]
     assert [d["nodes"][-1]["value"] for d in docs] == [0, 3, 6, 9]
     assert (error.code, error.line, error.column, error.status) == ("unknown_function", 1, 5, 400)
@@ -274,8 +283,9 @@ def test_documented_client_examples_print_what_they_say(server_url, document):
     assert blocks, f"{document} has no client example"
     for block in blocks:
         printed = io.StringIO()
-        with contextlib.redirect_stdout(printed):
-            exec(compile(block.replace(DOC_URL, server_url), document, "exec"), {"__name__": "__main__"})
+        code = compile(block.replace(DOC_URL, server_url), document, "exec")
+        with contextlib.redirect_stdout(printed):  # a block may call asyncio.run: its own thread
+            _own_thread(exec, code, {"__name__": "__main__"})
         assert printed.getvalue().splitlines() == _expected_output(block), block
 
 
