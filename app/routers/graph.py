@@ -21,6 +21,7 @@ from starlette.concurrency import run_in_threadpool
 from app import examples as example_data
 from app.errors import ApiError
 from app.examples import EXAMPLES, EXAMPLES_BY_ID
+from app.routers import HEAVY
 from app.schemas.graph import (
     MAX_STEP,
     ErrorResponse,
@@ -103,10 +104,6 @@ class DocumentCache:
             self.size -= len(old) + len(old_key[0])
 
 
-# One evaluation at a time per worker off the event loop: each is CPU-bound Python holding the
-# GIL, and the fewer threads the loop contends with, the sooner it answers everyone else
-# (/healthz, small requests); the others wait their turn without blocking the loop.
-HEAVY = anyio.CapacityLimiter(1)
 DISCONNECT_POLL_SECONDS = 0.05
 
 

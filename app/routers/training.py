@@ -44,7 +44,7 @@ import numpy as np
 from fastapi import APIRouter, Depends
 
 from app.errors import ApiError
-from app.routers.graph import HEAVY
+from app.routers import HEAVY
 from app.schemas.graph import ErrorResponse
 from app.schemas.training import (
     MAX_STATE_DEPTH,
