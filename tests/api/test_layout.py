@@ -4,6 +4,7 @@ shape: a scalar's number, a tensor's grid or heatmap), columns apart, landscape 
 from __future__ import annotations
 
 import random
+import re
 from itertools import pairwise
 
 import pytest
@@ -270,3 +271,25 @@ def test_a_fan_out_node_reserves_its_fork_each_branch_label_on_its_own_lane():
     # A tensor's fork: lanes as far apart as its gradient's grid is tall.
     _, _, below_matrix = fork_box((2, 3), 2)
     assert below_matrix > below + ROW
+
+
+def test_the_page_draws_forks_with_the_geometry_the_layout_reserves():
+    """graph-tensor.js's FORK mirrors label_boxes.py's fork constants (the page draws the lanes the
+    layout made room for): a change on one side alone fails here."""
+    from pathlib import Path
+
+    from app import label_boxes
+
+    script = (Path(__file__).resolve().parents[2] / "static/js/graph-tensor.js").read_text(encoding="utf-8")
+    found = re.search(r"export const FORK = \{([^}]*)\}", script)
+    assert found, "graph-tensor.js no longer declares FORK"
+    fork = {
+        key.strip(): float(value) for key, value in (item.split(":") for item in found.group(1).split(","))
+    }
+    assert fork == {
+        "max": label_boxes.FAN_MAX,
+        "curve": label_boxes.FORK_CURVE,
+        "pad": label_boxes.FORK_PAD,
+        "split": label_boxes.SPLIT,
+        "gap": label_boxes.LANE_GAP,
+    }
