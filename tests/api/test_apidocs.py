@@ -176,6 +176,26 @@ FENCE = re.compile(r"^```[^\n]*\n.*?^```", re.M | re.S)
 GUIDE_PAGES = sorted((ROOT / "docs").glob("*.md"))
 
 
+COMMENT = re.compile(r"(^|\s+)#\s.*$", re.M)
+
+
+def code_of(block: str) -> tuple[str, int]:
+    """A code block without its `# comments` (each kept as a mark: none may go missing), and how
+    many it had."""
+    return COMMENT.sub(lambda found: " #" if found.group(1) else "#", block), len(COMMENT.findall(block))
+
+
+def test_a_code_blocks_comment_is_translated_but_not_its_code():
+    english = "curl -s http://x/healthz     # the answer\nchainrule serve  # Ctrl+C stops it\n"
+    assert code_of(english) == code_of(
+        "curl -s http://x/healthz # a resposta\nchainrule serve  # Ctrl+C o encerra\n"
+    )
+    assert code_of(english) != code_of(
+        "curl -s http://y/healthz     # the answer\nchainrule serve  # Ctrl+C stops it\n"
+    )
+    assert code_of(english) != code_of("curl -s http://x/healthz\nchainrule serve  # Ctrl+C o encerra\n")
+
+
 def headings(text: str) -> list[str]:
     """The heading levels in order, outside fenced code (a `# comment` in a shell block is code)."""
     return re.findall(r"^(#{1,6}) ", FENCE.sub("", text), re.M)
@@ -183,12 +203,14 @@ def headings(text: str) -> list[str]:
 
 @pytest.mark.parametrize("english", GUIDE_PAGES, ids=lambda path: path.name)
 def test_every_guide_page_has_a_translation_with_the_same_code_and_headings(english):
-    """An English edit that forgets the translation fails here: same code blocks byte for byte, in
-    the same order, and the same headings (the anchors are the English ones, taken by position)."""
+    """An English edit that forgets the translation fails here: the same code blocks in the same
+    order — byte for byte but for the words of their comments, which are translated (a comment
+    that shows a program's output stays as it is) — and the same headings (the anchors are the
+    English ones, taken by position)."""
     translation = ROOT / "docs" / "pt-BR" / english.name
     assert translation.is_file(), f"docs/pt-BR/{english.name} is missing"
     en, pt = english.read_text(encoding="utf-8"), translation.read_text(encoding="utf-8")
-    assert FENCE.findall(pt) == FENCE.findall(en)
+    assert [code_of(block) for block in FENCE.findall(pt)] == [code_of(block) for block in FENCE.findall(en)]
     assert headings(pt) == headings(en) and headings(en)
     assert pt.splitlines()[0] != en.splitlines()[0]  # the title is translated, not copied
 
