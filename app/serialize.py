@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 import numpy as np
@@ -152,17 +152,32 @@ def document(trace: Trace, layout: dict[str, Any] | None = None) -> dict[str, An
     }
 
 
-def dumps_document(doc: dict[str, Any]) -> bytes:
-    """`to_bytes(doc)`, written one record at a time: the serializer holds the GIL for a whole
-    call, and one call over a multi-megabyte document would stall every other thread — the event
-    loop answering /healthz among them — for as long; between records the loop gets its turn."""
+RECORDS = ("nodes", "edges", "steps")  # a document's long lists, written one record at a time
+
+
+def _write(fields: Iterable[tuple[str, Any]], check: Callable[[], None] | None = None) -> bytes:
+    """`to_bytes` of the object with these (key, value) fields, a records list (a key of RECORDS
+    whose value is a list or an iterator of records) written one record per call: the serializer
+    holds the GIL for a whole call, and one call over a multi-megabyte document would stall every
+    other thread — the event loop answering /healthz among them — for as long. `check()`, if given,
+    runs between records (the request's deadline)."""
     parts = []
-    for key, value in doc.items():
-        if isinstance(value, list) and key in ("nodes", "edges", "steps"):
-            parts.append(to_bytes(key) + b":[" + b",".join(map(to_bytes, value)) + b"]")
+    for key, value in fields:
+        if key in RECORDS and not isinstance(value, dict | str):
+            written = []
+            for k, record in enumerate(value):
+                written.append(to_bytes(record))
+                if check is not None and k % 256 == 255:
+                    check()
+            parts.append(to_bytes(key) + b":[" + b",".join(written) + b"]")
         else:
             parts.append(to_bytes(key) + b":" + to_bytes(value))
     return b"{" + b",".join(parts) + b"}"
+
+
+def dumps_document(doc: dict[str, Any]) -> bytes:
+    """`to_bytes(doc)`, its records written one at a time (`_write`)."""
+    return _write(doc.items())
 
 
 def stream_document(
@@ -171,24 +186,18 @@ def stream_document(
     """`to_bytes(document(trace, layout))`, each record built just before it is written: a large
     document's numbers never all exist as Python objects at once. `check()`, if given, runs
     between records (the request's deadline)."""
-
-    def records(items: Any, write: Callable[[Any], dict[str, Any]]) -> bytes:
-        parts = []
-        for k, item in enumerate(items):
-            parts.append(to_bytes(write(item)))
-            if check is not None and k % 256 == 255:
-                check()
-        return b"[" + b",".join(parts) + b"]"
-
     empty = {"nodes": {}, "width": 0, "height": 0}
-    return b"".join((
-        b'{"output":', to_bytes(trace.output),
-        b',"nodes":', records(trace.nodes, _node),
-        b',"edges":', records(trace.edges, _edge),
-        b',"order":', to_bytes([node.id for node in trace.nodes]),
-        b',"steps":', records(trace.steps, _step),
-        b',"layout":', to_bytes(layout if layout is not None else empty), b"}",
-    ))  # fmt: skip
+    return _write(
+        (
+            ("output", trace.output),
+            ("nodes", map(_node, trace.nodes)),
+            ("edges", map(_edge, trace.edges)),
+            ("order", [node.id for node in trace.nodes]),
+            ("steps", map(_step, trace.steps)),
+            ("layout", layout if layout is not None else empty),
+        ),
+        check,
+    )
 
 
 def apply_snapshot(doc: dict[str, Any], snapshot: Snapshot) -> dict[str, Any]:
