@@ -187,6 +187,20 @@ def _measure(page, plot: str, label: str) -> dict[str, float]:
     )
 
 
+def _settled(page, plot: str, label: str, tries: int = 40) -> dict[str, float]:
+    """_measure once the layout has stopped moving: the same reading twice, 250 ms apart (the
+    lesson bar's caption, the grid and the first answers arrive one after the other, each able to
+    resize the plot; on a busy machine a single reading caught it at 343 px, another at 670)."""
+    last = _measure(page, plot, label)
+    for _ in range(tries):
+        page.wait_for_timeout(250)
+        now = _measure(page, plot, label)
+        if now == last:
+            return now
+        last = now
+    return last
+
+
 def _axis_labels_outside(page) -> bool:
     """The heatmap's axis numbers sit beside it, never on it."""
     return page.evaluate(
@@ -218,13 +232,12 @@ def test_presenter_view_on_train_scales_the_heatmap_with_its_labels(wide, live_s
     assert not page.locator(".app-header").is_visible() and not page.locator("#tr-datasets").is_visible()
     # the plot fills the screen (once the lesson bar's caption and the grid have settled)
     until(page, "document.querySelector('#tr-heatmap').getBoundingClientRect().width >= 500", timeout=10_000)
-    before = _measure(page, "#tr-heatmap", ".tr-axis-x span")
+    before = _settled(page, "#tr-heatmap", ".tr-axis-x span")
     assert before["side"] >= 500
     for _ in range(3):
         page.keyboard.press("+")
     until(page, "location.hash.includes('scale=1.3')")
-    page.wait_for_timeout(300)
-    after = _measure(page, "#tr-heatmap", ".tr-axis-x span")
+    after = _settled(page, "#tr-heatmap", ".tr-axis-x span")
     assert after["side"] >= before["side"] * 1.25 and after["label"] >= before["label"] * 1.2
     found = page.evaluate(OVERLAPS, TRAIN_LABELS)
     assert found["count"] >= 10 and found["hits"] == []
@@ -247,7 +260,7 @@ def test_presenter_view_on_train_scales_the_heatmap_with_its_labels(wide, live_s
         page.evaluate("getComputedStyle(document.documentElement).getPropertyValue('--type-scale').trim()")
         == "1.3"
     )
-    again = _measure(page, "#tr-heatmap", ".tr-axis-x span")
+    again = _settled(page, "#tr-heatmap", ".tr-axis-x span")
     assert abs(again["side"] - after["side"]) < 2
     page.keyboard.press("p")
     until(page, "!document.body.classList.contains('presenting')")
@@ -260,13 +273,12 @@ def test_presenter_view_on_the_race_scales_the_contours_with_their_axes(wide, li
     page.goto(f"{live_server}/optimizers#lang=pt-BR&present=1&surface=ravine")
     until(page, "document.body.classList.contains('presenting')")
     until(page, "document.querySelectorAll('.rc-tick-label').length >= 4")
-    before = _measure(page, "#race-plot", ".rc-tick-label")
+    before = _settled(page, "#race-plot", ".rc-tick-label")
     assert before["side"] >= 500
     for _ in range(3):
         page.keyboard.press("+")
     until(page, "location.hash.includes('scale=1.3')")
-    page.wait_for_timeout(300)
-    after = _measure(page, "#race-plot", ".rc-tick-label")
+    after = _settled(page, "#race-plot", ".rc-tick-label")
     assert after["side"] >= before["side"] * 1.25 and after["label"] >= before["label"] * 1.25
     found = page.evaluate(OVERLAPS, RACE_LABELS)
     assert found["count"] >= 6 and found["hits"] == []
@@ -276,7 +288,7 @@ def test_presenter_view_on_the_race_scales_the_contours_with_their_axes(wide, li
     page.reload()
     until(page, "document.body.classList.contains('presenting')")
     until(page, "document.querySelectorAll('.rc-tick-label').length >= 4")
-    assert abs(_measure(page, "#race-plot", ".rc-tick-label")["side"] - after["side"]) < 2
+    assert abs(_settled(page, "#race-plot", ".rc-tick-label")["side"] - after["side"]) < 2
     page.click("#present-toggle")
     until(page, "!document.body.classList.contains('presenting')")
     assert page.locator(".app-header").is_visible()
