@@ -30,7 +30,7 @@ import numpy as np
 from engine import seam
 from engine.errors import EngineError
 from engine.nodes import CONSTANT, INPUT, Node
-from engine.ops import Array, Op
+from engine.ops import Array
 from engine.trace import ACCUMULATE, BACKWARD, FORWARD, EdgeRecord, NodeRecord, Step, Trace
 
 if TYPE_CHECKING:
@@ -94,7 +94,7 @@ def _evaluate(graph: Graph, given: dict[str, Array], seed: object | None, check:
         if node.op is not None:
             inputs, first = [values[s] for s in graph.sources[i]], graph.first_edge[i]
             for slot in range(len(inputs)):
-                edges[first + slot] = backprop_edge(graph, first + slot, i, slot, inputs, grads[i], values)
+                edges[first + slot] = backprop_edge(graph, first + slot, i, slot, inputs, values[i], grads[i])
 
     nodes = tuple(_node_record(node, values[i], grads[i]) for i, node in enumerate(graph.nodes))
     return Trace(graph.output, nodes, tuple(edges), tuple(steps))
@@ -136,11 +136,12 @@ def apply(node: Node, inputs: list[Array]) -> Array:
 
 
 def backprop_edge(
-    graph: Graph, e: int, target: int, slot: int, inputs: list[Array], upstream: Array, values: list[Array]
+    graph: Graph, e: int, target: int, slot: int, inputs: list[Array], out: Array, upstream: Array
 ) -> EdgeRecord:
-    """Edge e, input → target: its value, local gradient, upstream and downstream = VJP(upstream)."""
-    node, attrs, out, value = graph.nodes[target], graph.attrs[target], values[target], inputs[slot]
-    local, kind, factor = local_gradient(node.op, slot, inputs, out, attrs)
+    """Edge e, input → target (whose inputs and value are given): its value, local gradient,
+    upstream and downstream = VJP(upstream)."""
+    node, attrs, value = graph.nodes[target], graph.attrs[target], inputs[slot]
+    local, kind, factor = local_gradient(node, slot, inputs, out, attrs)
     if not graph.carries_gradient[e]:  # a class index, or off the output's path
         downstream = np.zeros(value.shape)
     elif node.op.passes_upstream(slot):  # local 1 (add distributes): the upstream passes on
@@ -150,27 +151,20 @@ def backprop_edge(
     else:
         vjp = node.op.vjp[slot](upstream, *inputs, out, **attrs)
         downstream = unbroadcast(np.asarray(vjp, dtype=np.float64), value.shape, node)
-    source = graph.nodes[graph.sources[target][slot]].id
     return EdgeRecord(
-        graph.edge_ids[e],
-        source,
-        node.id,
-        slot,
-        value,
-        local,
-        kind,
-        upstream,
-        downstream,
-        graph.edge_formulas[e],
-    )
+        graph.edge_ids[e], graph.nodes[graph.sources[target][slot]].id, node.id, slot,
+        value, local, kind, upstream, downstream, graph.edge_formulas[e],
+    )  # fmt: skip
 
 
 def local_gradient(
-    op: Op, slot: int, inputs: list[Array], out: Array, attrs: dict[str, object]
+    node: Node, slot: int, inputs: list[Array], out: Array, attrs: dict[str, object]
 ) -> tuple[Array | None, str, object]:
-    """∂out/∂input as the trace shows it, and its kind: a number (scalars), the elementwise
+    """∂node/∂input as the trace shows it, and its kind: a number (scalars), the elementwise
     derivative (the diagonal of diag(f′(z))), the full Jacobian when it is small, or omitted.
-    The third item is the elementwise local gradient as the op gave it (to multiply by)."""
+    The third item is the elementwise local gradient as the op gave it (to multiply by).
+    `attrs`: the node's literal arguments as keywords (Graph.attrs)."""
+    op = node.op
     if not op.is_differentiable(slot):
         return None, "omitted", None
     if op.local is not None:  # elementwise
@@ -188,7 +182,7 @@ def local_gradient(
         basis = np.zeros(out.size)
         basis[k] = 1.0
         row = op.vjp[slot](basis.reshape(out.shape), *inputs, out, **attrs)
-        rows.append(unbroadcast(np.asarray(row, dtype=np.float64), inputs[slot].shape))
+        rows.append(unbroadcast(np.asarray(row, dtype=np.float64), inputs[slot].shape, node))
     jacobian = np.array(rows, dtype=np.float64).reshape(out.shape + inputs[slot].shape)
     return jacobian, "scalar" if jacobian.ndim == 0 else "jacobian", None
 

@@ -107,19 +107,17 @@ def _decode(raw: Any, where: str) -> np.ndarray:
                 raise ApiError(
                     422, "invalid_state", f"state {where} is not a rectangular array of numbers"
                 ) from None
-    flat: list[Any] = []
     level, depth = [raw], 0
     while any(isinstance(item, list) for item in level):
         depth += 1
         if depth > MAX_STATE_DEPTH:
             raise ApiError(422, "invalid_state", f"state {where} is nested deeper than a matrix")
         level = [x for item in level for x in (item if isinstance(item, list) else [item])]
-    for item in level:
-        if isinstance(item, str) and item in NON_FINITE:
-            item = NON_FINITE[item]
-        elif isinstance(item, bool) or not isinstance(item, (int, float)):
+    for item in level:  # numbers, or the names of non-finite ones (_restore turns them back)
+        if not (isinstance(item, str) and item in NON_FINITE) and (
+            isinstance(item, bool) or not isinstance(item, (int, float))
+        ):
             raise ApiError(422, "invalid_state", f"state {where} must hold numbers")
-        flat.append(item)
     try:
         return np.array(_restore(raw), dtype=np.float64)
     except (TypeError, ValueError, OverflowError):
